@@ -1,0 +1,54 @@
+import { startStack } from './start.ts';
+import { DEMO_LOGINS } from './demo.ts';
+
+/** `npm start` — boot the embedded stack and print a status block like `supabase start`. */
+async function main(): Promise<void> {
+  const [command = 'start', ...flags] = process.argv.slice(2);
+  if (command !== 'start') {
+    console.error(`unknown command "${command}". Usage: npm start [-- --fresh]`);
+    process.exit(2);
+  }
+  const fresh = flags.includes('--fresh');
+  const stack = await startStack({ fresh });
+  const { keys } = stack.config;
+  const dashboard = stack.gateway.hasMount('/dashboard') ? `${stack.apiUrl}/dashboard/` : undefined;
+  const lines = [
+    '',
+    'Hotwatch embedded stack is running.',
+    '',
+    `         API URL: ${stack.apiUrl}`,
+    `     GraphQL URL: (not provided)`,
+    `        REST URL: ${stack.apiUrl}/rest/v1`,
+    `   Functions URL: ${stack.apiUrl}/functions/v1`,
+    `    Realtime URL: ${stack.apiUrl.replace('http', 'ws')}/realtime/v1`,
+    `          DB URL: ${stack.dbUrl}`,
+    ...(dashboard ? [`   Dashboard URL: ${dashboard}`] : []),
+    `      JWT secret: ${keys.jwtSecret}`,
+    `        anon key: ${keys.anonKey}`,
+    `service_role key: ${keys.serviceRoleKey}`,
+    ` Publishable key: ${keys.publishableKey}`,
+    `      Secret key: ${keys.secretKey}`,
+    '',
+    'Demo logins (password "hotwatch-demo"):',
+    ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role} of ${l.org}`),
+    '',
+    `Ready in ${stack.timings.ready} ms. Press Ctrl-C to stop.`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    stack.stop().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

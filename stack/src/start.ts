@@ -1,0 +1,90 @@
+import fs from 'node:fs/promises';
+import postgres, { type Sql } from 'postgres';
+import { apiUrl, dbUrl, resolveConfig, type StackConfig } from './config.ts';
+import { startGateway, type Gateway } from './gateway/server.ts';
+import { createLogger, type Logger } from './log.ts';
+import { applyBootstrap } from './postgres/bootstrap.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
+import { pushMigrations } from './postgres/migrate.ts';
+import { SERVICE_FACTORIES, type StackContext, type StackService } from './services.ts';
+
+export interface Stack {
+  config: StackConfig;
+  apiUrl: string;
+  dbUrl: string;
+  sql: Sql;
+  postgres: RunningPostgres;
+  gateway: Gateway;
+  services: Map<string, StackService>;
+  /** Milliseconds from call to ready, per phase. */
+  timings: Record<string, number>;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the whole embedded stack: PostgreSQL, the Supabase bootstrap, migrations (via
+ * the pinned Supabase CLI), seed on a new database, the gateway and its services.
+ * Shared by `npm start` and the test harness.
+ */
+export async function startStack(overrides: Partial<StackConfig> = {}): Promise<Stack> {
+  const config = resolveConfig(overrides);
+  const log = createLogger('hotwatch', config.quiet);
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const mark = (phase: string): void => { timings[phase] = Math.round(performance.now() - t0); };
+
+  if (config.fresh) await fs.rm(config.dataDir, { recursive: true, force: true });
+
+  log.info('starting PostgreSQL', { port: config.dbPort, dataDir: config.dataDir });
+  const pg = await startEmbeddedPostgres({
+    dataDir: config.dataDir, host: config.host, port: config.dbPort,
+    user: config.dbUser, password: config.dbPassword, log: log.child('postgres'),
+  });
+  mark('postgres');
+
+  const url = dbUrl(config);
+  const sql = postgres(url, { max: 5, onnotice: () => {}, connection: { application_name: 'hotwatch-stack' } });
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    await applyBootstrap(sql);
+    mark('bootstrap');
+
+    log.info('applying migrations (supabase db push)');
+    const seeded = await sql`select 1 from pg_namespace where nspname = 'supabase_migrations'`.then((r) => r.length > 0);
+    const out = await pushMigrations(url, { seed: config.seed && !seeded });
+    if (!config.quiet) for (const line of out.split('\n')) if (/Applying|Seeding|up to date/i.test(line)) log.info(line.trim());
+    mark('migrations');
+
+    const gateway = await startGateway({ host: config.host, port: config.apiPort, keys: config.keys, log: log.child('gateway') });
+    cleanup.push(() => gateway.close());
+    const ctx: StackContext = { config, apiUrl: apiUrl(config), dbUrl: url, sql, log };
+    const services = new Map<string, StackService>();
+    for (const entry of SERVICE_FACTORIES) {
+      const factory = await entry.load();
+      const service = await factory({ ...ctx, log: log.child(entry.name) });
+      services.set(entry.name, service);
+      cleanup.unshift(() => service.stop());
+      for (const m of service.mounts ?? []) gateway.mount(m);
+    }
+    mark('ready');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      config, apiUrl: ctx.apiUrl, dbUrl: url, sql, postgres: pg, gateway, services, timings, log,
+      stop() {
+        stopped ??= (async () => {
+          for (const fn of cleanup) await fn().catch((e: unknown) => log.warn('stop failed', { error: String(e) }));
+          await sql.end({ timeout: 5 });
+          await pg.stop();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    for (const fn of cleanup) await fn().catch(() => {});
+    await sql.end({ timeout: 2 }).catch(() => {});
+    await pg.stop().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,2 @@
+-- Playbook knowledge base (filled in by the retrieval work).
+select 1;

@@ -1,0 +1,10 @@
+/** Connection facts the global setup provides to integration tests (inject('stack')). */
+export interface TestStackInfo {
+  apiUrl: string;
+  dbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  /** false when running against a real Supabase project from env vars. */
+  embedded: boolean;
+}
