@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminSql, asRole } from '../../support/db.ts';
+import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
+import { insertStreamRows } from './stream-rows.ts';
+
+const sql = adminSql();
+let a: TestOrg;
+let b: TestOrg;
+
+beforeAll(async () => {
+  a = await createTestOrg(sql, 'rls-a');
+  b = await createTestOrg(sql, 'rls-b');
+  await insertStreamRows(sql, a.id);
+  await insertStreamRows(sql, b.id);
+});
+afterAll(() => sql.end());
+
+const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions'] as const;
+const orgColumn = (t: string): string => (t === 'orgs' ? 'id' : 'org_id');
+
+describe('row level security', () => {
+  it('anon reads nothing from any tenant table', async () => {
+    for (const t of TENANT_TABLES) {
+      const rows = await asRole(sql, 'anon', {}, (tx) => tx.unsafe(`select 1 from public.${t}`));
+      expect(rows.length, t).toBe(0);
+    }
+  });
+
+  it('a member of org A never reads org B rows, and reads its own', async () => {
+    for (const t of TENANT_TABLES) {
+      const col = orgColumn(t);
+      const rows = await asRole(sql, 'authenticated', a.viewerClaims,
+        (tx) => tx.unsafe(`select ${col}::text as org from public.${t} where ${col} in ($1, $2)`, [a.id, b.id]));
+      expect(rows.every((r) => r.org === a.id), t).toBe(true);
+      if (!['count_cube', 'events', 'decisions', 'scan_runs'].includes(t)) expect(rows.length, t).toBeGreaterThan(0);
+    }
+  });
+
+  it('the service role reads every org', async () => {
+    const rows = await asRole(sql, 'service_role', {},
+      (tx) => tx`select distinct org_id::text as org from public.hotspots where org_id in (${a.id}, ${b.id})`);
+    expect(rows.map((r) => r.org).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('authenticated users cannot write stream rows directly', async () => {
+    await expect(asRole(sql, 'authenticated', a.operatorClaims,
+      (tx) => tx`update public.alerts set state = 'resolved' where org_id = ${a.id}`)).rejects.toThrow(/permission denied/);
+  });
+
+  it('no role — not even the owner — deletes or truncates a stream row', async () => {
+    for (const t of ['hotspots', 'alerts', 'recommendations']) {
+      for (const role of ['anon', 'authenticated', 'service_role'] as const) {
+        await expect(asRole(sql, role, a.operatorClaims, (tx) => tx.unsafe(`delete from public.${t}`)), `${role} delete ${t}`)
+          .rejects.toThrow(/permission denied/);
+        await expect(asRole(sql, role, a.operatorClaims, (tx) => tx.unsafe(`truncate public.${t} cascade`)), `${role} truncate ${t}`)
+          .rejects.toThrow(/permission denied/);
+      }
+      await expect(sql.begin((tx) => tx.unsafe(`delete from public.${t} where org_id = $1`, [a.id])), `owner delete ${t}`)
+        .rejects.toThrow(/never deleted/);
+      await expect(sql.begin((tx) => tx.unsafe(`truncate public.${t} cascade`)), `owner truncate ${t}`)
+        .rejects.toThrow(/never deleted/);
+    }
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from public.hotspots where org_id = ${a.id}`;
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('the decisions audit is append-only', async () => {
+    const [rec] = await sql<{ id: string }[]>`select id from public.recommendations where org_id = ${a.id} limit 1`;
+    const [d] = await sql<{ id: string }[]>`insert into public.decisions (org_id, recommendation_id, action, from_status, to_status)
+      values (${a.id}, ${rec!.id}, 'approve', 'pending', 'approved') returning id`;
+    await expect(sql`update public.decisions set reason = 'x' where id = ${d!.id}`).rejects.toThrow(/never deleted/);
+    await expect(sql`delete from public.decisions where id = ${d!.id}`).rejects.toThrow(/never deleted/);
+  });
+
+  it('the access token hook puts org roles into the claims and is not callable by users', async () => {
+    const [{ out }] = await sql<{ out: { claims: { org_roles: Record<string, string>; sub: string } } }[]>`
+      select public.custom_access_token_hook(${sql.json({ user_id: a.operator.id, claims: { sub: a.operator.id, role: 'authenticated' } })}) as out`;
+    expect(out.claims.org_roles).toEqual({ [a.id]: 'operator' });
+    expect(out.claims.sub).toBe(a.operator.id);
+    await expect(asRole(sql, 'authenticated', a.operatorClaims,
+      (tx) => tx`select public.custom_access_token_hook('{}'::jsonb)`)).rejects.toThrow(/permission denied/);
+    const viaAdmin = await sql.begin(async (tx) => {
+      await tx`set local role supabase_auth_admin`;
+      return tx<{ out: { claims: { org_roles: Record<string, string> } } }[]>`
+        select public.custom_access_token_hook(${tx.json({ user_id: a.viewer.id, claims: {} })}) as out`;
+    });
+    expect(viaAdmin[0]!.out.claims.org_roles).toEqual({ [a.id]: 'viewer' });
+  });
+});
