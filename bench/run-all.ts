@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchModule, BenchResult } from './types.ts';
+
+/**
+ * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line)
+ * one after another, prints each figure beside its gate and floor, and writes one
+ * report: bench/results/report.md and bench/results/report.json.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  return abs >= 100 ? n.toFixed(0) : abs >= 1 ? n.toFixed(2) : n.toPrecision(3);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const files = (await fs.readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort()
+    .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)));
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  for (const file of files) {
+    process.stdout.write(`\n== ${file}\n`);
+    const started = performance.now();
+    try {
+      const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule;
+      const result = await mod.run();
+      results.push(result);
+      for (const f of result.figures) {
+        const verdict = f.pass === undefined ? '' : f.pass ? ' PASS' : ' FAIL';
+        process.stdout.write(`  ${f.metric}: ${fmt(f.value)} ${f.unit}${f.floor !== undefined ? ` (floor ${fmt(f.floor)})` : ''}${f.gate ? ` [gate ${f.gate}]${verdict}` : ''}\n`);
+      }
+    } catch (e) {
+      failures.push(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+      process.stdout.write(`  ERROR ${String(e)}\n`);
+    }
+    process.stdout.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
+
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const md: string[] = ['# Hotwatch benchmark report', '', `Run ${new Date().toISOString()} on ${machine}.`,
+    'Compare ratios within one run: the machines are noisy.', ''];
+  for (const r of results) {
+    md.push(`## ${r.name}`, '', '| metric | value | floor (same run) | gate | pass | anchor |', '|---|---|---|---|---|---|');
+    for (const f of r.figures) {
+      md.push(`| ${f.metric} | ${fmt(f.value)} ${f.unit} | ${f.floor !== undefined ? fmt(f.floor) : ''} | ${f.gate ?? ''} | ${f.pass === undefined ? '' : f.pass ? '✅' : '❌'} | ${f.anchor ?? ''} |`);
+    }
+    for (const n of r.notes ?? []) md.push('', `- ${n}`);
+    md.push('');
+  }
+  if (failures.length) md.push('## Benchmarks that failed to run', '', ...failures.map((f) => `- ${f}`), '');
+  const outDir = path.join(here, 'results');
+  await fs.mkdir(outDir, { recursive: true });
+  await fs.writeFile(path.join(outDir, 'report.md'), md.join('\n'));
+  await fs.writeFile(path.join(outDir, 'report.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, results, failures }, null, 2));
+  process.stdout.write(`\nwrote bench/results/report.md and report.json\n`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => { console.error(e); process.exit(1); });
