@@ -90,7 +90,7 @@ export function fitPoissonGlm(input: PoissonGlmInput): PoissonGlmFit {
     eta[i] = Math.log(mu[i]!);
   }
   let dev = poissonDeviance(y, mu);
-  let beta = new Float64Array(p);
+  let beta: Float64Array = new Float64Array(p);
   let converged = false;
   let iter = 0;
   const xtwx = new Float64Array(p * p);

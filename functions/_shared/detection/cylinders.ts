@@ -1,0 +1,314 @@
+/**
+ * Space-time cylinders (zone × time window) and the scan kernel.
+ *
+ * The scanned time axis has B buckets in chronological order (bucket B−1 is the
+ * latest). Windows are
+ *  - prospective: the `maxDuration` windows ending with the latest bucket, [B−d, B) for
+ *    d = 1..maxDuration (only "alive" clusters, SaTScan's prospective analysis);
+ *  - retrospective: every [s, e) with 1 ≤ e − s ≤ maxDuration.
+ *
+ * Per location the counts are first reduced to a small "basis" vector once per data
+ * set (prospective: suffix sums, one per duration; retrospective: prefix sums over
+ * time, B + 1 values), so a window count is one load (prospective) or one subtraction
+ * (retrospective). Zones then grow incrementally: every centre walks its members once,
+ * adding each member's basis to a running accumulator, and evaluates all windows at
+ * each zone breakpoint. Expected counts per cylinder are fixed across Monte Carlo
+ * replicates for all three models, so they are precomputed once (`zoneExpected`).
+ * The replicate kernel (`max`) allocates nothing.
+ */
+import type { ZoneSet } from './zones/zone-set.ts';
+
+export type WindowKind = 'prospective' | 'retrospective';
+/** 'ebp': c·log(c/b) + b − c; 'kulldorff': Poisson GLR conditioned on the total. */
+export type ScoreKind = 'ebp' | 'kulldorff';
+/**
+ * Which centres a scan uses: 'all', or 'cases' = only centres whose own location has
+ * at least one case in the scanned buckets. The rule is applied identically to the
+ * observed data and to every replicate, so the Monte Carlo test stays exact.
+ */
+export type CenterRule = 'all' | 'cases';
+
+export interface CylinderLayout {
+  readonly kind: WindowKind;
+  readonly nBuckets: number;
+  readonly maxDuration: number;
+  readonly nWindows: number;
+  /** First bucket of window w (inclusive). */
+  readonly winStart: Int32Array;
+  /** End bucket of window w (exclusive). */
+  readonly winEnd: Int32Array;
+  /** Basis values per location: maxDuration (prospective) or nBuckets + 1 (retrospective). */
+  readonly basisLength: number;
+}
+
+export function cylinderLayout(kind: WindowKind, nBuckets: number, maxDuration: number): CylinderLayout {
+  if (!Number.isInteger(nBuckets) || nBuckets < 1) throw new RangeError('nBuckets must be an integer ≥ 1');
+  const maxD = Math.min(nBuckets, maxDuration);
+  if (!Number.isInteger(maxD) || maxD < 1) throw new RangeError('maxDuration must be an integer ≥ 1');
+  const starts: number[] = [];
+  const ends: number[] = [];
+  if (kind === 'prospective') {
+    for (let d = 1; d <= maxD; d++) {
+      starts.push(nBuckets - d);
+      ends.push(nBuckets);
+    }
+  } else {
+    for (let e = 1; e <= nBuckets; e++) {
+      for (let d = 1; d <= Math.min(maxD, e); d++) {
+        starts.push(e - d);
+        ends.push(e);
+      }
+    }
+  }
+  return {
+    kind,
+    nBuckets,
+    maxDuration: maxD,
+    nWindows: starts.length,
+    winStart: Int32Array.from(starts),
+    winEnd: Int32Array.from(ends),
+    basisLength: kind === 'prospective' ? maxD : nBuckets + 1,
+  };
+}
+
+/** Reduce per-location bucket values x (nLoc × B, row-major) to basis vectors. */
+export function fillBasis(layout: CylinderLayout, nLoc: number, x: Float64Array, basis: Float64Array): void {
+  const B = layout.nBuckets;
+  const nb = layout.basisLength;
+  if (layout.kind === 'prospective') {
+    for (let l = 0; l < nLoc; l++) {
+      const xb = l * B + B - 1;
+      const ob = l * nb;
+      let s = 0;
+      for (let d = 0; d < nb; d++) {
+        s += x[xb - d]!;
+        basis[ob + d] = s;
+      }
+    }
+  } else {
+    for (let l = 0; l < nLoc; l++) {
+      const xb = l * B;
+      const ob = l * nb;
+      let s = 0;
+      basis[ob] = 0;
+      for (let t = 0; t < B; t++) {
+        s += x[xb + t]!;
+        basis[ob + t + 1] = s;
+      }
+    }
+  }
+}
+
+/** Sum of x over cylinder (zone z, window w) for every cylinder: nZones × nWindows. */
+export function zoneWindowSums(zones: ZoneSet, layout: CylinderLayout, x: Float64Array): Float64Array {
+  const nb = layout.basisLength;
+  const nW = layout.nWindows;
+  const basis = new Float64Array(zones.nLocations * nb);
+  fillBasis(layout, zones.nLocations, x, basis);
+  const out = new Float64Array(zones.nZones * nW);
+  const acc = new Float64Array(nb);
+  const prospective = layout.kind === 'prospective';
+  for (let c = 0; c < zones.nCenters; c++) {
+    acc.fill(0);
+    const m0 = zones.seqStart[c]!;
+    let pos = 0;
+    for (let z = zones.zoneStart[c]!; z < zones.zoneStart[c + 1]!; z++) {
+      const size = zones.zoneSize[z]!;
+      for (; pos < size; pos++) {
+        const b = zones.members[m0 + pos]! * nb;
+        for (let i = 0; i < nb; i++) acc[i] = acc[i]! + basis[b + i]!;
+      }
+      const o = z * nW;
+      if (prospective) {
+        for (let w = 0; w < nW; w++) out[o + w] = acc[w]!;
+      } else {
+        for (let w = 0; w < nW; w++) out[o + w] = acc[layout.winEnd[w]!]! - acc[layout.winStart[w]!]!;
+      }
+    }
+  }
+  return out;
+}
+
+export interface ScannerConfig {
+  zones: ZoneSet;
+  layout: CylinderLayout;
+  score: ScoreKind;
+  /** Total cases C (Kulldorff/permutation GLR); ignored by EBP. */
+  total: number;
+  /** Minimum observed cases in a cylinder for it to count (≥ 1). */
+  minCases: number;
+  centerRule: CenterRule;
+  /** Expected count per cylinder, nZones × nWindows (see zoneWindowSums). */
+  zoneExpected: Float64Array;
+}
+
+/** Per-zone best cylinder of one data set (observed scan). */
+export interface ZoneBests {
+  score: Float64Array;
+  window: Int32Array;
+  observed: Float64Array;
+  /** Zones evaluated (centre active under the centre rule). */
+  zonesEvaluated: number;
+}
+
+export class CylinderScanner {
+  readonly cfg: ScannerConfig;
+  /** Basis vectors of the currently loaded data (nLoc × basisLength). */
+  readonly basis: Float64Array;
+  private readonly acc: Float64Array;
+
+  constructor(cfg: ScannerConfig) {
+    if (cfg.zoneExpected.length !== cfg.zones.nZones * cfg.layout.nWindows) {
+      throw new RangeError('zoneExpected must hold nZones × nWindows values');
+    }
+    this.cfg = cfg;
+    this.basis = new Float64Array(cfg.zones.nLocations * cfg.layout.basisLength);
+    this.acc = new Float64Array(cfg.layout.basisLength);
+  }
+
+  /** Load one data set: x is nLoc × nBuckets (row-major by location). */
+  load(x: Float64Array): void {
+    fillBasis(this.cfg.layout, this.cfg.zones.nLocations, x, this.basis);
+  }
+
+  private centerActive(loc: number): boolean {
+    const nb = this.cfg.layout.basisLength;
+    if (this.cfg.layout.kind === 'prospective') return this.basis[loc * nb + nb - 1]! > 0;
+    return this.basis[loc * nb + nb - 1]! - this.basis[loc * nb]! > 0;
+  }
+
+  /** Scan statistic (maximum score over all cylinders) of the loaded data. */
+  max(): number {
+    return this.cfg.layout.kind === 'prospective' ? this.maxProspective() : this.maxRetrospective();
+  }
+
+  private maxProspective(): number {
+    const { zones, minCases, zoneExpected, total } = this.cfg;
+    const ebp = this.cfg.score === 'ebp';
+    const useCases = this.cfg.centerRule === 'cases';
+    const W = this.cfg.layout.nWindows;
+    const basis = this.basis;
+    const acc = this.acc;
+    const members = zones.members;
+    const seqStart = zones.seqStart;
+    const zoneStart = zones.zoneStart;
+    const zoneSize = zones.zoneSize;
+    const centerLocation = zones.centerLocation;
+    let best = 0;
+    for (let c = 0; c < zones.nCenters; c++) {
+      if (useCases && !(basis[centerLocation[c]! * W + W - 1]! > 0)) continue;
+      for (let w = 0; w < W; w++) acc[w] = 0;
+      const m0 = seqStart[c]!;
+      let pos = 0;
+      const zEnd = zoneStart[c + 1]!;
+      for (let z = zoneStart[c]!; z < zEnd; z++) {
+        const size = zoneSize[z]!;
+        for (; pos < size; pos++) {
+          const b = members[m0 + pos]! * W;
+          for (let w = 0; w < W; w++) acc[w] = acc[w]! + basis[b + w]!;
+        }
+        const o = z * W;
+        for (let w = 0; w < W; w++) {
+          const obs = acc[w]!;
+          if (obs < minCases) continue;
+          const e = zoneExpected[o + w]!;
+          if (!(obs > e)) continue;
+          let s = obs * Math.log(obs / e);
+          if (ebp) s += e - obs;
+          else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));
+          if (s > best) best = s;
+        }
+      }
+    }
+    return best;
+  }
+
+  private maxRetrospective(): number {
+    const { zones, minCases, zoneExpected, total, layout } = this.cfg;
+    const ebp = this.cfg.score === 'ebp';
+    const useCases = this.cfg.centerRule === 'cases';
+    const nb = layout.basisLength;
+    const nW = layout.nWindows;
+    const winStart = layout.winStart;
+    const winEnd = layout.winEnd;
+    const basis = this.basis;
+    const acc = this.acc;
+    let best = 0;
+    for (let c = 0; c < zones.nCenters; c++) {
+      if (useCases && !this.centerActive(zones.centerLocation[c]!)) continue;
+      acc.fill(0);
+      const m0 = zones.seqStart[c]!;
+      let pos = 0;
+      for (let z = zones.zoneStart[c]!; z < zones.zoneStart[c + 1]!; z++) {
+        const size = zones.zoneSize[z]!;
+        for (; pos < size; pos++) {
+          const b = zones.members[m0 + pos]! * nb;
+          for (let i = 0; i < nb; i++) acc[i] = acc[i]! + basis[b + i]!;
+        }
+        const o = z * nW;
+        for (let w = 0; w < nW; w++) {
+          const obs = acc[winEnd[w]!]! - acc[winStart[w]!]!;
+          if (obs < minCases) continue;
+          const e = zoneExpected[o + w]!;
+          if (!(obs > e)) continue;
+          let s = obs * Math.log(obs / e);
+          if (ebp) s += e - obs;
+          else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));
+          if (s > best) best = s;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Observed scan: best cylinder of every zone (score 0 / window −1 when none qualifies). */
+  zoneBests(): ZoneBests {
+    const { zones, minCases, zoneExpected, total, layout } = this.cfg;
+    const ebp = this.cfg.score === 'ebp';
+    const useCases = this.cfg.centerRule === 'cases';
+    const nb = layout.basisLength;
+    const nW = layout.nWindows;
+    const prospective = layout.kind === 'prospective';
+    const score = new Float64Array(zones.nZones);
+    const window = new Int32Array(zones.nZones).fill(-1);
+    const observed = new Float64Array(zones.nZones);
+    const acc = this.acc;
+    let evaluated = 0;
+    for (let c = 0; c < zones.nCenters; c++) {
+      if (useCases && !this.centerActive(zones.centerLocation[c]!)) continue;
+      acc.fill(0);
+      const m0 = zones.seqStart[c]!;
+      let pos = 0;
+      for (let z = zones.zoneStart[c]!; z < zones.zoneStart[c + 1]!; z++) {
+        evaluated++;
+        const size = zones.zoneSize[z]!;
+        for (; pos < size; pos++) {
+          const b = zones.members[m0 + pos]! * nb;
+          for (let i = 0; i < nb; i++) acc[i] = acc[i]! + this.basis[b + i]!;
+        }
+        const o = z * nW;
+        let best = 0;
+        let bestW = -1;
+        let bestObs = 0;
+        for (let w = 0; w < nW; w++) {
+          const obs = prospective ? acc[w]! : acc[layout.winEnd[w]!]! - acc[layout.winStart[w]!]!;
+          if (obs < minCases) continue;
+          const e = zoneExpected[o + w]!;
+          if (!(obs > e)) continue;
+          let s = obs * Math.log(obs / e);
+          if (ebp) s += e - obs;
+          else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));
+          if (s > best) {
+            best = s;
+            bestW = w;
+            bestObs = obs;
+          }
+        }
+        score[z] = best;
+        window[z] = bestW;
+        observed[z] = bestObs;
+      }
+    }
+    return { score, window, observed, zonesEvaluated: evaluated };
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Hotwatch detection engine: prospective (and retrospective) space-time scan
+ * statistics. Pure and I/O-free; runs under Deno and Node. See docs/detection.md.
+ */
+export { scanPoints } from './scan-points.ts';
+export * from './types.ts';
+export { createRng, type Rng, Xoshiro128 } from './rng.ts';
+export { poisson, poissonInversion, poissonPtrs, logFactorial, PTRS_THRESHOLD } from './poisson.ts';
+export { fitPoissonGlm, predictPoissonGlm, type PoissonGlmFit, type PoissonGlmInput } from './glm.ts';
+export { haversineKm, distanceMatrix } from './geo.ts';
+export { type ZoneSet, zoneMembers, packZones } from './zones/zone-set.ts';
+export { knnZones, knnZonesFromDistances } from './zones/knn.ts';
+export { circleZones, circleZonesFromDistances, type CircleZoneOptions } from './zones/circles.ts';
+export { buildH3DiskIndex, type H3DiskIndex } from './zones/h3-disks.ts';
+export { ebpScore, EbpReplicator } from './models/expectation-poisson.ts';
+export { AliasTable, kulldorffLlr, kulldorffRelativeRisk, MultinomialReplicator } from './models/kulldorff-poisson.ts';
+export { permutationExpected, PermutationReplicator, permutationScore } from './models/space-time-permutation.ts';
+export { cylinderLayout, CylinderScanner, type CylinderLayout, zoneWindowSums } from './cylinders.ts';
+export { runMonteCarlo, pValuesFor, resolveMonteCarlo, type MonteCarloRun, type PValues } from './monte-carlo.ts';
+export { fitGumbelMl, fitGumbelMoments, gumbelPValue, type GumbelFit } from './gumbel.ts';
+export { analysesSince, recurrenceIntervalDays, type RecurrenceOptions } from './recurrence.ts';
+export { DEFAULT_SEVERITY_THRESHOLDS, severityFromRecurrence } from './severity.ts';
+export { selectNonOverlapping } from './secondary.ts';
