@@ -3,6 +3,8 @@ import postgres, { type Sql } from 'postgres';
 import { apiUrl, dbUrl, resolveConfig, type StackConfig } from './config.ts';
 import { startGateway, type Gateway } from './gateway/server.ts';
 import { createLogger, type Logger } from './log.ts';
+import { installEmulatedExtensions } from './extensions/install.ts';
+import { writeScanSecrets } from './extensions/secrets.ts';
 import { applyBootstrap } from './postgres/bootstrap.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
 import { pushMigrations } from './postgres/migrate.ts';
@@ -47,6 +49,8 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
   const sql = postgres(url, { max: 5, onnotice: () => {}, connection: { application_name: 'hotwatch-stack' } });
   const cleanup: Array<() => Promise<void>> = [];
   try {
+    // pg_cron, pg_net, supabase_vault as pure-SQL extensions, before migrations create them.
+    await installEmulatedExtensions(sql);
     await applyBootstrap(sql);
     mark('bootstrap');
 
@@ -58,6 +62,8 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
 
     const gateway = await startGateway({ host: config.host, port: config.apiPort, keys: config.keys, log: log.child('gateway') });
     cleanup.push(() => gateway.close());
+    // The vault secrets the scan schedule reads: never in migrations, rewritten at every start.
+    await writeScanSecrets(sql, { projectUrl: gateway.url, scanKey: config.keys.serviceRoleKey });
     const ctx: StackContext = { config, apiUrl: apiUrl(config), dbUrl: url, sql, log };
     const services = new Map<string, StackService>();
     for (const entry of SERVICE_FACTORIES) {

@@ -1,0 +1,176 @@
+import postgres, { type Sql } from 'postgres';
+import type { Logger } from '../log.ts';
+import { parseSchedule, type Schedule } from './schedule.ts';
+
+/** Named limits of the cron worker (pg_cron's own defaults where it has one). */
+export const CRON_LIMITS = {
+  /** pg_cron's cron.max_running_jobs default. */
+  maxRunningJobs: 32,
+  /** Re-read cron.job this often even without a cache-invalidation NOTIFY. */
+  reloadIntervalMs: 10_000,
+};
+
+interface JobRow {
+  jobid: string;
+  schedule: string;
+  command: string;
+  username: string;
+  database: string;
+  active: boolean;
+  jobname: string | null;
+}
+
+interface ScheduledJob {
+  row: JobRow;
+  schedule: Schedule;
+  /** Next due time (ms since epoch). */
+  nextAt: number;
+  running: boolean;
+  /** A run came due while one was running: pg_cron queues it and starts it right after. */
+  pending: boolean;
+}
+
+export interface CronWorker {
+  /** Resolves when jobs have been (re)loaded; for tests. */
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The pg_cron background worker, in the stack: reads cron.job (reloaded on the
+ * extension's NOTIFY and every few seconds), fires each active job of this database
+ * when due, at most one run per job at a time, each on its own connection as the job's
+ * username (SET ROLE on a superuser connection), and records cron.job_run_details
+ * (starting → running → succeeded|failed, return_message as pg_cron writes it).
+ */
+export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logger }): Promise<CronWorker> {
+  const { sql, dbUrl, log } = opts;
+  const jobs = new Map<string, ScheduledJob>();
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let database = '';
+
+  const extensionPresent = async (): Promise<boolean> =>
+    (await sql`select to_regclass('cron.job') is not null as ok`)[0]?.ok === true;
+
+  async function load(): Promise<void> {
+    if (!(await extensionPresent())) { jobs.clear(); return; }
+    if (!database) database = (await sql<{ db: string }[]>`select current_database() as db`)[0]?.db ?? 'postgres';
+    const rows = await sql<JobRow[]>`
+      select jobid::text, schedule, command, username, database, active, jobname from cron.job`;
+    const now = Date.now();
+    const seen = new Set<string>();
+    for (const row of rows) {
+      if (!row.active || row.database !== database) continue;
+      seen.add(row.jobid);
+      const prev = jobs.get(row.jobid);
+      if (prev && prev.row.schedule === row.schedule) { prev.row = row; continue; }
+      const schedule = parseSchedule(row.schedule);
+      if (!schedule) { log.warn('cron job has a schedule the worker cannot run', { jobid: row.jobid, schedule: row.schedule }); continue; }
+      const nextAt = firstDue(schedule, now, prev === undefined && !loadedOnce);
+      jobs.set(row.jobid, { row, schedule, nextAt, running: prev?.running ?? false, pending: false });
+    }
+    for (const id of [...jobs.keys()]) if (!seen.has(id)) jobs.delete(id);
+    loadedOnce = true;
+  }
+  let loadedOnce = false;
+
+  function firstDue(schedule: Schedule, now: number, atStartup: boolean): number {
+    if (schedule.kind === 'interval') return now + schedule.seconds * 1000;
+    if (schedule.kind === 'reboot') return atStartup ? now : Number.POSITIVE_INFINITY;
+    return schedule.next(new Date(now))?.getTime() ?? Number.POSITIVE_INFINITY;
+  }
+
+  function advance(job: ScheduledJob, now: number): void {
+    const s = job.schedule;
+    if (s.kind === 'interval') job.nextAt = now + s.seconds * 1000;
+    else if (s.kind === 'reboot') job.nextAt = Number.POSITIVE_INFINITY;
+    else job.nextAt = s.next(new Date(now))?.getTime() ?? Number.POSITIVE_INFINITY;
+  }
+
+  function tick(): void {
+    if (stopped) return;
+    const now = Date.now();
+    for (const job of jobs.values()) {
+      if (job.nextAt > now) continue;
+      advance(job, now);
+      if (job.running) { job.pending = true; continue; }
+      launch(job);
+    }
+    // Wake on the next whole second, as pg_cron's minute/second granularity needs.
+    timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+  }
+
+  function launch(job: ScheduledJob): void {
+    if (inFlight.size >= CRON_LIMITS.maxRunningJobs) { job.pending = true; return; }
+    job.running = true;
+    const p = runJob(job.row).catch((e: unknown) => log.error('cron job run failed', { jobid: job.row.jobid, error: String(e) }))
+      .finally(() => {
+        inFlight.delete(p);
+        job.running = false;
+        if (job.pending && !stopped && jobs.get(job.row.jobid) === job) { job.pending = false; launch(job); }
+      });
+    inFlight.add(p);
+  }
+
+  async function runJob(row: JobRow): Promise<void> {
+    const [detail] = await sql<{ runid: string }[]>`
+      insert into cron.job_run_details (jobid, database, username, command, status, start_time)
+      values (${row.jobid}, ${row.database}, ${row.username}, ${row.command}, 'starting', now())
+      returning runid::text`;
+    const runid = detail?.runid;
+    const conn = postgres(dbUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'pg_cron' } });
+    let status = 'failed';
+    let message: string;
+    try {
+      const [pidRow] = await conn<{ pid: number }[]>`select pg_backend_pid() as pid, set_config('role', ${row.username}, false)`;
+      await sql`update cron.job_run_details set status = 'running', job_pid = ${pidRow?.pid ?? null} where runid = ${runid ?? null}`;
+      const result: unknown = await conn.unsafe(row.command);
+      status = 'succeeded';
+      message = returnMessage(result);
+    } catch (e) {
+      message = `ERROR:  ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      await conn.end({ timeout: 1 }).catch(() => {});
+    }
+    await sql`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
+              where runid = ${runid ?? null}`;
+  }
+
+  await load();
+  const listener = await sql.listen('cron_job_cache_invalidate', () => { void load().catch(() => {}); })
+    .catch((e: unknown) => { log.warn('cron: LISTEN failed; polling only', { error: String(e) }); return undefined; });
+  const reloadTimer = setInterval(() => { void load().catch((e: unknown) => log.warn('cron: reload failed', { error: String(e) })); },
+    CRON_LIMITS.reloadIntervalMs);
+  tick();
+
+  return {
+    reload: load,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      clearInterval(reloadTimer);
+      await listener?.unlisten().catch(() => {});
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000))]);
+    },
+  };
+}
+
+/**
+ * pg_cron's return_message for a successful run: "N row(s)" when the last statement
+ * returned tuples, else its command status (e.g. "INSERT 0 1", "UPDATE 3", "CREATE TABLE").
+ */
+function returnMessage(result: unknown): string {
+  const last = Array.isArray(result) && Array.isArray(result[result.length - 1]) ? result[result.length - 1] : result;
+  const r = last as { command?: string; count?: number | null; length?: number; columns?: unknown[] | null };
+  const command = r.command ?? '';
+  const count = r.count ?? 0;
+  if (command === 'SELECT' || (Array.isArray(r.columns) && r.columns.length > 0)) {
+    const n = r.length ?? count;
+    return `${n} ${n === 1 ? 'row' : 'rows'}`;
+  }
+  if (command === 'INSERT') return `INSERT 0 ${count}`;
+  if (['UPDATE', 'DELETE', 'MERGE', 'COPY', 'FETCH', 'MOVE'].includes(command)) return `${command} ${count}`;
+  return command;
+}
