@@ -9,6 +9,13 @@ const received: Array<{ method: string; url: string; headers: http.IncomingHttpH
 let server: http.Server;
 let base = '';
 
+/** The single row a query must return (noUncheckedIndexedAccess-friendly). */
+async function one<T>(q: Promise<T[]>): Promise<T> {
+  const [row] = await q;
+  if (row === undefined) throw new Error('expected a row');
+  return row;
+}
+
 async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -54,9 +61,9 @@ describe('pg_net (emulated extension + stack worker)', () => {
 
   it('sends a committed http_post and stores the response under the request id', async () => {
     const marker = randomUUID();
-    const [{ id }] = await sql<{ id: string }[]>`
+    const { id } = await one(sql<{ id: string }[]>`
       select net.http_post(url := ${`${base}/hook?x=1`}, body := ${sql.json({ marker })},
-                           params := '{"p":"a b"}', headers := '{"X-Test":"1"}')::text as id`;
+                           params := '{"p":"a b"}', headers := '{"X-Test":"1"}')::text as id`);
     const resp = await waitFor(async () => (await sql<{ status_code: number; content: string; headers: Record<string, string>; content_type: string; timed_out: boolean | null }[]>`
       select status_code, content, headers, content_type, timed_out from net._http_response where id = ${id}`)[0], 10_000);
     expect(resp.status_code).toBe(201);
@@ -76,25 +83,25 @@ describe('pg_net (emulated extension + stack worker)', () => {
     const marker = randomUUID();
     let id = '';
     await sql.begin(async (tx) => {
-      [{ id }] = await tx<{ id: string }[]>`select net.http_get(${`${base}/rolled-back/${marker}`})::text as id`;
+      ({ id } = await one(tx<{ id: string }[]>`select net.http_get(${`${base}/rolled-back/${marker}`})::text as id`));
       throw new Error('rollback');
     }).catch(() => {});
     // A committed request queued afterwards is answered; the rolled-back one never is.
-    const [{ id: later }] = await sql<{ id: string }[]>`select net.http_get(${`${base}/after/${marker}`})::text as id`;
+    const { id: later } = await one(sql<{ id: string }[]>`select net.http_get(${`${base}/after/${marker}`})::text as id`);
     await waitFor(async () => (await sql`select 1 from net._http_response where id = ${later}`)[0], 10_000);
     expect(received.some((r) => r.url.includes(`/rolled-back/${marker}`))).toBe(false);
     expect((await sql`select 1 from net._http_response where id = ${id}`).length).toBe(0);
   });
 
   it('records timeouts and connection errors as pg_net does', async () => {
-    const [{ slow }] = await sql<{ slow: string }[]>`
-      select net.http_get(${`${base}/slow`}, timeout_milliseconds := 200)::text as slow`;
+    const { slow } = await one(sql<{ slow: string }[]>`
+      select net.http_get(${`${base}/slow`}, timeout_milliseconds := 200)::text as slow`);
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const [{ refused }] = await sql<{ refused: string }[]>`
-      select net.http_get(${`http://127.0.0.1:${closedPort}/nothing-listens`})::text as refused`;
+    const { refused } = await one(sql<{ refused: string }[]>`
+      select net.http_get(${`http://127.0.0.1:${closedPort}/nothing-listens`})::text as refused`);
     const t = await waitFor(async () => (await sql<{ timed_out: boolean; error_msg: string; status_code: number | null }[]>`
       select timed_out, error_msg, status_code from net._http_response where id = ${slow}`)[0], 10_000);
     expect(t).toMatchObject({ timed_out: true, status_code: null });
@@ -117,7 +124,7 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
     });
     await expect(sql`select cron.schedule('bad-job', '60 seconds', 'select 1')`).rejects.toMatchObject({ code: '22023' });
     for (const ok of ['*/5 * * * *', '0 3 * * 6', '30 4 $ * *', '@daily', '10 seconds', '0 0 1 jan,jul mon-fri']) {
-      const [{ id }] = await sql<{ id: string }[]>`select cron.schedule(${'valid-' + randomUUID()}, ${ok}, 'select 1')::text as id`;
+      const { id } = await one(sql<{ id: string }[]>`select cron.schedule(${'valid-' + randomUUID()}, ${ok}, 'select 1')::text as id`);
       await sql`select cron.unschedule(${id}::bigint)`;
     }
   });
@@ -138,9 +145,9 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
     await sql.unsafe(`create table public.${table} (who text, at timestamptz default now())`);
     await sql.unsafe(`grant insert on public.${table} to authenticator`);
     const name = `probe-${randomUUID()}`;
-    const [{ id }] = await sql<{ id: string }[]>`
+    const { id } = await one(sql<{ id: string }[]>`
       select cron.schedule_in_database(${name}, '1 seconds', ${`insert into public.${table} (who) values (current_user)`},
-                                       'postgres', 'authenticator')::text as id`;
+                                       'postgres', 'authenticator')::text as id`);
     try {
       const run = await waitFor(async () => (await sql<{ status: string; return_message: string; username: string; job_pid: number; start_time: Date; end_time: Date }[]>`
         select status, return_message, username, job_pid, start_time, end_time from cron.job_run_details
@@ -157,8 +164,8 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
   });
 
   it('records a failing run with the error as return_message', async () => {
-    const [{ id }] = await sql<{ id: string }[]>`
-      select cron.schedule(${`fail-${randomUUID()}`}, '1 seconds', 'select 1/0')::text as id`;
+    const { id } = await one(sql<{ id: string }[]>`
+      select cron.schedule(${`fail-${randomUUID()}`}, '1 seconds', 'select 1/0')::text as id`);
     try {
       const run = await waitFor(async () => (await sql<{ status: string; return_message: string }[]>`
         select status, return_message from cron.job_run_details where jobid = ${id} and status = 'failed' limit 1`)[0], 10_000);
@@ -170,9 +177,9 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
 
   it('fires a pg_net request within its schedule (cron → pg_net → HTTP)', async () => {
     const marker = randomUUID();
-    const [{ id }] = await sql<{ id: string }[]>`
+    const { id } = await one(sql<{ id: string }[]>`
       select cron.schedule(${`net-${marker}`}, '2 seconds',
-        ${`select net.http_post(url := '${base}/cron', body := jsonb_build_object('marker', '${marker}'))`})::text as id`;
+        ${`select net.http_post(url := '${base}/cron', body := jsonb_build_object('marker', '${marker}'))`})::text as id`);
     const t0 = Date.now();
     try {
       await waitFor(async () => (received.some((r) => r.body.includes(marker)) ? true : undefined), 8_000);
@@ -196,7 +203,7 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
 describe('supabase_vault (emulated extension)', () => {
   it('round-trips a secret, encrypted at rest, and updates it', async () => {
     const name = `vault-${randomUUID()}`;
-    const [{ id }] = await sql<{ id: string }[]>`select vault.create_secret('s3cr3t value', ${name}, 'a test') as id`;
+    const { id } = await one(sql<{ id: string }[]>`select vault.create_secret('s3cr3t value', ${name}, 'a test') as id`);
     const [row] = await sql<{ secret: string; decrypted_secret: string; description: string }[]>`
       select secret, decrypted_secret, description from vault.decrypted_secrets where id = ${id}`;
     expect(row?.decrypted_secret).toBe('s3cr3t value');
@@ -211,8 +218,8 @@ describe('supabase_vault (emulated extension)', () => {
   });
 
   it('binds a ciphertext to its row', async () => {
-    const [{ a }] = await sql<{ a: string }[]>`select vault.create_secret('alpha') as a`;
-    const [{ b }] = await sql<{ b: string }[]>`select vault.create_secret('beta') as b`;
+    const { a } = await one(sql<{ a: string }[]>`select vault.create_secret('alpha') as a`);
+    const { b } = await one(sql<{ b: string }[]>`select vault.create_secret('beta') as b`);
     await sql`update vault.secrets set secret = (select secret from vault.secrets where id = ${a}) where id = ${b}`;
     await expect(sql`select decrypted_secret from vault.decrypted_secrets where id = ${b}`).rejects.toThrow();
     await sql`delete from vault.secrets where id in (${a}, ${b})`;
