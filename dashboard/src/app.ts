@@ -1,0 +1,157 @@
+/**
+ * The signed-in dashboard: header (org, connection, scan now, demo, sign out), the
+ * hotspot map with its details, the alerts feed and the recommendations queue, all fed
+ * by the SDK's live streams for the selected org.
+ */
+import type { Session } from '@supabase/supabase-js';
+import { createAlerts } from './alerts.ts';
+import type { DashboardApi, OrgRef, PlaybookRef } from './api.ts';
+import { canOperate, orgRolesFromToken } from './auth.ts';
+import { createConnection } from './connection.ts';
+import { createDemoControl } from './demo-control.ts';
+import { createDetails } from './details.ts';
+import { h, replace } from './dom.ts';
+import { createMap } from './map.ts';
+import { createNotices } from './notices.ts';
+import { createRecommendations } from './recommendations.ts';
+import { createScanControl } from './scan-control.ts';
+import { RowStore } from './store.ts';
+import type { Alert, Hotspot, Recommendation, Role } from './types.ts';
+
+const ORG_KEY = 'hotwatch.dashboard.org';
+
+export interface App {
+  stop(): void;
+}
+
+export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: Session; signOut(): void }): App {
+  const { api } = ctx;
+  const roles = orgRolesFromToken(ctx.session.access_token);
+  const orgIds = Object.keys(roles);
+  const cleanups: Array<() => void> = [];
+  let board: { stop(): void } | null = null;
+
+  const connection = createConnection(api.status());
+  cleanups.push(api.onStatus((st) => connection.set(st)));
+  const notices = createNotices();
+  const orgSlot = h('div', { class: 'org' });
+  const toolbar = h('div', { class: 'toolbar' });
+  const main = h('main', { class: 'board', id: 'main' });
+  const email = ctx.session.user.email ?? 'signed in';
+
+  replace(root,
+    h('a', { class: 'skip-link', href: '#alerts-title' }, 'Skip to alerts'),
+    h('header', { class: 'topbar' },
+      h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', {}, 'Hotwatch')),
+      orgSlot, connection.el, toolbar,
+      h('div', { class: 'user' },
+        h('span', { class: 'user-email', title: email }, email),
+        h('button', { type: 'button', class: 'btn', id: 'sign-out', onclick: () => ctx.signOut() }, 'Sign out'))),
+    notices.el, main);
+
+  if (orgIds.length === 0) {
+    replace(main, h('section', { class: 'panel' }, h('h2', {}, 'No organisation'),
+      h('p', {}, 'This account is not a member of any organisation. Ask an admin to add you.')));
+    return { stop: () => cleanups.forEach((f) => f()) };
+  }
+
+  const openBoard = (orgId: string): void => {
+    board?.stop();
+    localStorage.setItem(ORG_KEY, orgId);
+    board = startBoard(main, toolbar, { api, orgId, role: roles[orgId], notices });
+  };
+
+  // Org names arrive from REST; until then (or if it fails) show the ids.
+  const renderOrgs = (orgs: OrgRef[], current: string): void => {
+    if (orgIds.length === 1) {
+      const o = orgs.find((x) => x.id === current);
+      replace(orgSlot, h('span', { class: 'org-name' }, o?.name ?? 'Organisation'), h('span', { class: 'role' }, roles[current] ?? ''));
+      return;
+    }
+    const select = h('select', { id: 'org-select', 'aria-label': 'Organisation' },
+      ...orgIds.map((id) => {
+        const opt = h('option', { value: id }, `${orgs.find((x) => x.id === id)?.name ?? id} (${roles[id]})`);
+        opt.selected = id === current;
+        return opt;
+      }));
+    select.addEventListener('change', () => openBoard(select.value));
+    replace(orgSlot, select);
+  };
+  const saved = localStorage.getItem(ORG_KEY);
+  const first = saved && orgIds.includes(saved) ? saved : orgIds.sort()[0]!;
+  renderOrgs([], first);
+  api.orgs(orgIds).then((orgs) => renderOrgs(orgs, localStorage.getItem(ORG_KEY) ?? first), () => {});
+  openBoard(first);
+
+  return {
+    stop() {
+      board?.stop();
+      cleanups.forEach((f) => f());
+    },
+  };
+}
+
+function startBoard(main: HTMLElement, toolbar: HTMLElement, ctx: {
+  api: DashboardApi; orgId: string; role: Role | undefined; notices: ReturnType<typeof createNotices>;
+}): { stop(): void } {
+  const { api, orgId, notices } = ctx;
+  const operate = canOperate(ctx.role);
+  const hotspots = new RowStore<Hotspot>();
+  const alerts = new RowStore<Alert>();
+  const recs = new RowStore<Recommendation>();
+  const playbooks = new Map<string, PlaybookRef>();
+  const requested = new Set<string>();
+  let selected: number | null = null;
+
+  const select = (id: number | null): void => {
+    selected = id;
+    map.select(id);
+    details.show(id === null ? null : hotspots.get(id) ?? null);
+  };
+  const map = createMap({ onSelect: (id) => select(id) });
+  const details = createDetails({ loadScanRun: (id) => api.scanRun(id), onClose: () => select(null) });
+  const alertsView = createAlerts({ api, canAct: operate, onSelectHotspot: (id) => { select(id); details.el.scrollIntoView({ block: 'nearest' }); } });
+  const recsView = createRecommendations({
+    api, canAct: operate,
+    alert: (id) => alerts.get(id),
+    playbook: (id) => playbooks.get(id),
+    onSelectAlert: (alertId) => {
+      const a = alerts.get(alertId);
+      if (a) select(a.hotspot_id);
+      document.querySelector<HTMLElement>(`[data-alert-id="${alertId}"] .item-title`)?.focus();
+    },
+  });
+
+  replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), createDemoControl({ api, orgId, notices, enabled: operate }));
+  replace(main,
+    h('div', { class: 'col col-map' }, map.el, details.el),
+    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el));
+  details.show(null);
+
+  hotspots.onChange((rows) => {
+    map.update(rows);
+    if (selected !== null) details.show(hotspots.get(selected) ?? null);
+  });
+  alerts.onChange((rows) => {
+    alertsView.update(rows);
+    recsView.refresh();
+  });
+  recs.onChange((rows) => {
+    recsView.update(rows);
+    const missing = [...new Set(rows.map((r) => r.playbook_id))].filter((id) => !requested.has(id));
+    if (missing.length === 0) return;
+    missing.forEach((id) => requested.add(id));
+    api.playbooks(missing).then((list) => {
+      for (const p of list) playbooks.set(p.id, p);
+      recsView.refresh();
+    }, () => missing.forEach((id) => requested.delete(id)));
+  });
+  map.update([]);
+
+  const unsubs = [
+    api.subscribe('hotspots', orgId, (ev) => hotspots.apply(ev)),
+    api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
+    api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
+  ];
+  return { stop: () => unsubs.forEach((u) => u()) };
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+// Served by the stack's gateway under /dashboard/ (stack/src/dashboard/service.ts builds
+// it on start when dist/ is missing or older than the sources).
+export default defineConfig({
+  root,
+  base: '/dashboard/',
+  publicDir: path.join(root, 'public'),
+  clearScreen: false,
+  build: {
+    outDir: path.join(root, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    // h3-js is one large emscripten module; nothing to split usefully.
+    chunkSizeWarningLimit: 1500,
+  },
+});

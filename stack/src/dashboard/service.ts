@@ -1,0 +1,111 @@
+/**
+ * The operator dashboard at /dashboard/: the Vite build of dashboard/ (built on start
+ * when missing or stale, see build.ts), plus /dashboard/config.json with the anon key
+ * the page needs (the API is the page's own origin). Same-origin only: a
+ * Content-Security-Policy header stops the page from talking to any other origin.
+ */
+import fs from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { ServiceFactory } from '../services.ts';
+import { DIST_DIR, ensureDashboardBuilt } from './build.ts';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+/** Only our own origin, for fetch and the Realtime WebSocket alike. */
+function securityHeaders(req: IncomingMessage): Record<string, string> {
+  const host = req.headers.host ?? '127.0.0.1';
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      `connect-src 'self' ws://${host} wss://${host}`,
+      "img-src 'self' data:",
+      "style-src 'self'",
+      "script-src 'self'",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders(req), ...extra });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export const startDashboard: ServiceFactory = async (ctx) => {
+  let buildError: string | null = null;
+  try {
+    await ensureDashboardBuilt(ctx.log);
+  } catch (e) {
+    // Keep the stack up (the API matters more than the page) and say why on the page.
+    buildError = e instanceof Error ? e.message : String(e);
+    ctx.log.error('dashboard build failed; serving the previous build if there is one', { error: buildError.slice(0, 2000) });
+  }
+  const config = JSON.stringify({ anonKey: ctx.config.keys.anonKey });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(req, res, 405, 'application/json', JSON.stringify({ message: 'Method not allowed' }), { allow: 'GET, HEAD' });
+    }
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    // Relative asset URLs need the trailing slash.
+    if (url.pathname === '/dashboard') {
+      res.writeHead(308, { location: `/dashboard/${url.search}`, 'content-length': 0 });
+      return void res.end();
+    }
+    if (subpath === '/config.json') {
+      return send(req, res, 200, TYPES['.json']!, config, { 'cache-control': 'no-store' });
+    }
+
+    let rel: string;
+    try {
+      rel = decodeURIComponent(subpath);
+    } catch {
+      return send(req, res, 400, 'text/plain; charset=utf-8', 'Bad path');
+    }
+    const file = path.resolve(DIST_DIR, '.' + (rel.endsWith('/') ? rel + 'index.html' : rel));
+    if (file !== DIST_DIR && !file.startsWith(DIST_DIR + path.sep)) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
+    if (path.basename(file).startsWith('.')) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
+
+    let body = await fs.readFile(file).catch(() => null);
+    let servedFile = file;
+    if (!body && path.extname(file) === '') {
+      // Client-side routes fall back to the app shell.
+      servedFile = path.join(DIST_DIR, 'index.html');
+      body = await fs.readFile(servedFile).catch(() => null);
+    }
+    if (!body) {
+      if (servedFile.endsWith('index.html')) {
+        const why = buildError ?? 'dashboard/dist is missing';
+        return send(req, res, 503, 'text/plain; charset=utf-8', `The dashboard is not built: ${why}\nFix the build and restart (npm start).\n`);
+      }
+      return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
+    }
+    const hashed = /\/assets\//.test(servedFile);
+    return send(req, res, 200, TYPES[path.extname(servedFile)] ?? 'application/octet-stream', body,
+      { 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  };
+
+  return {
+    name: 'dashboard',
+    mounts: [{ prefix: '/dashboard', handle, mapKeys: false }],
+    async stop() { /* nothing held open */ },
+  };
+};
