@@ -95,6 +95,23 @@ create table if not exists auth.refresh_tokens (
   updated_at timestamptz not null default now()
 );
 
+-- Columns and tables GoTrue keeps that the auth subset uses (stack/src/auth): session
+-- refresh bookkeeping, the authentication methods behind each session (amr claim).
+alter table auth.sessions add column if not exists refreshed_at timestamp;
+alter table auth.sessions add column if not exists user_agent text;
+alter table auth.sessions add column if not exists ip inet;
+create index if not exists refresh_tokens_session_id_revoked_idx on auth.refresh_tokens (session_id, revoked);
+create index if not exists sessions_user_id_idx on auth.sessions (user_id);
+create table if not exists auth.mfa_amr_claims (
+  id uuid primary key default gen_random_uuid(),
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  authentication_method text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint mfa_amr_claims_session_id_authentication_method_pkey unique (session_id, authentication_method)
+);
+alter table auth.mfa_amr_claims owner to supabase_auth_admin;
+
 alter table auth.users owner to supabase_auth_admin;
 alter table auth.sessions owner to supabase_auth_admin;
 alter table auth.refresh_tokens owner to supabase_auth_admin;
@@ -130,7 +147,11 @@ alter function auth.email() owner to supabase_auth_admin;
 alter function auth.jwt() owner to supabase_auth_admin;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to public;
 
--- realtime (objects the server needs arrive with it; these are what SQL calls) -----
+-- realtime (owned by the Realtime server, stack/src/realtime; see docs/realtime.md) --
+-- The objects Supabase Realtime's tenant migrations create that SQL and policies call:
+-- realtime.messages (daily partitions, created by the server), topic(), send(),
+-- send_binary(), broadcast_changes(), authorize() (private-channel probe), plus the
+-- embedded server's batched RLS visibility check.
 create schema if not exists realtime;
 grant usage on schema realtime to postgres, anon, authenticated, service_role;
 
@@ -140,11 +161,26 @@ create table if not exists realtime.messages (
   payload jsonb,
   event text,
   private boolean default false,
-  updated_at timestamp not null default now(),
-  inserted_at timestamp not null default now(),
+  updated_at timestamp not null default timezone('utc', now()),
+  inserted_at timestamp not null default timezone('utc', now()),
   id uuid not null default gen_random_uuid(),
   primary key (id, inserted_at)
 ) partition by range (inserted_at);
+alter table realtime.messages add column if not exists binary_payload bytea;
+alter table realtime.messages add column if not exists skip_broadcast boolean not null default false;
+alter table realtime.messages alter column inserted_at set default timezone('utc', now());
+alter table realtime.messages alter column updated_at set default timezone('utc', now());
+do $$
+begin
+  if not exists (select 1 from pg_constraint where conname = 'messages_payload_exclusive'
+                 and conrelid = 'realtime.messages'::regclass) then
+    alter table realtime.messages add constraint messages_payload_exclusive
+      check (payload is null or binary_payload is null) not valid;
+  end if;
+end
+$$;
+create index if not exists messages_inserted_at_topic_index on only realtime.messages (inserted_at desc, topic)
+  where extension = 'broadcast' and private is true;
 alter table realtime.messages enable row level security;
 grant select, insert, update on realtime.messages to anon, authenticated, service_role;
 
@@ -153,7 +189,7 @@ create or replace function realtime.topic() returns text language sql stable as 
 $$;
 
 -- realtime.send: like Supabase's, an error becomes a WARNING so the caller's write
--- never fails because of a broadcast.
+-- never fails because of a broadcast. The payload gets an "id" when it has none.
 create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
 returns void
 language plpgsql
@@ -168,6 +204,22 @@ begin
     perform set_config('realtime.topic', topic, true);
     insert into realtime.messages (id, payload, event, topic, private, extension)
     values (generated_id, final_payload, event, topic, private, 'broadcast');
+  exception when others then
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end;
+$$;
+
+-- realtime.send_binary: the same for a raw bytea payload (delivered as binary to vsn 2 clients).
+create or replace function realtime.send_binary(payload bytea, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+begin
+  begin
+    perform set_config('realtime.topic', topic, true);
+    insert into realtime.messages (binary_payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
   exception when others then
     raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
   end;
@@ -193,8 +245,107 @@ begin
 end;
 $$;
 
--- Daily partitions for today and the next three days (the Realtime server keeps
--- creating them daily, as Supabase's does).
+-- realtime.authorize: which extensions may this role + claims read (and write) on a topic?
+-- As Supabase Realtime checks private channels: insert one probe message per read
+-- extension as the server, switch to the subscriber's role and settings, see which
+-- probes RLS lets it select back and which inserts it may make, then undo everything.
+create or replace function realtime.authorize(
+  role_name text, topic_name text, claims text, sub text, headers text,
+  read_extensions text[], write_extensions text[],
+  out read_allowed boolean[], out write_allowed boolean[]
+)
+returns record
+language plpgsql
+as $$
+declare
+  probes uuid[];
+  ext text;
+  ok boolean;
+begin
+  perform set_config('synchronous_commit', 'off', true);
+  begin
+    probes := array(select gen_random_uuid() from unnest(read_extensions));
+    insert into realtime.messages (id, topic, extension, inserted_at, updated_at)
+    select p.id, topic_name, p.ext, timezone('utc', now()), timezone('utc', now())
+      from unnest(probes, read_extensions) as p(id, ext);
+
+    perform set_config('role', role_name, true),
+            set_config('realtime.topic', topic_name, true),
+            set_config('request.jwt.claims', claims, true),
+            set_config('request.jwt.claim.sub', coalesce(sub, ''), true),
+            set_config('request.jwt.claim.role', role_name, true),
+            set_config('request.headers', coalesce(headers, '{}'), true);
+
+    read_allowed := array(
+      select exists (select 1 from realtime.messages m where m.id = p.id)
+        from unnest(probes) with ordinality as p(id, n) order by p.n);
+
+    write_allowed := '{}';
+    foreach ext in array write_extensions loop
+      begin
+        insert into realtime.messages (topic, extension, inserted_at, updated_at)
+        values (topic_name, ext, timezone('utc', now()), timezone('utc', now()));
+        ok := true;
+      exception when insufficient_privilege then
+        ok := false;
+      end;
+      write_allowed := write_allowed || ok;
+    end loop;
+    raise sqlstate 'RTA01';
+  exception when sqlstate 'RTA01' then
+    null; -- the probes, the role switch and the settings are all rolled back here
+  end;
+end;
+$$;
+revoke execute on function realtime.authorize(text, text, text, text, text, text[], text[]) from public, anon, authenticated;
+
+-- realtime.embedded_visible_keys (embedded stack only): the batched RLS check. For each
+-- group (role + claims) run ONE query — which of these primary keys can the group
+-- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
+-- group whose policies raised. Keys are a JSON array of arrays of primary-key values.
+create or replace function realtime.embedded_visible_keys(entity regclass, keys jsonb, groups jsonb)
+returns table (group_no int, key_no int)
+language plpgsql
+as $$
+declare
+  cond text;
+  stmt text;
+  g jsonb;
+  i int;
+begin
+  select string_agg(format('t.%I = (k.v ->> %s)::%s', a.attname, k.ord - 1, format_type(a.atttypid, a.atttypmod)), ' and ' order by k.ord)
+    into cond
+    from pg_index x
+    cross join lateral unnest(x.indkey::int2[]) with ordinality as k(attnum, ord)
+    join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
+   where x.indrelid = entity and x.indisprimary;
+  if cond is null then
+    return;
+  end if;
+  stmt := format('select k.n::int from jsonb_array_elements($1) with ordinality as k(v, n) where exists (select 1 from %s t where %s)', entity, cond);
+  for i in 0 .. jsonb_array_length(groups) - 1 loop
+    g := groups -> i;
+    begin
+      perform set_config('role', g ->> 'role', true),
+              set_config('request.jwt.claims', g ->> 'claims', true),
+              set_config('request.jwt.claim.sub', coalesce((g ->> 'claims')::jsonb ->> 'sub', ''), true),
+              set_config('request.jwt.claim.role', g ->> 'role', true);
+      return query execute format('select %s, v.n from (%s) as v(n)', i, stmt) using keys;
+      perform set_config('role', null, true);
+    exception when others then
+      raise warning 'WarnApplyingRlsToSubscription: %', sqlerrm;
+      group_no := i;
+      key_no := -1;
+      return next;
+    end;
+  end loop;
+  perform set_config('role', null, true);
+end;
+$$;
+revoke execute on function realtime.embedded_visible_keys(regclass, jsonb, jsonb) from public, anon, authenticated;
+
+-- Daily partitions for yesterday through three days ahead; the Realtime server keeps
+-- creating them daily and drops those older than three days, as Supabase's does.
 do $$
 declare d date;
 begin

@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Supabase Auth (GoTrue) error codes used by this subset, from supabase/auth
+ * internal/api/apierrors/errorcode.go. One registry; every error leaves through send().
+ */
+export const AUTH_ERROR = {
+  validationFailed: 'validation_failed',
+  invalidCredentials: 'invalid_credentials',
+  emailNotConfirmed: 'email_not_confirmed',
+  phoneNotConfirmed: 'phone_not_confirmed',
+  userBanned: 'user_banned',
+  userNotFound: 'user_not_found',
+  sessionNotFound: 'session_not_found',
+  sessionExpired: 'session_expired',
+  refreshTokenNotFound: 'refresh_token_not_found',
+  refreshTokenAlreadyUsed: 'refresh_token_already_used',
+  noAuthorization: 'no_authorization',
+  badJwt: 'bad_jwt',
+  badJson: 'bad_json',
+  notFound: 'not_found',
+  unexpectedFailure: 'unexpected_failure',
+  unsupportedGrantType: 'unsupported_grant_type',
+} as const;
+export type AuthErrorCode = (typeof AUTH_ERROR)[keyof typeof AUTH_ERROR];
+
+export class AuthError extends Error {
+  constructor(readonly status: number, readonly code: AuthErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** The API version auth-js sends (X-Supabase-Api-Version) that switches the error shape. */
+export const API_VERSION_2024_01_01 = '2024-01-01';
+
+function requestApiVersion(req: IncomingMessage): string | undefined {
+  const v = req.headers['x-supabase-api-version'];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(s) ? s : undefined;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * GoTrue's HandleResponseError: with X-Supabase-Api-Version ≥ 2024-01-01 (auth-js always
+ * sends it) the body is {"code":"<error_code>","message":"…"} and the version is echoed;
+ * otherwise the initial shape {"code":<status>,"error_code":"…","msg":"…"}.
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, e: AuthError): void {
+  const version = requestApiVersion(req);
+  if (version !== undefined && version >= API_VERSION_2024_01_01) {
+    sendJson(res, e.status, { code: e.code, message: e.message }, { 'x-supabase-api-version': API_VERSION_2024_01_01 });
+  } else {
+    sendJson(res, e.status, { code: e.status, error_code: e.code, msg: e.message });
+  }
+}
