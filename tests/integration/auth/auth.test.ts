@@ -144,9 +144,9 @@ describe('auth: session lifecycle through supabase-js', () => {
     expect(reuse.status).toBe(400);
     expect(reuse.body).toEqual({ code: 'refresh_token_already_used', message: 'Invalid Refresh Token: Already Used' });
     // The whole session's tokens were revoked (and that revocation was committed).
-    const [{ live }] = await sql<{ live: number }[]>`
+    const [counted] = await sql<{ live: number }[]>`
       select count(*)::int as live from auth.refresh_tokens where user_id = ${org.operator.id} and not revoked`;
-    expect(live).toBe(0);
+    expect(counted?.live).toBe(0);
     await sql`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = ${t2}`;
     expect((await rawToken('refresh_token', { refresh_token: t2 })).body.error_code).toBe('refresh_token_already_used');
   });
