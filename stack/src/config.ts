@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_KEYS, type StackKeys } from './keys.ts';
+import type { RealtimeOverrides } from './realtime/constants.ts';
 
 /** Repository root (stack/src/config.ts → ../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,6 +25,8 @@ export interface StackConfig {
   seed: boolean;
   /** Log lines to stdout (npm start) or keep quiet (tests). */
   quiet: boolean;
+  /** Realtime limits and timings (stack/src/realtime/constants.ts; env HOTWATCH_REALTIME_*). */
+  realtime?: RealtimeOverrides;
 }
 
 function intFromEnv(name: string, fallback: number): number {

@@ -26,7 +26,7 @@ describe('migrations', () => {
 
   it('the stream tables are in the supabase_realtime publication', async () => {
     const rows = await sql<{ tablename: string }[]>`
-      select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by tablename`;
+      select tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' order by tablename`;
     expect(rows.map((r) => r.tablename)).toEqual(['alerts', 'hotspots', 'recommendations']);
   });
 

@@ -1,0 +1,208 @@
+/**
+ * What Realtime needs to know about tables, types and roles: column order and
+ * pg_type names (for `columns`), primary keys, whether RLS is on, which claims the
+ * SELECT policies read (policy-claims.ts), per-role column privileges, and the
+ * publication's tables. Cached; stale entries are served while a refresh runs, and a
+ * relation re-described by the replication stream is reloaded before use.
+ */
+import type { Sql } from 'postgres';
+import type { Logger } from '../log.ts';
+import { CHANGES_PUBLICATION } from './constants.ts';
+import { kindFor, type PgType } from './pg-values.ts';
+import { claimPathsOf, mergeClaimPaths, type ClaimPaths } from './policy-claims.ts';
+
+export interface ColumnInfo {
+  name: string;
+  attnum: number;
+  type: PgType;
+}
+
+export interface TableInfo {
+  oid: number;
+  schema: string;
+  name: string;
+  columns: ColumnInfo[];
+  byName: Map<string, ColumnInfo>;
+  /** Primary-key columns in key order (empty: no primary key). */
+  pk: string[];
+  rls: boolean;
+  /** Claims the table's SELECT policies can read. */
+  claimPaths: ClaimPaths;
+}
+
+export interface RolePrivileges {
+  exists: boolean;
+  bypassRls: boolean;
+  selectable: Set<string>;
+}
+
+interface Entry<T> { value: T; loadedAt: number; refreshing?: Promise<T> }
+
+const TTL_MS = 5_000;
+
+type TypeRow = { oid: number; typname: string; typtype: string; typcategory: string; typelem: number; typdelim: string; typbasetype: number; typrelid: number };
+
+export class Catalog {
+  private readonly tables = new Map<number, Entry<TableInfo | undefined>>();
+  private readonly privileges = new Map<string, Entry<RolePrivileges>>();
+  private readonly types = new Map<number, PgType>();
+  private builtins: Entry<Set<string>> | undefined;
+  private publication: Entry<Array<{ schema: string; table: string }>> | undefined;
+
+  constructor(private readonly sql: Sql, private readonly log: Logger) {}
+
+  private cached<T>(map: Map<string | number, Entry<T>>, key: string | number, load: () => Promise<T>, fresh = false): Promise<T> {
+    const e = map.get(key);
+    const now = Date.now();
+    if (e && !fresh) {
+      if (now - e.loadedAt > TTL_MS && !e.refreshing) {
+        e.refreshing = load().then((v) => { map.set(key, { value: v, loadedAt: Date.now() }); return v; })
+          .catch((err: unknown) => { this.log.warn('catalog refresh failed', { key: String(key), error: String(err) }); e.refreshing = undefined; return e.value; });
+      }
+      return Promise.resolve(e.value);
+    }
+    return load().then((v) => { map.set(key, { value: v, loadedAt: Date.now() }); return v; });
+  }
+
+  /** Table facts by oid; `fresh` forces a reload (the relation changed). */
+  table(oid: number, fresh = false): Promise<TableInfo | undefined> {
+    return this.cached(this.tables as Map<string | number, Entry<TableInfo | undefined>>, oid, () => this.loadTable(oid), fresh);
+  }
+
+  async tableByName(schema: string, name: string): Promise<TableInfo | undefined> {
+    const rows = await this.sql<{ oid: number }[]>`
+      select c.oid::int as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = ${schema} and c.relname = ${name}`;
+    return rows[0] ? this.table(rows[0].oid) : undefined;
+  }
+
+  invalidate(oid: number): void {
+    this.tables.delete(oid);
+    for (const key of this.privileges.keys()) if (key.startsWith(`${oid}:`)) this.privileges.delete(key);
+  }
+
+  private async loadTable(oid: number): Promise<TableInfo | undefined> {
+    const rel = await this.sql<{ schema: string; name: string; rls: boolean }[]>`
+      select n.nspname as schema, c.relname as name, c.relrowsecurity as rls
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${oid}`;
+    if (!rel[0]) return undefined;
+    const cols = await this.sql<{ name: string; attnum: number; typ: number }[]>`
+      select attname as name, attnum::int as attnum, atttypid::int as typ from pg_attribute
+       where attrelid = ${oid} and attnum > 0 and not attisdropped order by attnum`;
+    const pk = await this.sql<{ name: string }[]>`
+      select a.attname as name
+        from pg_index i
+        cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
+        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+       where i.indrelid = ${oid} and i.indisprimary order by k.ord`;
+    const policies = await this.sql<{ qual: string | null }[]>`
+      select pg_get_expr(p.polqual, p.polrelid) as qual from pg_policy p
+       where p.polrelid = ${oid} and p.polcmd in ('r', '*')`;
+    const types = await this.resolveTypes(cols.map((c) => c.typ));
+    const builtins = await this.builtinFunctions();
+    const columns = cols.map((c) => ({ name: c.name, attnum: c.attnum, type: types.get(c.typ) ?? { oid: c.typ, name: 'unknown', kind: 'string' as const } }));
+    return {
+      oid,
+      schema: rel[0].schema,
+      name: rel[0].name,
+      columns,
+      byName: new Map(columns.map((c) => [c.name, c])),
+      pk: pk.map((p) => p.name),
+      rls: rel[0].rls,
+      claimPaths: mergeClaimPaths(policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))),
+    };
+  }
+
+  /** Column SELECT privileges and RLS bypass for a role on a table. */
+  rolePrivileges(table: TableInfo, role: string): Promise<RolePrivileges> {
+    return this.cached(this.privileges as Map<string | number, Entry<RolePrivileges>>, `${table.oid}:${role}`, async () => {
+      const r = await this.sql<{ bypass: boolean }[]>`select rolbypassrls or rolsuper as bypass from pg_roles where rolname = ${role}`;
+      if (!r[0]) return { exists: false, bypassRls: false, selectable: new Set<string>() };
+      const cols = await this.sql<{ name: string; sel: boolean }[]>`
+        select a.attname as name, has_column_privilege(${role}, a.attrelid, a.attname, 'SELECT') as sel
+          from pg_attribute a where a.attrelid = ${table.oid} and a.attnum > 0 and not a.attisdropped`;
+      return { exists: true, bypassRls: r[0].bypass, selectable: new Set(cols.filter((c) => c.sel).map((c) => c.name)) };
+    });
+  }
+
+  /** Tables in the supabase_realtime publication (refreshed at most every second). */
+  async publicationTables(): Promise<Array<{ schema: string; table: string }>> {
+    if (this.publication && Date.now() - this.publication.loadedAt < 1_000) return this.publication.value;
+    const rows = await this.sql<{ schema: string; table: string }[]>`
+      select schemaname as schema, tablename as table from pg_publication_tables where pubname = ${CHANGES_PUBLICATION}`;
+    const value = rows.map((r) => ({ schema: r.schema, table: r.table }));
+    this.publication = { value, loadedAt: Date.now() };
+    return value;
+  }
+
+  async roleExists(role: string): Promise<boolean> {
+    const r = await this.sql`select 1 from pg_roles where rolname = ${role}`;
+    return r.length > 0;
+  }
+
+  private async builtinFunctions(): Promise<Set<string>> {
+    if (this.builtins && Date.now() - this.builtins.loadedAt < 60_000) return this.builtins.value;
+    const rows = await this.sql<{ proname: string }[]>`
+      select proname from pg_proc group by proname
+      having bool_and(pronamespace = 'pg_catalog'::regnamespace)`;
+    const value = new Set(rows.map((r) => r.proname.toLowerCase()));
+    this.builtins = { value, loadedAt: Date.now() };
+    return value;
+  }
+
+  /** pg_type facts → PgType (domains resolved to their base kind, arrays, composites). */
+  async resolveTypes(oids: number[]): Promise<Map<number, PgType>> {
+    const rows = new Map<number, TypeRow>();
+    const fields = new Map<number, Array<{ name: string; typ: number }>>();
+    let frontier = [...new Set(oids)].filter((o) => !this.types.has(o));
+    while (frontier.length > 0) {
+      const res = await this.sql<TypeRow[]>`
+        select oid::int, typname, typtype, typcategory, typelem::int, typdelim, typbasetype::int, typrelid::int
+          from pg_type where oid = any(${frontier}::oid[])`;
+      const next = new Set<number>();
+      const composites: number[] = [];
+      for (const r of res) {
+        rows.set(r.oid, r);
+        for (const dep of [r.typelem, r.typbasetype]) if (dep && !rows.has(dep) && !this.types.has(dep)) next.add(dep);
+        if (r.typtype === 'c' && r.typrelid) composites.push(r.typrelid);
+      }
+      if (composites.length > 0) {
+        const attrs = await this.sql<{ rel: number; name: string; typ: number }[]>`
+          select attrelid::int as rel, attname as name, atttypid::int as typ from pg_attribute
+           where attrelid = any(${composites}::oid[]) and attnum > 0 and not attisdropped order by attrelid, attnum`;
+        for (const a of attrs) {
+          const list = fields.get(a.rel) ?? [];
+          list.push({ name: a.name, typ: a.typ });
+          fields.set(a.rel, list);
+          if (!rows.has(a.typ) && !this.types.has(a.typ)) next.add(a.typ);
+        }
+      }
+      frontier = [...next].filter((o) => !rows.has(o));
+    }
+    const building = new Set<number>();
+    const build = (oid: number): PgType => {
+      const known = this.types.get(oid);
+      if (known) return known;
+      const r = rows.get(oid);
+      if (!r || building.has(oid)) return { oid, name: r?.typname ?? 'unknown', kind: 'string' };
+      building.add(oid);
+      let t: PgType;
+      if (r.typtype === 'd') {
+        const base = build(r.typbasetype);
+        t = { ...base, oid, name: r.typname, compareAs: base.compareAs ?? base.name };
+      } else if (r.typcategory === 'A' && r.typelem) {
+        t = { oid, name: r.typname, kind: 'array', element: build(r.typelem), delimiter: r.typdelim };
+      } else if (r.typtype === 'c') {
+        t = { oid, name: r.typname, kind: 'composite', fields: (fields.get(r.typrelid) ?? []).map((f) => ({ name: f.name, type: build(f.typ) })) };
+      } else {
+        t = { oid, name: r.typname, kind: kindFor(r) };
+      }
+      building.delete(oid);
+      this.types.set(oid, t);
+      return t;
+    };
+    const out = new Map<number, PgType>();
+    for (const o of oids) out.set(o, build(o));
+    return out;
+  }
+}
