@@ -32,7 +32,7 @@ export class Authorizer {
     if (keys.length === 0 || groups.length === 0) return out;
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const rows = await this.sql<{ group_no: number; key_no: number }[]>`
-      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::jsonb, ${JSON.stringify(groupJson)}::jsonb)`;
+      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::text::jsonb, ${JSON.stringify(groupJson)}::text::jsonb)`;
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {

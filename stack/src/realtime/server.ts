@@ -126,10 +126,21 @@ export class RealtimeServer {
   }
 
   async handleHttp(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
+    if (subpath === '/api/metrics') return this.metricsEndpoint(req, res);
     if (subpath.startsWith('/api/')) return handleBroadcastApi(this.ctx, req, res, subpath);
     const status = subpath === '/websocket' ? 400 : 404;
     const body = JSON.stringify({ message: status === 400 ? 'WebSocket upgrade required' : 'Not Found' });
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  /** (local) GET /realtime/v1/api/metrics with the service_role key: the counters as JSON. */
+  private async metricsEndpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auth = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
+    const verified = await this.ctx.tokens.verify(auth);
+    const ok = verified.ok && verified.claims.role === 'service_role';
+    const body = JSON.stringify(ok ? { ...this.metrics.snapshot(), subscriptions: this.ctx.registry.size, topics: this.ctx.hub.size, sockets: this.sockets.size } : { message: 'Unauthorized' });
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 

@@ -121,3 +121,23 @@ export function collector<T = Record<string, unknown>>(): { items: T[]; push: (p
     wait: async (n, timeoutMs = 10_000) => { await waitFor(() => items.length >= n, timeoutMs, `${n} messages (have ${items.length})`); return items; },
   };
 }
+
+/** What realtime-js hands a postgres_changes callback. */
+export interface Change {
+  schema: string; table: string; commit_timestamp: string; eventType: string;
+  new: Record<string, unknown>; old: Record<string, unknown>; errors: unknown;
+}
+
+/** Adapt a typed handler to supabase-js's callback signature. */
+export const as = <T = Change>(fn: (c: T) => void) => (p: unknown): void => fn(p as T);
+
+/** A hotspot row for `orgId` (inserted as the admin, like the scan function does). */
+export async function insertHotspot(sql: Sql, orgId: string, label: string): Promise<number> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
+      radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days)
+    values (${orgId}, 'noise', ${label}, 'high', 'kulldorff-poisson', '{88283082a3fffff}', '88283082a3fffff', 37.77, -122.41,
+      350, now() - interval '1 hour', now(), 12, 3.5, 3.4, 9.1, 0.001, 1000)
+    returning id`;
+  return Number(row!.id);
+}

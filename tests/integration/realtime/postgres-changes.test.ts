@@ -1,10 +1,7 @@
-import type { RealtimePostgresChangesPayload } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
-import { closeClients, collector, rtClient, SCRATCH_SCHEMA, scratchTable, sleep, subscribed, VSNS, waitFor } from './helpers.ts';
+import { as, closeClients, collector, type Change, rtClient, SCRATCH_SCHEMA, scratchTable, sleep, subscribed, VSNS, waitFor } from './helpers.ts';
 
-type Row = Record<string, unknown>;
-type Change = RealtimePostgresChangesPayload<Row>;
 
 const info = inject('stack');
 const sql = adminSql();
@@ -25,7 +22,7 @@ describe.each(VSNS)('postgres_changes over vsn %s', (vsn) => {
   it('delivers INSERT, UPDATE and DELETE with the payload realtime-js builds from the real server\'s shape', async () => {
     const c = rtClient(info.apiUrl, info.anonKey, { vsn });
     const got = collector<Change>();
-    await subscribed(c.channel(`pc-crud-${vsn}`).on('postgres_changes', { event: '*', schema: SCRATCH_SCHEMA, table: items }, got.push));
+    await subscribed(c.channel(`pc-crud-${vsn}`).on('postgres_changes', { event: '*', schema: SCRATCH_SCHEMA, table: items }, as(got.push)));
     const [row] = await sql<{ id: string }[]>`
       insert into ${sql(SCRATCH_SCHEMA)}.${sql(items)} (name, qty, price, ok, meta, tags, big)
       values ('widget', 3, 12.50, true, '{"a":{"b":[1,2]}}', '{x,"y z"}', 9007199254740993) returning id`;
@@ -66,7 +63,7 @@ describe.each(VSNS)('postgres_changes over vsn %s', (vsn) => {
     let ch = c.channel(`pc-filters-${vsn}`);
     for (const [op, filter] of Object.entries(filters)) {
       seen[op] = [];
-      ch = ch.on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter }, (p: Change) => seen[op]!.push(String(p.new.name)));
+      ch = ch.on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter }, as((p) => seen[op]!.push(String(p.new.name))));
     }
     await subscribed(ch);
     const rows: Array<[string, number, number, boolean | null, Record<string, string>]> = [
@@ -90,11 +87,11 @@ describe.each(VSNS)('postgres_changes over vsn %s', (vsn) => {
     const c = rtClient(info.apiUrl, info.anonKey, { vsn });
     const all = collector<Change>(), inserts = collector<Change>(), updates = collector<Change>(), filtered = collector<Change>(), deletes = collector<Change>();
     await subscribed(c.channel(`pc-multi-${vsn}`)
-      .on('postgres_changes', { event: '*', schema: SCRATCH_SCHEMA, table: items }, all.push)
-      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items }, inserts.push)
-      .on('postgres_changes', { event: 'UPDATE', schema: SCRATCH_SCHEMA, table: items }, updates.push)
-      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter: 'name=eq.multi-b' }, filtered.push)
-      .on('postgres_changes', { event: 'DELETE', schema: SCRATCH_SCHEMA, table: items }, deletes.push));
+      .on('postgres_changes', { event: '*', schema: SCRATCH_SCHEMA, table: items }, as(all.push))
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items }, as(inserts.push))
+      .on('postgres_changes', { event: 'UPDATE', schema: SCRATCH_SCHEMA, table: items }, as(updates.push))
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter: 'name=eq.multi-b' }, as(filtered.push))
+      .on('postgres_changes', { event: 'DELETE', schema: SCRATCH_SCHEMA, table: items }, as(deletes.push)));
     const [a] = await sql<{ id: string }[]>`insert into ${sql(SCRATCH_SCHEMA)}.${sql(items)} (name) values ('multi-a') returning id`;
     await sql`insert into ${sql(SCRATCH_SCHEMA)}.${sql(items)} (name) values ('multi-b')`;
     await sql`update ${sql(SCRATCH_SCHEMA)}.${sql(items)} set qty = 1 where id = ${a!.id}`;
@@ -150,7 +147,7 @@ describe('postgres_changes subscription errors', () => {
   it('`select` limits columns to the chosen ones plus the primary key', async () => {
     const c = rtClient(info.apiUrl, info.anonKey);
     const got = collector<Change>();
-    await subscribed(c.channel('pc-select').on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter: 'name=eq.sel', select: ['qty'] } as never, got.push));
+    await subscribed(c.channel('pc-select').on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: items, filter: 'name=eq.sel', select: ['qty'] } as never, as(got.push)));
     await sql`insert into ${sql(SCRATCH_SCHEMA)}.${sql(items)} (name, qty) values ('sel', 9)`;
     const [p] = await got.wait(1);
     expect(Object.keys(p!.new).sort()).toEqual(['id', 'qty']);
