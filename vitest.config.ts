@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: pure unit tests (no services) and integration tests that share one
-// embedded stack started by the global setup (fresh data directory per run).
+// Three projects: pure unit tests (no services), integration tests that share one
+// embedded stack started by the global setup (fresh data directory per run), and the
+// dashboard's browser tests (same stack setup, Debian's Chromium via playwright-core;
+// reported as skipped, loudly, when /usr/bin/chromium is missing: `npm run setup`).
 export default defineConfig({
   test: {
     projects: [
@@ -21,6 +23,17 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          globalSetup: ['tests/support/global-setup.ts', 'tests/browser/support/chromium-check.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          // One Chromium at a time: two cores, and each file runs two browser contexts.
+          fileParallelism: false,
         },
       },
     ],

@@ -59,7 +59,7 @@ export function createAlerts(opts: {
     const when = a.state === 'acknowledged' && a.acknowledged_at ? `acknowledged ${formatAgo(a.acknowledged_at)}`
       : a.state === 'resolved' && a.resolved_at ? `resolved ${formatAgo(a.resolved_at)}`
         : `raised ${formatAgo(a.created_at)}`;
-    return h('li', { class: `feed-item alert-item state-${a.state}`, 'data-alert-id': a.id, 'data-state': a.state },
+    return h('li', { class: `feed-item alert-item state-${a.state}`, 'data-alert-id': a.id, 'data-hotspot-id': a.hotspot_id, 'data-state': a.state },
       h('div', { class: 'item-head' },
         h('span', { class: `badge sev-${a.severity}` }, titleCase(a.severity)),
         h('button', { type: 'button', class: 'link-btn item-title', 'data-focus-key': 'title', onclick: () => opts.onSelectHotspot(a.hotspot_id),

@@ -244,14 +244,24 @@ function pick(cum: Float64Array, u: number): number {
   return lo;
 }
 
-/** A point inside a res-9 cell (≤ 60 m from its centre; the cell's inradius is ~150 m). */
+/**
+ * A point inside a res-9 cell (≤ 60 m from its centre; the cell's inradius is ~150 m),
+ * redrawn until it is on land: coastal cells have their centre ashore but not every
+ * point around it.
+ */
 function pointIn(cell: string, rand: Rand): { lat: number; lng: number } {
   const [lat, lng] = cellToLatLng(cell);
-  const r = 0.06 * Math.sqrt(rand());
-  const a = 2 * Math.PI * rand();
   const c = kmFromCenter(lat, lng);
-  const p = latLngFromKm(c.x + r * Math.cos(a), c.y + r * Math.sin(a));
-  return { lat: Math.round(p.lat * 1e6) / 1e6, lng: Math.round(p.lng * 1e6) / 1e6 };
+  for (let attempt = 0; ; attempt++) {
+    const r = attempt < 8 ? 0.06 * Math.sqrt(rand()) : 0;
+    const a = 2 * Math.PI * rand();
+    const x = c.x + r * Math.cos(a);
+    const y = c.y + r * Math.sin(a);
+    if (r === 0 || isLand(x, y)) {
+      const p = latLngFromKm(x, y);
+      return { lat: Math.round(p.lat * 1e6) / 1e6, lng: Math.round(p.lng * 1e6) / 1e6 };
+    }
+  }
 }
 
 export interface BackgroundOptions {
@@ -340,7 +350,7 @@ export function cellAtKm(east: number, north: number): string {
 /** The default clusters: pile-ups downtown, disorder on the harbour front, a string of fires in Westfield. */
 export function defaultClusters(): DemoClusterSpec[] {
   return [
-    { label: 'Pile-ups on the downtown ring', category: 'traffic', cell: cellAtKm(0.9, -0.5), rings: 1, hours: 3, relativeRisk: 3, minExpected: 14 },
+    { label: 'Pile-ups on the downtown ring', category: 'traffic', cell: cellAtKm(0.9, -0.5), rings: 1, hours: 3, relativeRisk: 4, minExpected: 16 },
     { label: 'Disorder on the harbour front', category: 'public_disorder', cell: cellAtKm(2.5, 2.2), rings: 1, hours: 3, relativeRisk: 5 },
     { label: 'Fires in Westfield', category: 'fire', cell: cellAtKm(-2.1, -0.6), rings: 1, hours: 4, relativeRisk: 6 },
   ];
