@@ -1,0 +1,224 @@
+import type { AuthResult } from '../auth.ts';
+import {
+  ambiguousRpc, invalidBody, invalidRange, maxAffectedRpcViolation, maxAffectedViolation, noRpc, singularityError,
+} from '../errors.ts';
+import type { SelectField } from '../grammar.ts';
+import { negotiate, type MediaType } from '../media.ts';
+import { preferenceApplied, shouldCount } from '../prefer.ts';
+import { rangeStatus, restrictRange } from '../range.ts';
+import type { ApiRequest } from '../request.ts';
+import { errorResponse, type RestResponse } from '../respond.ts';
+import { qiKey, type Routine, type SchemaCache } from '../schema-cache.ts';
+import {
+  bodySql, ident, limitOffsetSql, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql,
+  type BodyHandler, type FieldContext, type RoutineShape,
+} from '../sql-builder.ts';
+import { inTransaction } from '../tx.ts';
+import {
+  applyGucs, bodyHandlerFor, checkStrictPrefs, closest, contentHeaders, currentCache, isSingular, rejectEmbedding, txVars,
+  type RestContext, type ResultRow,
+} from './common.ts';
+import { plannedRows } from './read.ts';
+
+/**
+ * /rpc/<fn> by GET/HEAD (arguments from the query string, READ ONLY) and POST
+ * (arguments from the body; READ ONLY unless the function is VOLATILE), with
+ * PostgREST's overload resolution by argument names (Plan.hs findProc), its call
+ * shapes (QueryBuilder.hs callPlanToQuery) and filters/order/limit on SETOF results.
+ */
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function singleUnnamedOk(r: Routine, isPost: boolean, ct: MediaType): boolean {
+  const only = r.params.length === 1 ? r.params[0] : undefined;
+  if (!isPost || !only || only.name !== '') return false;
+  const t = only.type;
+  return ((ct.kind === 'json' || ct.kind === 'any') && (t === 'json' || t === 'jsonb'))
+    || (ct.kind === 'text' && t === 'text') || (ct.kind === 'xml' && t === 'xml') || (ct.kind === 'octet' && t === 'bytea');
+}
+
+function matchesParams(r: Routine, keys: Set<string>, isPost: boolean, ct: MediaType): boolean {
+  if (r.params.length === 0) return keys.size === 0 && !(isPost && (ct.kind === 'octet' || ct.kind === 'text' || ct.kind === 'xml'));
+  const req = r.params.filter((x) => x.required).map((x) => x.name);
+  const opt = new Set(r.params.filter((x) => !x.required).map((x) => x.name));
+  const rest = [...keys].filter((k) => !opt.has(k));
+  return rest.length === req.length && req.every((n) => keys.has(n)) && rest.every((k) => req.includes(k));
+}
+
+function noRpcError(schema: string, name: string, keys: string[], isPost: boolean, ct: MediaType, cache: SchemaCache, overloads: Routine[]): ReturnType<typeof noRpc> {
+  const onlySingle = isPost && (ct.kind === 'text' || ct.kind === 'xml' || ct.kind === 'octet');
+  const fn = `${schema}.${name}`;
+  const prms = keys.join(', ');
+  const fmt = (s: string): string => (keys.length === 0 ? ' without parameters' : s);
+  const message = `Could not find the function ${fn}${onlySingle ? '' : fmt(`(${prms})`)} in the schema cache`;
+  const prmsDet = ` with parameter${keys.length > 1 ? 's ' : ' '}${prms}`;
+  let det: string;
+  if (isPost && ct.kind === 'text') det = ' with a single unnamed text parameter';
+  else if (isPost && ct.kind === 'xml') det = ' with a single unnamed xml parameter';
+  else if (isPost && ct.kind === 'octet') det = ' with a single unnamed bytea parameter';
+  else if (isPost && (ct.kind === 'json' || ct.kind === 'any')) det = `${fmt(prmsDet)} or with a single unnamed json/jsonb parameter`;
+  else det = fmt(prmsDet);
+  const details = `Searched for the function ${fn}${det}, but no matches were found in the schema cache.`;
+  let hint: string | null = null;
+  if (!onlySingle) {
+    if (overloads.length === 0) {
+      const names = [...new Set([...cache.routines.values()].flat().filter((r) => r.schema === schema).map((r) => r.name))];
+      const m = closest(name, names);
+      if (m !== undefined) hint = `Perhaps you meant to call the function ${schema}.${m}`;
+    } else {
+      const list = (ps: string[]): string => `(${[...ps].sort(byName).join(', ')})`;
+      const m = closest(list(keys), overloads.map((o) => list(o.params.map((x) => x.name))), 0.33);
+      if (m !== undefined) hint = `Perhaps you meant to call the function ${schema}.${name}${m}`;
+    }
+  }
+  return noRpc(message, details, hint);
+}
+
+/** findProc: named-argument match first, else a single unnamed json/text/xml/bytea parameter. */
+export async function findRoutine(ctx: RestContext, schema: string, name: string, keys: Set<string>, isPost: boolean, ct: MediaType): Promise<Routine> {
+  let cache = currentCache(ctx);
+  let overloads = cache.routines.get(qiKey(schema, name)) ?? [];
+  const pick = (): Routine | 'none' | Routine[] => {
+    const matched = overloads.filter((r) => matchesParams(r, keys, isPost, ct));
+    const fallback = overloads.filter((r) => !matchesParams(r, keys, isPost, ct) && singleUnnamedOk(r, isPost, ct));
+    if (matched.length === 1) return matched[0] as Routine;
+    if (matched.length > 1) return matched;
+    if (fallback.length === 1) return fallback[0] as Routine;
+    if (fallback.length > 1) return fallback;
+    return 'none';
+  };
+  let found = pick();
+  if (found === 'none') {
+    cache = (await ctx.cache.refreshAfterMiss()) ?? cache;
+    overloads = cache.routines.get(qiKey(schema, name)) ?? [];
+    found = pick();
+  }
+  if (found === 'none') throw noRpcError(schema, name, [...keys].sort(byName), isPost, ct, cache, overloads);
+  if (Array.isArray(found)) {
+    throw ambiguousRpc(`Could not choose the best candidate function between: ${found.map((r) =>
+      `${r.schema}.${r.name}(${r.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`).join(', ')}`);
+  }
+  return found;
+}
+
+function shapeOf(r: Routine): RoutineShape {
+  if (r.returns === 'composite') return r.setOf ? 'rows' : 'single-composite';
+  return r.setOf ? 'setof-scalar' : 'scalar';
+}
+
+/** The keys that select the overload: GET query arguments or the POST body's keys. */
+export function argumentKeys(req: ApiRequest): Set<string> {
+  if (req.method === 'GET' || req.method === 'HEAD') return new Set(req.query.rpcParams.map(([k]) => k));
+  if (req.payload?.kind === 'json') return new Set(req.payload.keys);
+  return new Set();
+}
+
+/** callPlanToQuery: the function call as a FROM item. */
+function callSql(req: ApiRequest, r: Routine, keys: Set<string>, fields: SelectField[], p: Params): string {
+  const fn = qualified(r.schema, r.name);
+  const scalarLike = r.returns !== 'composite';
+  const callIt = (args: string): string => (scalarLike ? `(SELECT ${fn}(${args}) pgrst_scalar) pgrst_call` : `${fn}(${args}) pgrst_call`);
+  const specified = r.params.filter((x) => keys.has(x.name));
+  let from: string;
+  const only = r.params[0];
+  if (r.params.length === 1 && only && only.name === '' && req.method === 'POST') {
+    const raw = req.payload?.kind === 'raw' ? req.payload.raw : req.payload?.kind === 'json' ? req.payload.raw : '';
+    from = `FROM ${callIt(`${p.add(typeof raw === 'string' ? raw : raw.toString('utf8'))}::${only.type}`)}`;
+  } else if (req.method === 'GET' || req.method === 'HEAD') {
+    const args = new Map(req.query.rpcParams);
+    from = `FROM ${callIt(specified.map((x) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := ${p.add(args.get(x.name) ?? null)}::${x.type}`).join(', '))}`;
+  } else if (specified.length === 0) {
+    from = `FROM ${callIt('')}`;
+  } else {
+    if (req.payload?.kind !== 'json') throw invalidBody('Empty or invalid json');
+    const typed = specified.map((x) => `${ident(x.name)} ${x.type}`).join(', ');
+    from = `FROM (SELECT ${p.add(req.payload.raw)}::json AS json_data) pgrst_payload, `
+      + `LATERAL (SELECT ${specified.map((x) => ident(x.name)).join(', ')} FROM json_to_record${req.payload.isObject ? '' : 'set'}(pgrst_payload.json_data) AS _(${typed}) LIMIT 1) pgrst_body, `
+      + `LATERAL ${callIt(specified.map((x) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := pgrst_body.${ident(x.name)}`).join(', '))}`;
+  }
+  const cols = scalarLike ? 'pgrst_call.pgrst_scalar'
+    : fields.length === 0 || fields.some((f) => f.field.name === '*') ? 'pgrst_call.*'
+      : [...new Set(fields.map((f) => f.field.name))].map((n) => `pgrst_call.${ident(n)}`).join(', ');
+  return `SELECT ${cols} ${from}`;
+}
+
+export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthResult, fnName: string): Promise<RestResponse> {
+  const isPost = req.method === 'POST';
+  const keys = argumentKeys(req);
+  const routine = await findRoutine(ctx, req.schema, fnName, keys, isPost, req.contentType);
+  const cache = currentCache(ctx);
+  rejectEmbedding(req, cache, fnName);
+  const media = negotiate(req.accepts);
+  checkStrictPrefs(req);
+  if (req.prefs.handling === 'strict' && req.prefs.maxAffected !== undefined && !routine.setOf) throw maxAffectedRpcViolation();
+
+  const relName = routine.returnRelation?.name ?? routine.name;
+  const relTable = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
+  const alias = ident(relName);
+  const fctx: FieldContext = { qualifier: alias, column: (n) => relTable?.columns.get(n) };
+  const fields = req.query.select as SelectField[];
+  const rootFilters = req.query.filters.filter((f) => f.path.length === 0).map((f) => f.filter);
+  const rootLogic = req.query.logic.filter((l) => l.path.length === 0).map((l) => l.tree);
+  const order = req.query.order.filter((o) => o.path.length === 0).at(-1)?.terms ?? [];
+  const range = restrictRange(req.range, ctx.config.dbMaxRows);
+
+  // Every parameter added must appear in the statement (PostgreSQL cannot type unused ones).
+  const countSql = (p: Params): string => `SELECT 1 FROM pgrst_source AS ${alias} ${whereSql(fctx, rootFilters, rootLogic, p)}`;
+  const p = new Params();
+  const call = callSql(req, routine, keys, fields, p);
+  const countPref = req.prefs.count;
+  const maxRows = ctx.config.dbMaxRows;
+  let countCte = '';
+  let countExpr = 'null::bigint';
+  if (shouldCount(countPref)) {
+    countCte = `, pgrst_source_count AS (${countSql(p)}${countPref === 'estimated' && maxRows !== null ? ` LIMIT ${maxRows + 1}` : ''})`;
+    countExpr = '(SELECT pg_catalog.count(*) FROM pgrst_source_count)';
+  }
+  const selectList = fields.length ? fields.map((f) => selectItemSql(fctx, f, p, cache)).join(', ') : `${alias}.*`;
+  const read = `SELECT ${selectList} FROM pgrst_source AS ${alias} ${whereSql(fctx, rootFilters, rootLogic, p)} ${orderSql(fctx, order, p)} ${limitOffsetSql(range.limit, range.offset, p)}`;
+  const shape = shapeOf(routine);
+  const handler: BodyHandler = routine.returns === 'void' || req.method === 'HEAD' ? { kind: 'none' } : bodyHandlerFor(media);
+  const pageExpr = routine.setOf ? 'pg_catalog.count(_postgrest_t)' : '1';
+  const main = `WITH pgrst_source AS (${call})${countCte} SELECT ${countExpr}::text AS total_result_set, ${pageExpr}::text AS page_total, ${bodySql(handler, shape)} AS body, ${RESPONSE_GUCS_SQL} FROM (${read}) _postgrest_t`;
+
+  const iso = routine.settings.find(([k]) => k === 'default_transaction_isolation')?.[1]?.toLowerCase();
+  const isolation = iso === 'serializable' ? 'SERIALIZABLE' : iso === 'repeatable read' ? 'REPEATABLE READ' : 'READ COMMITTED';
+  const readOnly = !isPost || routine.volatility !== 'volatile';
+
+  const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, {
+    readOnly, isolation, authed: auth.authed, vars: txVars(ctx, req, auth, cache, routine.settings),
+  }, async (client) => {
+    const row = (await client.query<ResultRow>(main, p.values)).rows[0];
+    const r: ResultRow = row ?? { total_result_set: '0', page_total: '0', body: '', response_headers: null, response_status: null };
+    const page = Number(r.page_total);
+    if (isSingular(media) && page !== 1) return { fail: singularityError(page) };
+    if (req.prefs.handling === 'strict' && req.prefs.maxAffected !== undefined && page > req.prefs.maxAffected) {
+      return { fail: maxAffectedViolation(page) };
+    }
+    let total = r.total_result_set === null ? null : Number(r.total_result_set);
+    if (countPref === 'planned' || (countPref === 'estimated' && maxRows !== null && total !== null && total > maxRows)) {
+      const cp = new Params();
+      const planCall = callSql(req, routine, keys, fields, cp);
+      const planned = await plannedRows(client, `WITH pgrst_source AS (${planCall}) ${countSql(cp)}`, cp.values);
+      total = countPref === 'planned' ? planned : Math.max(total ?? 0, planned ?? 0);
+    }
+    return { value: { row: r, page, total }, rollback: req.prefs.tx === 'rollback' };
+  });
+  const { row, page, total } = result;
+
+  const { status, contentRange } = rangeStatus(req.range.offset, page, total);
+  const headers: Array<[string, string]> = [['Content-Range', contentRange]];
+  const applied = preferenceApplied({ count: req.prefs.count, tx: req.prefs.tx, handling: req.prefs.handling, timezone: req.prefs.timezone, maxAffected: req.prefs.maxAffected });
+  if (applied) headers.push(['Preference-Applied', applied]);
+  if (routine.returns === 'void') {
+    const over = applyGucs(row, 204, headers);
+    return { status: over.status, headers: over.headers, body: '' };
+  }
+  headers.push(...contentHeaders(req, media));
+  const over = applyGucs(row, status, headers);
+  if (status === 416) {
+    const e = errorResponse(invalidRange({ kind: 'out-of-bounds', offset: req.range.offset, total: total ?? 0 }));
+    return { status: over.status, headers: over.headers, body: e.body };
+  }
+  return { status: over.status, headers: over.headers, body: req.method === 'HEAD' ? '' : row.body ?? '' };
+}

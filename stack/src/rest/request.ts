@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import type { RestConfig } from './config.ts';
+import { invalidResourcePath, invalidRpcMethod, unacceptableSchema, unsupportedMethod } from './errors.ts';
+import { decodeMediaType, parseAccept, type MediaType } from './media.ts';
+import { parsePayload, readBody, type Payload } from './payload.ts';
+import { parsePreferences, type Preferences } from './prefer.ts';
+import { parseQueryParams, type QueryParams } from './query-params.ts';
+import { parseQueryString, urlDecode, type QueryPair } from './query-string.ts';
+import { requestedRange, type RowRange } from './range.ts';
+
+/**
+ * The HTTP request translated into PostgREST's ApiRequest: resource, action,
+ * schema (profile negotiation), parsed query, preferences, top-level range,
+ * accepted media types and the parsed body — with errors in PostgREST's order.
+ */
+
+export type Resource = { kind: 'table'; name: string } | { kind: 'rpc'; name: string } | { kind: 'root' };
+
+export interface ApiRequest {
+  method: string;
+  resource: Resource;
+  /** The request path PostgREST sees (`/t`, `/rpc/f`), for request.path. */
+  path: string;
+  schema: string;
+  /** More than one exposed schema: responses carry Content-Profile. */
+  negotiatedByProfile: boolean;
+  pairs: QueryPair[];
+  query: QueryParams;
+  prefs: Preferences;
+  range: RowRange;
+  accepts: MediaType[];
+  contentType: MediaType;
+  payload: Payload | undefined;
+  headers: IncomingMessage['headers'];
+}
+
+const TABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS']);
+const RPC_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+function parseResource(subpath: string): Resource {
+  const segments = subpath.split('/').filter((s, i) => !(i === 0 && s === ''));
+  const parts = segments.length === 1 && segments[0] === '' ? [] : segments.map(urlDecode);
+  if (parts.length === 0) return { kind: 'root' };
+  if (parts.length === 1) return { kind: 'table', name: parts[0] as string };
+  if (parts.length === 2 && parts[0] === 'rpc') return { kind: 'rpc', name: parts[1] as string };
+  throw invalidResourcePath();
+}
+
+function headerValues(req: IncomingMessage, name: string): string[] {
+  const raw = req.headersDistinct[name];
+  return raw ?? [];
+}
+
+export async function buildApiRequest(req: IncomingMessage, subpath: string, rawQuery: string, cfg: RestConfig, timezones: ReadonlySet<string>): Promise<ApiRequest> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const resource = parseResource(subpath);
+  if (resource.kind === 'rpc' && !RPC_METHODS.has(method)) throw invalidRpcMethod(method);
+  if (!TABLE_METHODS.has(method)) throw unsupportedMethod(method);
+
+  const negotiatedByProfile = cfg.dbSchemas.length > 1;
+  const defaultSchema = cfg.dbSchemas[0] ?? 'public';
+  let schema = defaultSchema;
+  if (negotiatedByProfile) {
+    const isWrite = WRITE_METHODS.has(method);
+    const header = req.headers[isWrite ? 'content-profile' : 'accept-profile'];
+    const requested = typeof header === 'string' ? header : undefined;
+    if (requested !== undefined) {
+      if (!cfg.dbSchemas.includes(requested)) throw unacceptableSchema(requested, cfg.dbSchemas);
+      schema = requested;
+    }
+  }
+
+  // The gateway consumes the apikey query parameter (Kong's key-auth hides it upstream).
+  const pairs = parseQueryString(rawQuery).filter((p) => p.key !== 'apikey');
+  const isRpcRead = resource.kind === 'rpc' && (method === 'GET' || method === 'HEAD');
+  const query = parseQueryParams(pairs, isRpcRead);
+  const prefs = parsePreferences(headerValues(req, 'prefer'), cfg.txAllowOverride, timezones);
+
+  const rangeHeader = method === 'GET' || method === 'HEAD' ? req.headers.range : undefined;
+  const range = requestedRange(query.limits.get(''), query.offsets.get(''), typeof rangeHeader === 'string' ? rangeHeader : undefined);
+
+  const accept = req.headers.accept;
+  const ct = req.headers['content-type'];
+  const contentType = decodeMediaType(typeof ct === 'string' && ct.trim() !== '' ? ct : 'application/json');
+
+  let payload: Payload | undefined;
+  const hasBody = method === 'POST' || method === 'PATCH' || method === 'PUT';
+  if (hasBody && resource.kind !== 'root') {
+    const body = await readBody(req, cfg.maxBodyBytes);
+    payload = parsePayload(body, contentType, { isRpc: resource.kind === 'rpc', columns: query.columns });
+  } else if (!req.readableEnded) {
+    req.resume();
+  }
+
+  const path = subpath === '' ? '/' : subpath;
+  return {
+    method, resource, path, schema, negotiatedByProfile, pairs, query, prefs, range,
+    accepts: parseAccept(typeof accept === 'string' ? accept : undefined), contentType, payload, headers: req.headers,
+  };
+}

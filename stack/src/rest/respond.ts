@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RestError } from './errors.ts';
+
+/** A response as PostgREST builds it: status, ordered headers, body. */
+export interface RestResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string | Buffer;
+}
+
+/** Headers a browser may read, as PostgREST's CORS middleware exposes them. */
+const EXPOSED = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit';
+
+export function errorResponse(e: RestError): RestResponse {
+  const body = JSON.stringify(e.body);
+  const headers: Array<[string, string]> = [
+    ['Content-Type', 'application/json; charset=utf-8'],
+    ['Proxy-Status', `PostgREST; error=${e.body.code}`],
+    ...Object.entries(e.headers),
+  ];
+  return { status: e.status, headers, body };
+}
+
+export function corsHeaders(req: IncomingMessage): Array<[string, string]> {
+  const origin = req.headers.origin;
+  if (origin === undefined) return [];
+  return [['Access-Control-Allow-Origin', '*'], ['Access-Control-Expose-Headers', EXPOSED]];
+}
+
+/** A CORS preflight (OPTIONS with Access-Control-Request-Method), answered for any origin. */
+export function preflight(req: IncomingMessage): RestResponse | undefined {
+  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return undefined;
+  const requested = req.headers['access-control-request-headers'];
+  return {
+    status: 200,
+    headers: [
+      ['Access-Control-Allow-Origin', '*'],
+      ['Access-Control-Allow-Credentials', 'true'],
+      ['Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD'],
+      ['Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? requested : 'Authorization, Content-Type, Accept, Accept-Language, Content-Language, apikey, x-client-info, prefer, range'],
+      ['Access-Control-Max-Age', '86400'],
+    ],
+    body: '',
+  };
+}
+
+export function send(req: IncomingMessage, res: ServerResponse, r: RestResponse): void {
+  const headers: Record<string, string | string[]> = {};
+  const add = (k: string, v: string): void => {
+    const existing = Object.keys(headers).find((h) => h.toLowerCase() === k.toLowerCase());
+    if (existing === undefined) headers[k] = v;
+    else headers[existing] = v;
+  };
+  for (const [k, v] of r.headers) add(k, v);
+  for (const [k, v] of corsHeaders(req)) if (!Object.keys(headers).some((h) => h.toLowerCase() === k.toLowerCase())) add(k, v);
+  const body = req.method === 'HEAD' ? '' : r.body;
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  res.writeHead(r.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
+import type { ServiceFactory } from '../services.ts';
+import { JwtVerifier } from './auth.ts';
+import { loadRestConfig } from './config.ts';
+import { openApiDisabled, RestError } from './errors.ts';
+import { currentCache, findTable, type RestContext } from './handlers/common.ts';
+import { handleRead } from './handlers/read.ts';
+import { argumentKeys, findRoutine, handleRpc } from './handlers/rpc.ts';
+import { handleWrite } from './handlers/write.ts';
+import { buildApiRequest, type ApiRequest } from './request.ts';
+import { errorResponse, preflight, send, type RestResponse } from './respond.ts';
+import { DDL_WATCH_SQL, loadSchemaCache, SchemaCacheHolder } from './schema-cache.ts';
+
+/**
+ * `/rest/v1`: a PostgREST v14-compatible API over the exposed schemas, connected as
+ * `authenticator` (as Supabase's PostgREST is) and switching to the request's role
+ * inside each transaction.
+ */
+
+/** The password the bootstrap gives `authenticator` (Supabase CLI local default). */
+export const AUTHENTICATOR_PASSWORD = 'postgres';
+/** Delay before re-establishing the LISTEN connection after it drops. */
+export const LISTEN_RETRY_MS = 1_000;
+
+function authenticatorUrl(dbUrl: string): string {
+  const u = new URL(dbUrl);
+  u.username = 'authenticator';
+  u.password = AUTHENTICATOR_PASSWORD;
+  return u.toString();
+}
+
+/** Values come back as PostgreSQL's text: JSON bodies are passed through byte for byte. */
+const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+
+async function options(ctx: RestContext, api: ApiRequest): Promise<RestResponse> {
+  let allow = 'OPTIONS,GET,HEAD';
+  if (api.resource.kind === 'table') {
+    const t = await findTable(ctx, api.schema, api.resource.name);
+    const parts = ['OPTIONS,GET,HEAD'];
+    if (t.insertable) parts.push('POST');
+    if (t.insertable && t.updatable && t.pk.length > 0) parts.push('PUT');
+    if (t.updatable) parts.push('PATCH');
+    if (t.deletable) parts.push('DELETE');
+    allow = parts.join(',');
+  } else if (api.resource.kind === 'rpc') {
+    const r = await findRoutine(ctx, api.schema, api.resource.name, argumentKeys({ ...api, method: 'GET' }), false, api.contentType);
+    allow = r.volatility === 'volatile' ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST';
+  }
+  return { status: 200, headers: [['Access-Control-Allow-Origin', '*'], ['Allow', allow]], body: '' };
+}
+
+export const startRest: ServiceFactory = async (sctx) => {
+  const config = loadRestConfig();
+  const url = authenticatorUrl(sctx.dbUrl);
+  const pool = new pg.Pool({
+    connectionString: url, max: config.poolSize, connectionTimeoutMillis: config.poolAcquisitionTimeoutMs,
+    idleTimeoutMillis: 30_000, application_name: 'postgrest', types: RAW_TYPES,
+  });
+  pool.on('error', (e) => sctx.log.warn('idle pool connection error', { error: e.message }));
+
+  // Supabase installs these event triggers so PostgREST reloads after DDL.
+  await sctx.sql.unsafe(DDL_WATCH_SQL);
+
+  const cache = new SchemaCacheHolder(async () => {
+    const client = await pool.connect();
+    try {
+      return await loadSchemaCache(client, config.dbSchemas, config.dbExtraSearchPath, config.hoistedTxSettings);
+    } finally {
+      client.release();
+    }
+  }, sctx.log);
+  await cache.reload();
+  if (!cache.current) throw new Error('REST: could not load the schema cache');
+
+  let stopping = false;
+  let listener: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, application_name: 'postgrest-listener' });
+    const reconnect = (): void => {
+      if (stopping || listener !== client) return;
+      listener = undefined;
+      client.end().catch(() => {});
+      retry = setTimeout(() => { void listen(); }, LISTEN_RETRY_MS);
+    };
+    listener = client;
+    client.on('error', reconnect);
+    client.on('end', reconnect);
+    client.on('notification', (msg) => {
+      if (msg.channel !== 'pgrst') return;
+      const payload = msg.payload ?? '';
+      if (payload === '' || payload === 'reload schema') void cache.reload();
+    });
+    try {
+      await client.connect();
+      await client.query('LISTEN pgrst');
+      void cache.reload(); // changes made while the listener was down
+    } catch (e) {
+      sctx.log.warn('LISTEN pgrst failed; retrying', { error: String(e) });
+      reconnect();
+    }
+  };
+  await listen();
+
+  const ctx: RestContext = { config, pool, cache, log: sctx.log };
+  const jwt = new JwtVerifier(sctx.config.keys.jwtSecret, config.dbAnonRole);
+
+  async function respond(req: IncomingMessage, subpath: string): Promise<RestResponse> {
+    const pre = preflight(req);
+    if (pre) return pre;
+    const auth = await jwt.authenticate(req.headers.authorization);
+    const search = new URL(req.url ?? '/', 'http://rest').search;
+    const api = await buildApiRequest(req, subpath, search, config, currentCache(ctx).timezones);
+    if (api.method === 'OPTIONS') return options(ctx, api);
+    switch (api.resource.kind) {
+      case 'root': throw openApiDisabled();
+      case 'rpc': return handleRpc(ctx, api, auth, api.resource.name);
+      case 'table':
+        return api.method === 'GET' || api.method === 'HEAD'
+          ? handleRead(ctx, api, auth, api.resource.name)
+          : handleWrite(ctx, api, auth, api.resource.name);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
+    let r: RestResponse;
+    try {
+      r = await respond(req, subpath);
+    } catch (e) {
+      if (!(e instanceof RestError)) {
+        sctx.log.error('unexpected REST failure', { error: e instanceof Error ? e.stack ?? e.message : String(e) });
+        e = new RestError(500, 'PGRSTX00', e instanceof Error ? e.message : String(e));
+      }
+      r = errorResponse(e as RestError);
+      if (r.status >= 500) sctx.log.warn('REST error', { status: r.status, body: (e as RestError).body });
+    }
+    if (!req.readableEnded) req.resume();
+    send(req, res, r);
+  }
+
+  return {
+    name: 'rest',
+    mounts: [{ prefix: '/rest/v1', handle }],
+    async stop() {
+      stopping = true;
+      if (retry) clearTimeout(retry);
+      const l = listener;
+      listener = undefined;
+      await l?.end().catch(() => {});
+      await cache.close();
+      await pool.end();
+    },
+  };
+};

@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import { acquisitionTimeout, connectionError, fromPgError, isPgServerError, RestError } from './errors.ts';
+import { identList } from './sql-builder.ts';
+
+/**
+ * One transaction per request, as PostgREST runs it (MainTx.hs, Query/PreQuery.hs):
+ * `BEGIN ISOLATION LEVEL … READ ONLY|READ WRITE`, then one statement of
+ * `set_config(…, true)` calls — search_path, the role's settings, `role`,
+ * `request.jwt.claims`, `request.method`, `request.path`, `request.headers`,
+ * `request.cookies`, the timezone preference and the function's hoisted settings —
+ * then the caller's statements, then COMMIT, or ROLLBACK when the request asked for
+ * it (`tx=rollback`) or a check after the main query condemned the transaction.
+ */
+
+export interface TxVars {
+  schema: string;
+  extraSearchPath: string[];
+  roleSettings: Array<[string, string]>;
+  role: string;
+  claimsJson: string;
+  method: string;
+  path: string;
+  headersJson: string;
+  cookiesJson: string;
+  timezone: string | undefined;
+  funcSettings: Array<[string, string]>;
+}
+
+export interface TxOptions {
+  readOnly: boolean;
+  isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+  vars: TxVars;
+  /** The role is not the anonymous role (42501 → 403 instead of 401). */
+  authed: boolean;
+}
+
+/** What the body of a transaction decides after its statements ran. */
+export type TxOutcome<T> =
+  /** Commit, or roll back when `rollback` (tx=rollback); the value is returned either way. */
+  | { value: T; rollback?: boolean; fail?: undefined }
+  /** Roll back and answer this error instead (singular/max-affected/PUT checks). */
+  | { fail: RestError };
+
+function txVarsQuery(v: TxVars): { text: string; values: string[] } {
+  const values: string[] = [];
+  const add = (x: string): string => { values.push(x); return `$${values.length}`; };
+  const calls: string[] = [`set_config('search_path', ${add(identList([v.schema, ...v.extraSearchPath]))}, true)`];
+  // Role settings come before the role, so settings granted to the authenticator can be set.
+  for (const [k, val] of v.roleSettings) calls.push(`set_config(${add(k)}, ${add(val)}, true)`);
+  calls.push(`set_config('role', ${add(v.role)}, true)`);
+  calls.push(`set_config('request.jwt.claims', ${add(v.claimsJson)}, true)`);
+  calls.push(`set_config('request.method', ${add(v.method)}, true)`);
+  calls.push(`set_config('request.path', ${add(v.path)}, true)`);
+  calls.push(`set_config('request.headers', ${add(v.headersJson)}, true)`);
+  calls.push(`set_config('request.cookies', ${add(v.cookiesJson)}, true)`);
+  if (v.timezone !== undefined) calls.push(`set_config('timezone', ${add(v.timezone)}, true)`);
+  for (const [k, val] of v.funcSettings) calls.push(`set_config(${add(k)}, ${add(val)}, true)`);
+  return { text: `select ${calls.join(', ')}`, values };
+}
+
+async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/timeout exceeded when trying to connect/i.test(msg)) throw acquisitionTimeout();
+    throw connectionError(msg);
+  }
+}
+
+export async function inTransaction<T>(pool: pg.Pool, opts: TxOptions, body: (client: pg.PoolClient) => Promise<TxOutcome<T>>): Promise<T> {
+  const client = await acquire(pool);
+  let broken: Error | undefined;
+  let ended = false;
+  try {
+    await client.query(`BEGIN ISOLATION LEVEL ${opts.isolation} ${opts.readOnly ? 'READ ONLY' : 'READ WRITE'}`);
+    const vars = txVarsQuery(opts.vars);
+    await client.query(vars.text, vars.values);
+    const outcome = await body(client);
+    if (outcome.fail) {
+      ended = true;
+      await client.query('ROLLBACK');
+      throw outcome.fail;
+    }
+    if (outcome.rollback) {
+      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+      ended = true;
+      await client.query('ROLLBACK');
+      return outcome.value;
+    }
+    ended = true;
+    await client.query('COMMIT');
+    return outcome.value;
+  } catch (e) {
+    if (!ended) await client.query('ROLLBACK').catch(() => {});
+    if (e instanceof RestError) throw e;
+    if (isPgServerError(e)) throw fromPgError(e, opts.authed);
+    broken = e instanceof Error ? e : new Error(String(e));
+    throw connectionError(broken.message);
+  } finally {
+    client.release(broken);
+  }
+}
