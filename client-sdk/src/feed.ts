@@ -88,7 +88,7 @@ export class Feed<S extends StreamName> {
   #timers = new Set<unknown>();
   #fetchAbort: AbortController | undefined;
   #lastSystemError: string | undefined;
-  #reportedStatus: ConnectionStatus | undefined;
+  #reportedStatus: ConnectionStatus = statusOf(this.#state);
   #reportedError: HotwatchError | undefined;
   readonly #deps: FeedDeps<S>;
   readonly #clock: Clock;
