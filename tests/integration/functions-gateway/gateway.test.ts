@@ -1,0 +1,198 @@
+import { createClient, FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
+import { adminSql } from '../../support/db.ts';
+import { createTestOrg, TEST_PASSWORD } from '../../support/fixtures.ts';
+import { startFunctionsHarness, type FunctionsHarness } from './harness.ts';
+
+const stack = inject('stack');
+const sql = adminSql();
+let h: FunctionsHarness;
+
+function client(): SupabaseClient {
+  return createClient(h.apiUrl, stack.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: WebSocket as never },
+  });
+}
+
+interface Echo {
+  method: string; path: string; search: string; body: string | null; pid: number;
+  claims: Record<string, unknown> | null; env: Record<string, string>; envKeys: string[];
+}
+
+beforeAll(async () => { h = await startFunctionsHarness(sql); });
+afterAll(async () => { await h.stop(); await sql.end(); });
+
+describe('functions gateway: routing, JWT and env', () => {
+  it('answers unknown functions like the edge runtime', async () => {
+    const res = await fetch(`${h.apiUrl}/functions/v1/no-such-function`, { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(await res.text()).toBe('Function not found');
+  });
+
+  it('rejects requests without a valid JWT when verify_jwt is on', async () => {
+    const none = await fetch(`${h.apiUrl}/functions/v1/hello`, { method: 'POST' });
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ msg: 'Error: Missing authorization header' });
+    const basic = await fetch(`${h.apiUrl}/functions/v1/hello`, { method: 'POST', headers: { authorization: 'Basic abc' } });
+    expect(await basic.json()).toEqual({ msg: "Error: Auth header is not 'Bearer {token}'" });
+    const forged = await fetch(`${h.apiUrl}/functions/v1/hello`, {
+      method: 'POST', headers: { authorization: `Bearer ${stack.anonKey.slice(0, -3)}abc` },
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toEqual({ msg: 'Invalid JWT' });
+  });
+
+  it('functions.invoke with the anon key only, then with a signed-in user\'s token', async () => {
+    const supabase = client();
+    const anon = await supabase.functions.invoke<Echo>('hello/sub/path', { body: { n: 1 } });
+    expect(anon.error).toBeNull();
+    expect(anon.data).toMatchObject({ method: 'POST', path: '/hello/sub/path', body: '{"n":1}' });
+    expect(anon.data?.claims).toMatchObject({ role: 'anon' });
+
+    const org = await createTestOrg(sql, 'fn');
+    const { data: signIn, error } = await supabase.auth.signInWithPassword({ email: org.operator.email, password: TEST_PASSWORD });
+    expect(error).toBeNull();
+    const user = await supabase.functions.invoke<Echo>('hello', { body: 'plain text' });
+    expect(user.data?.claims).toMatchObject({ sub: org.operator.id, role: 'authenticated', org_roles: { [org.id]: 'operator' } });
+    expect(user.data?.body).toBe('plain text');
+
+    // After a refresh the new token is what the function sees.
+    await new Promise((r) => setTimeout(r, 1100));
+    const refreshed = await supabase.auth.refreshSession();
+    const again = await supabase.functions.invoke<Echo>('hello', { method: 'GET' });
+    expect(again.data?.claims).toEqual(decodeJwt(refreshed.data.session?.access_token ?? ''));
+    expect(again.data?.claims?.iat).toBeGreaterThan(Number(decodeJwt(signIn.session?.access_token ?? '').iat));
+    expect(again.data?.method).toBe('GET');
+  });
+
+  it('maps sb_publishable_/sb_secret_ keys to JWTs before the check (as Kong does)', async () => {
+    const res = await fetch(`${h.apiUrl}/functions/v1/hello`, { method: 'POST', headers: { apikey: 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Echo).claims).toMatchObject({ role: 'service_role' });
+  });
+
+  it('skips the check for verify_jwt = false and for OPTIONS (CORS preflight reaches the function)', async () => {
+    const open = await fetch(`${h.apiUrl}/functions/v1/hello-open?x=1`);
+    expect(open.status).toBe(200);
+    expect(((await open.json()) as Echo).search).toBe('?x=1');
+    const preflight = await fetch(`${h.apiUrl}/functions/v1/hello`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('injects Supabase\'s env (and nothing of the host\'s) and resolves npm imports from node_modules', async () => {
+    const { data } = await client().functions.invoke<Echo>('hello');
+    expect(data?.env).toMatchObject({
+      SUPABASE_URL: h.apiUrl,
+      SUPABASE_ANON_KEY: stack.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+      SUPABASE_DB_URL: stack.dbUrl,
+      SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH' }),
+      SUPABASE_SECRET_KEYS: JSON.stringify({ default: 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz' }),
+    });
+    for (const hidden of ['HOME', 'PATH', 'PWD', 'HOSTNAME', 'DENO_DIR', 'HOTWATCH_FN_ENTRY']) expect(data?.envKeys).not.toContain(hidden);
+    const db = await client().functions.invoke<{ user: string }>('hello/db');
+    expect(db.data).toEqual({ user: 'postgres' });
+  });
+
+  it('serves `export default { fetch }` functions too', async () => {
+    const res = await fetch(`${h.apiUrl}/functions/v1/default-export/a/b`);
+    expect(await res.text()).toBe('default export saw /default-export/a/b');
+  });
+
+  it('keeps a worker warm across requests', async () => {
+    const a = await fetch(`${h.apiUrl}/functions/v1/hello-open`).then((r) => r.json() as Promise<Echo>);
+    const b = await fetch(`${h.apiUrl}/functions/v1/hello-open`).then((r) => r.json() as Promise<Echo>);
+    expect(b.pid).toBe(a.pid);
+  });
+
+  it('refuses bodies over the gateway limit', async () => {
+    const big = 'x'.repeat(h.functionsGateway.limits.maxBodyBytes + 1);
+    const res = await fetch(`${h.apiUrl}/functions/v1/hello-open`, { method: 'POST', body: big });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+});
+
+describe('functions gateway: failures and limits', () => {
+  it('answers 503 BOOT_ERROR for a function that cannot start', async () => {
+    const res = await fetch(`${h.apiUrl}/functions/v1/boot-error`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' });
+  });
+
+  it('answers 500 WORKER_ERROR when the worker dies under a request, then restarts it', async () => {
+    const before = await fetch(`${h.apiUrl}/functions/v1/crash`).then((r) => r.json() as Promise<{ pid: number }>);
+    const res = await fetch(`${h.apiUrl}/functions/v1/crash/exit`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' });
+    const after = await fetch(`${h.apiUrl}/functions/v1/crash`).then((r) => r.json() as Promise<{ pid: number }>);
+    expect(after.pid).not.toBe(before.pid);
+    // A handler that throws is answered by Deno.serve itself and the worker lives on.
+    const thrown = await fetch(`${h.apiUrl}/functions/v1/crash/throw`);
+    expect(thrown.status).toBe(500);
+    const still = await fetch(`${h.apiUrl}/functions/v1/crash`).then((r) => r.json() as Promise<{ pid: number }>);
+    expect(still.pid).toBe(after.pid);
+  });
+
+  it('answers 546 WORKER_LIMIT over the CPU hard limit', async () => {
+    const { data, error } = await client().functions.invoke('cpu-hog?ms=4000', { method: 'GET' });
+    expect(data).toBeNull();
+    expect(error).toBeInstanceOf(FunctionsHttpError);
+    const res = (error as FunctionsHttpError).context as Response;
+    expect(res.status).toBe(546);
+    expect(await res.json()).toEqual({ code: 'WORKER_LIMIT', message: 'Worker failed to respond due to a resource limit (please check logs)' });
+  });
+
+  it('retires a worker whose request went over the CPU soft limit (and answers it)', async () => {
+    const slow = await fetch(`${h.apiUrl}/functions/v1/cpu-hog?ms=1300`);
+    expect(slow.status).toBe(200);
+    const { pid } = (await slow.json()) as { pid: number };
+    const next = await fetch(`${h.apiUrl}/functions/v1/cpu-hog?ms=10`).then((r) => r.json() as Promise<{ pid: number }>);
+    expect(next.pid).not.toBe(pid);
+  });
+
+  it('answers 546 WORKER_LIMIT over the memory limit (JS heap and off-heap buffers)', async () => {
+    for (const path of ['heap', 'buffers']) {
+      const res = await fetch(`${h.apiUrl}/functions/v1/memory-hog/${path}`);
+      expect(res.status).toBe(546);
+      expect(await res.json()).toMatchObject({ code: 'WORKER_LIMIT' });
+      const ok = await fetch(`${h.apiUrl}/functions/v1/memory-hog/small`);
+      expect(ok.status).toBe(200);
+    }
+  });
+});
+
+describe('cron → pg_net → function', () => {
+  it('a cron job fires a pg_net request to a function within its schedule', async () => {
+    const marker = crypto.randomUUID();
+    const url = `${h.apiUrl}/functions/v1/hello`;
+    const command = `select net.http_post(url := '${url}', body := jsonb_build_object('marker', '${marker}'),
+      headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ${stack.serviceRoleKey}'))`;
+    const [job] = await sql<{ id: string }[]>`select cron.schedule(${`fn-${marker}`}, '2 seconds', ${command})::text as id`;
+    const t0 = Date.now();
+    try {
+      let found: { status_code: number; content: string } | undefined;
+      while (!found && Date.now() - t0 < 15_000) {
+        [found] = await sql<{ status_code: number; content: string }[]>`
+          select status_code, content from net._http_response where content like ${`%${marker}%`} limit 1`;
+        if (!found) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(found?.status_code).toBe(200);
+      const echo = JSON.parse(found?.content ?? '{}') as Echo;
+      expect(echo.claims).toMatchObject({ role: 'service_role' });
+      expect(JSON.parse(echo.body ?? '{}')).toEqual({ marker });
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await sql`select cron.unschedule(${job?.id ?? '0'}::bigint)`;
+    }
+  });
+});
