@@ -43,13 +43,17 @@ export async function installEmulatedExtensions(sql: Sql): Promise<void> {
 /**
  * The vault root key: 64 hex digits from two gen_random_uuid() (≈244 random bits),
  * written by the server itself (COPY … TO, superuser only) so the file belongs to the
- * PostgreSQL OS user with its 0600 umask. Created once per data directory.
+ * PostgreSQL OS user. Created once per data directory; a new key would make every
+ * stored secret undecryptable.
  */
 async function ensureVaultKey(sql: Sql): Promise<void> {
+  // (a whole-record IS NOT NULL would be false: pg_stat_file's creation time is null on Linux)
   const [row] = await sql<{ exists: boolean }[]>`
-    select pg_stat_file(${VAULT_KEY_FILE}, true) is not null as exists`;
+    select (pg_stat_file(${VAULT_KEY_FILE}, true)).size is not null as exists`;
   if (row?.exists) return;
   const [dir] = await sql<{ path: string }[]>`select current_setting('data_directory') as path`;
-  const file = `${dir?.path ?? '.'}/${VAULT_KEY_FILE}`.replaceAll("'", "''");
-  await sql.unsafe(`copy (select replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')) to '${file}'`);
+  const file = `${dir?.path ?? '.'}/${VAULT_KEY_FILE}`;
+  await sql.unsafe(`copy (select replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')) to '${file.replaceAll("'", "''")}'`);
+  // Owner-only, like the rest of the data directory (COPY leaves the server's umask).
+  await fs.chmod(file, 0o600).catch(() => {});
 }
