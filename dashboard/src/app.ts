@@ -108,7 +108,11 @@ function startBoard(main: HTMLElement, toolbar: HTMLElement, ctx: {
     map.select(id);
     details.show(id === null ? null : hotspots.get(id) ?? null);
   };
-  const map = createMap({ onSelect: (id) => select(id) });
+  const demoButton = createDemoControl({ api, orgId, notices, enabled: operate });
+  const map = createMap({
+    onSelect: (id) => select(id),
+    ...(operate ? { emptyAction: h('button', { type: 'button', class: 'btn btn-primary', onclick: () => demoButton.click() }, 'Run the demo') } : {}),
+  });
   const details = createDetails({ loadScanRun: (id) => api.scanRun(id), onClose: () => select(null) });
   const alertsView = createAlerts({ api, canAct: operate, onSelectHotspot: (id) => { select(id); details.el.scrollIntoView({ block: 'nearest' }); } });
   const recsView = createRecommendations({
@@ -122,7 +126,7 @@ function startBoard(main: HTMLElement, toolbar: HTMLElement, ctx: {
     },
   });
 
-  replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), createDemoControl({ api, orgId, notices, enabled: operate }));
+  replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
   replace(main,
     h('div', { class: 'col col-map' }, map.el, details.el),
     h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el));

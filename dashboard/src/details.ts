@@ -45,7 +45,9 @@ export function createDetails(opts: { loadScanRun(id: number): Promise<ScanRun |
           ...row('Observed vs expected', `${formatCount(hs.observed)} vs ${formatCount(hs.expected)}`, 'observed-expected'),
           ...row('Relative risk', formatRatio(hs.relative_risk), 'relative-risk'),
           ...row('p-value', formatPValue(hs.p_value), 'p-value'),
-          ...row('Recurrence interval', `${formatRecurrence(hs.recurrence_interval_days)} (${formatCount(hs.recurrence_interval_days)} days)`, 'recurrence'),
+          ...row('Recurrence interval', hs.recurrence_interval_days < 3650
+            ? `${formatRecurrence(hs.recurrence_interval_days)} (${formatCount(hs.recurrence_interval_days)} days)`
+            : formatRecurrence(hs.recurrence_interval_days), 'recurrence'),
           ...row('Since', h('time', { datetime: hs.first_detected_at, title: formatTime(hs.first_detected_at) },
             `${formatTime(hs.first_detected_at)} (${formatAgo(hs.first_detected_at)})`), 'since'),
           ...row('Window', `${formatTime(hs.window_start)} – ${formatTime(hs.window_end)}`),

@@ -79,14 +79,19 @@ function bboxOf(pts: Array<[number, number]>, pad: number): Box {
   return [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad];
 }
 
-export function createMap(opts: { onSelect(id: number | null): void }): MapView {
+export function createMap(opts: {
+  onSelect(id: number | null): void;
+  /** Shown on an empty map (e.g. a button that runs the demo). */
+  emptyAction?: HTMLElement;
+}): MapView {
   const demoProj = new Projection(DEMO_CENTER);
   const [ex0, ey0, ex1, ey1] = basemap().extent;
   const demoBox: Box = [ex0 * UNITS_PER_KM, -ey1 * UNITS_PER_KM, (ex1 - ex0) * UNITS_PER_KM, (ey1 - ey0) * UNITS_PER_KM];
 
   const svg = s('svg', { class: 'map-svg', 'aria-labelledby': 'map-title', preserveAspectRatio: 'xMidYMid meet' });
   const tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', id: 'map-tooltip', hidden: true });
-  const empty = h('p', { class: 'map-empty' });
+  const emptyText = h('span', {});
+  const empty = h('div', { class: 'map-empty' }, emptyText, opts.emptyAction ?? null);
   const layers = { back: s('g'), hotspots: s('g', { class: 'hotspots' }) };
   svg.append(layers.back, layers.hotspots);
 
@@ -187,7 +192,9 @@ export function createMap(opts: { onSelect(id: number | null): void }): MapView 
       g.addEventListener('blur', hideTooltip);
       return g;
     }));
-    empty.textContent = current.length === 0 ? 'No active hotspots. Run the demo or a scan to look for clusters.' : '';
+    emptyText.textContent = opts.emptyAction
+      ? 'No active hotspots yet. The demo loads four weeks of events for the synthetic city and injects clusters to detect.'
+      : 'No active hotspots.';
     empty.hidden = current.length > 0;
   };
 

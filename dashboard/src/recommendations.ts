@@ -118,9 +118,9 @@ export function createRecommendations(opts: {
     const cites = citationLines(rec.citations, pb);
     return h('li', { class: `feed-item rec-item status-${rec.status}`, 'data-rec-id': rec.id, 'data-status': rec.status },
       h('div', { class: 'item-head' },
-        h('span', { class: 'rank', title: `Rank ${rec.rank} (score ${rec.score.toFixed(2)})` }, `#${rec.rank}`),
-        h('strong', { class: 'item-title' }, rec.action),
-        h('span', { class: `badge status-${rec.status}`, 'data-field': 'status' }, rec.status)),
+        h('span', { class: `badge status-${rec.status}`, 'data-field': 'status' }, rec.status),
+        h('span', { class: 'rank', title: `Score ${rec.score.toFixed(2)}` }, `Rank ${rec.rank}`)),
+      h('p', { class: 'item-title' }, rec.action),
       h('p', { class: 'meta' }, 'For ',
         h('button', { type: 'button', class: 'link-btn', 'data-focus-key': 'alert', onclick: () => opts.onSelectAlert(rec.alert_id) },
           alert ? alert.title : `alert #${rec.alert_id}`)),

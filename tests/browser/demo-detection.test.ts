@@ -35,13 +35,13 @@ describe.skipIf(!hasChromium)('dashboard: the demo shows real detections', () =>
   it('an injected cluster becomes a hotspot from a recorded scan run, with its statistics, and an alert', async () => {
     await signIn(d.page, org.operator.email, TEST_PASSWORD);
     await waitLive(d.page);
-    await d.page.getByRole('button', { name: 'Run demo' }).click();
+    await d.page.locator('#run-demo').click();
     await expect.poll(() => d.page.locator('.notices').textContent(), { timeout: 180_000, interval: 1000 })
       .toMatch(/Demo loaded|Demo failed/);
     expect(await d.page.locator('.notice-error').textContent()).toBe('');
 
     const events = await sql<{ n: number; days: number }[]>`
-      select count(*)::int as n, extract(epoch from max(occurred_at) - min(occurred_at)) / 86400 as days
+      select count(*)::int as n, (extract(epoch from max(occurred_at) - min(occurred_at)) / 86400)::float8 as days
         from public.events where org_id = ${org.id}`;
     expect(events[0]!.n).toBeGreaterThan(40_000);
     expect(events[0]!.days).toBeGreaterThanOrEqual(28);
