@@ -18,8 +18,8 @@ function readInteger(s: string | undefined): number | undefined {
 }
 
 /**
- * The requested top-level range. `rangeHeader` only counts for GET/HEAD (as in
- * PostgREST); a negative limit or an inverted/disjoint range answers 416 PGRST103.
+ * The requested top-level range. `rangeHeader` only counts for GET (as in PostgREST,
+ * per RFC 9110); a negative limit or an inverted/disjoint range answers 416 PGRST103.
  */
 export function requestedRange(limit: string | undefined, offset: string | undefined, rangeHeader: string | undefined): RowRange {
   const lim = readInteger(limit);
@@ -36,7 +36,8 @@ export function requestedRange(limit: string | undefined, offset: string | undef
       if (lim === 0) return { offset: lower, limit: 0 };
       lower = Math.max(lower, hl);
       upper = Math.min(upper, hu);
-      if (upper < lower) throw invalidRange({ kind: 'lower-gt-upper' });
+      // PostgREST reports an empty intersection of limit/offset and Range as a negative limit.
+      if (upper < lower) throw invalidRange({ kind: 'negative-limit' });
     }
   }
   if (lim === 0) return { offset: lower, limit: 0 };

@@ -77,7 +77,7 @@ export async function buildApiRequest(req: IncomingMessage, subpath: string, raw
   const query = parseQueryParams(pairs, isRpcRead);
   const prefs = parsePreferences(headerValues(req, 'prefer'), cfg.txAllowOverride, timezones);
 
-  const rangeHeader = method === 'GET' || method === 'HEAD' ? req.headers.range : undefined;
+  const rangeHeader = method === 'GET' ? req.headers.range : undefined;
   const range = requestedRange(query.limits.get(''), query.offsets.get(''), typeof rangeHeader === 'string' ? rangeHeader : undefined);
 
   const accept = req.headers.accept;
