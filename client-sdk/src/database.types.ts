@@ -22,6 +22,9 @@ export type Database = {
           hotspot_id: number
           id: number
           last_notified_at: string | null
+          notified_cells: number | null
+          notified_observed: number | null
+          notified_severity: Database["public"]["Enums"]["severity"] | null
           notify_count: number
           org_id: string
           resolved_at: string | null
@@ -44,6 +47,9 @@ export type Database = {
           hotspot_id: number
           id?: never
           last_notified_at?: string | null
+          notified_cells?: number | null
+          notified_observed?: number | null
+          notified_severity?: Database["public"]["Enums"]["severity"] | null
           notify_count?: number
           org_id: string
           resolved_at?: string | null
@@ -66,6 +72,9 @@ export type Database = {
           hotspot_id?: number
           id?: never
           last_notified_at?: string | null
+          notified_cells?: number | null
+          notified_observed?: number | null
+          notified_severity?: Database["public"]["Enums"]["severity"] | null
           notify_count?: number
           org_id?: string
           resolved_at?: string | null
@@ -609,6 +618,27 @@ export type Database = {
       h3_cell_to_parent: {
         Args: { cell: string; parent_res: number }
         Returns: string
+      }
+      match_playbooks: {
+        Args: {
+          p_category?: string
+          p_limit?: number
+          p_min_text_rank?: number
+          p_org_id?: string
+          p_query: string
+          p_severity?: Database["public"]["Enums"]["severity"]
+          p_tags?: string[]
+        }
+        Returns: {
+          category: string
+          matched_tags: string[]
+          playbook_id: string
+          score: number
+          slug: string
+          tag_overlap: number
+          text_rank: number
+          title: string
+        }[]
       }
       playbook_document: {
         Args: {

@@ -69,7 +69,7 @@ const round = (x: number, d: number): string => (Number.isFinite(x) ? x.toFixed(
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function formatRecurrence(days: number): string {
-  if (!Number.isFinite(days)) return 'more than 100 years';
+  if (!Number.isFinite(days) || days >= 36_500) return 'more than 100 years';
   if (days >= 730) return `${Math.round(days / 365)} years`;
   if (days >= 1) return `${Math.round(days)} days`;
   return `${Math.max(1, Math.round(days * 24))} hours`;
@@ -83,7 +83,7 @@ export function describeAlert(f: AlertFacts): AlertText {
     `${capital(f.severity)}-severity ${label} cluster: ${f.observed} ${label} events against ${round(f.expected, 1)} expected ` +
     `(${round(f.relativeRisk, 1)}× normal) across ${f.cells} H3 ${f.cells === 1 ? 'cell' : 'cells'} within ${round(km, 1)} km of ${f.centerCell} ` +
     `over the last ${f.durationHours} ${f.durationHours === 1 ? 'hour' : 'hours'}. ` +
-    `A cluster this strong arises by chance about once every ${formatRecurrence(f.recurrenceIntervalDays)} (p = ${f.pValue < 0.001 ? '< 0.001' : round(f.pValue, 3)}). ` +
+    `A cluster this strong arises by chance about once every ${formatRecurrence(f.recurrenceIntervalDays)} (${f.pValue < 0.001 ? 'p < 0.001' : `p = ${round(f.pValue, 3)}`}). ` +
     TREND_SENTENCE[f.trend];
   return { title, description, tags: alertTags(f) };
 }
