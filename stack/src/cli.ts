@@ -1,14 +1,33 @@
 import { startStack } from './start.ts';
 import { DEMO_LOGINS } from './demo.ts';
 
+/** "postgres 412 · migrations 1530 · rest 210 …": time spent per start phase, in ms. */
+function phaseSummary(timings: Record<string, number>): string {
+  let prev = 0;
+  const parts: string[] = [];
+  for (const [phase, at] of Object.entries(timings)) {
+    if (phase === 'ready') continue;
+    parts.push(`${phase.replace(/^service:/, '')} ${at - prev}`);
+    prev = at;
+  }
+  return parts.join(' · ');
+}
+
 /** `npm start` — boot the embedded stack and print a status block like `supabase start`. */
 async function main(): Promise<void> {
   const [command = 'start', ...flags] = process.argv.slice(2);
-  if (command !== 'start') {
-    console.error(`unknown command "${command}". Usage: npm start [-- --fresh]`);
+  const usage = 'Usage: npm start [-- --fresh]\n  --fresh  delete the local database (.data/postgres) and start from scratch (migrations + seed)';
+  if (command === '--help' || command === '-h' || flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const unknown = flags.filter((f) => f !== '--fresh');
+  if (command !== 'start' || unknown.length > 0) {
+    console.error(`unknown ${command !== 'start' ? `command "${command}"` : `option ${unknown.join(' ')}`}.\n${usage}`);
     process.exit(2);
   }
   const fresh = flags.includes('--fresh');
+  if (fresh) process.stdout.write('--fresh: starting from an empty database\n');
   const stack = await startStack({ fresh });
   const { keys } = stack.config;
   const dashboard = stack.gateway.hasMount('/dashboard') ? `${stack.apiUrl}/dashboard/` : undefined;
@@ -32,14 +51,17 @@ async function main(): Promise<void> {
     'Demo logins (password "hotwatch-demo"):',
     ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role} of ${l.org}`),
     '',
-    `Ready in ${stack.timings.ready} ms. Press Ctrl-C to stop.`,
+    `Ready in ${stack.timings.ready} ms (${phaseSummary(stack.timings)}). Press Ctrl-C to stop.`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      process.stdout.write(`\n${signal} again: exiting without waiting for a clean stop\n`);
+      process.exit(130);
+    }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping…\n`);
     stack.stop().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });

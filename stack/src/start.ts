@@ -7,7 +7,7 @@ import { installEmulatedExtensions } from './extensions/install.ts';
 import { writeScanSecrets } from './extensions/secrets.ts';
 import { applyBootstrap } from './postgres/bootstrap.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
-import { pushMigrations } from './postgres/migrate.ts';
+import { pendingMigrations, pushMigrations } from './postgres/migrate.ts';
 import { SERVICE_FACTORIES, type StackContext, type StackService } from './services.ts';
 
 export interface Stack {
@@ -54,9 +54,12 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
     await applyBootstrap(sql);
     mark('bootstrap');
 
-    log.info('applying migrations (supabase db push)');
+    log.info('checking migrations (supabase db push when any are pending)');
     const seeded = await sql`select 1 from pg_namespace where nspname = 'supabase_migrations'`.then((r) => r.length > 0);
-    const out = await pushMigrations(url, { seed: config.seed && !seeded });
+    const seed = config.seed && !seeded;
+    const out = seed || (await pendingMigrations(sql)).length > 0
+      ? await pushMigrations(url, { seed })
+      : 'Local database is up to date (no pending migrations).';
     if (!config.quiet) for (const line of out.split('\n')) if (/Applying|Seeding|up to date/i.test(line)) log.info(line.trim());
     mark('migrations');
 
@@ -72,6 +75,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
       services.set(entry.name, service);
       cleanup.unshift(() => service.stop());
       for (const m of service.mounts ?? []) gateway.mount(m);
+      mark(`service:${entry.name}`);
     }
     mark('ready');
 

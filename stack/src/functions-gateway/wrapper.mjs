@@ -50,3 +50,7 @@ if (!server) {
   console.error('BOOT_ERROR: the function neither called Deno.serve nor exported default { fetch }');
   Deno.exit(70);
 }
+
+// If the stack dies without stopping its workers (kill -9), do not outlive it.
+const parent = Deno.ppid;
+Deno.unrefTimer(setInterval(() => { if (Deno.ppid !== parent) Deno.exit(0); }, 1000));
