@@ -60,8 +60,8 @@ describe('row level security', () => {
       await expect(sql.begin((tx) => tx.unsafe(`truncate public.${t} cascade`)), `owner truncate ${t}`)
         .rejects.toThrow(/never deleted/);
     }
-    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from public.hotspots where org_id = ${a.id}`;
-    expect(n).toBeGreaterThan(0);
+    const [count] = await sql<{ n: number }[]>`select count(*)::int as n from public.hotspots where org_id = ${a.id}`;
+    expect(count?.n).toBeGreaterThan(0);
   });
 
   it('the decisions audit is append-only', async () => {
@@ -73,10 +73,10 @@ describe('row level security', () => {
   });
 
   it('the access token hook puts org roles into the claims and is not callable by users', async () => {
-    const [{ out }] = await sql<{ out: { claims: { org_roles: Record<string, string>; sub: string } } }[]>`
+    const [hooked] = await sql<{ out: { claims: { org_roles: Record<string, string>; sub: string } } }[]>`
       select public.custom_access_token_hook(${sql.json({ user_id: a.operator.id, claims: { sub: a.operator.id, role: 'authenticated' } })}) as out`;
-    expect(out.claims.org_roles).toEqual({ [a.id]: 'operator' });
-    expect(out.claims.sub).toBe(a.operator.id);
+    expect(hooked?.out.claims.org_roles).toEqual({ [a.id]: 'operator' });
+    expect(hooked?.out.claims.sub).toBe(a.operator.id);
     await expect(asRole(sql, 'authenticated', a.operatorClaims,
       (tx) => tx`select public.custom_access_token_hook('{}'::jsonb)`)).rejects.toThrow(/permission denied/);
     const viaAdmin = await sql.begin(async (tx) => {
