@@ -141,3 +141,52 @@ export async function insertHotspot(sql: Sql, orgId: string, label: string): Pro
     returning id`;
   return Number(row!.id);
 }
+
+/** A bare Phoenix client on `ws`, for checking frames exactly and sending bad ones. */
+export interface RawClient {
+  ws: WebSocket;
+  frames: Array<{ data: unknown; binary: boolean; raw: Buffer }>;
+  closed: Promise<{ code: number; reason: string }>;
+  /** Send a vsn 2 array or vsn 1 object, or raw text/bytes. */
+  send(frame: unknown): void;
+  /** Next frame matching pred (searching frames already received first). */
+  next(pred: (f: { data: unknown; binary: boolean; raw: Buffer }) => boolean, timeoutMs?: number): Promise<{ data: unknown; binary: boolean; raw: Buffer }>;
+  close(): void;
+}
+
+export async function rawClient(apiUrl: string, apikey: string, vsn: Vsn | null = '2.0.0'): Promise<RawClient> {
+  const url = `${apiUrl.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${encodeURIComponent(apikey)}${vsn ? `&vsn=${vsn}` : ''}`;
+  const ws = new WebSocket(url);
+  const frames: RawClient['frames'] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  ws.on('error', () => {});
+  ws.on('message', (data: Buffer, binary: boolean) => {
+    const raw = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    frames.push({ data: binary ? raw : JSON.parse(raw.toString('utf8')), binary, raw });
+  });
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))); ws.once('error', reject); });
+  let seen = 0;
+  const client: RawClient = {
+    ws, frames, closed,
+    send: (frame) => ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame)),
+    next: async (pred, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (let i = seen; i < frames.length; i++) {
+          if (pred(frames[i]!)) { seen = i + 1; return frames[i]!; }
+        }
+        if (Date.now() > deadline) throw new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames.slice(-5).map((f) => f.binary ? `<binary ${f.raw.length}>` : f.data))}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () => ws.close(),
+  };
+  return client;
+}
+
+/** Frame predicate for vsn 2 arrays: [join_ref, ref, topic, event, payload]. */
+export const isEvent = (topic: string, event: string, ref?: string) => (f: { data: unknown; binary: boolean }): boolean => {
+  if (f.binary || !Array.isArray(f.data)) return false;
+  const [, r, t, e] = f.data as unknown[];
+  return t === topic && e === event && (ref === undefined || r === ref);
+};
