@@ -11,6 +11,7 @@ export {
 } from './errors.ts';
 export type { FunctionResult, IngestEvent, IngestOptions, IngestResult } from './actions.ts';
 export type { FeedStats } from './feed.ts';
+export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';
 export type { SupabaseLike } from './supabase-types.ts';
 export type { Database, Json } from './database.types.ts';
 export {
