@@ -174,6 +174,9 @@ export function createMap(opts: {
     // Larger and less severe first, so small severe ones stay on top and clickable.
     const order = { low: 0, medium: 1, high: 2, critical: 3 } as const;
     const sorted = [...current].sort((a, b) => order[a.severity] - order[b.severity] || b.cells.length - a.cells.length);
+    // Redrawing replaces the groups; keep keyboard focus on the hotspot that had it.
+    const focused = document.activeElement instanceof SVGGElement && layers.hotspots.contains(document.activeElement)
+      ? document.activeElement.dataset.hotspotId : undefined;
     replace(layers.hotspots, ...sorted.map((hs) => {
       const g = s('g', {
         class: `hotspot sev-${hs.severity}${hs.status === 'new' ? ' is-new' : ''}${hs.id === selected ? ' is-selected' : ''}`,
@@ -192,6 +195,7 @@ export function createMap(opts: {
       g.addEventListener('blur', hideTooltip);
       return g;
     }));
+    if (focused) layers.hotspots.querySelector<SVGGElement>(`[data-hotspot-id="${focused}"]`)?.focus({ preventScroll: true });
     emptyText.textContent = opts.emptyAction
       ? 'No active hotspots yet. The demo loads four weeks of events for the synthetic city and injects clusters to detect.'
       : 'No active hotspots.';

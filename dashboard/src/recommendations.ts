@@ -100,7 +100,8 @@ export function createRecommendations(opts: {
       if (e.key === 'Escape') { forms.delete(rec.id); draw(); }
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void decide(rec, f);
     });
-    return h('form', { class: 'decision-form', onsubmit: (e: Event) => { e.preventDefault(); void decide(rec, f); } },
+    // Our own message (role=alert, linked to the field) instead of the browser's bubble.
+    return h('form', { class: 'decision-form', novalidate: true, onsubmit: (e: Event) => { e.preventDefault(); void decide(rec, f); } },
       h('label', { for: id }, f.kind === 'approve' ? 'Reason (optional)' : 'Reason for rejecting (required)'),
       area,
       f.error ? h('p', { class: 'error', id: `${id}-error`, role: 'alert' }, f.error) : null,
