@@ -67,7 +67,7 @@ function functionEnv(ctx: StackContext, envFile: string): Record<string, string>
  * `Authorization: Bearer <jwt>`, HS256 with the project secret; only signature and
  * expiry matter, not the role. Answers are the runtime's own 401 bodies.
  */
-async function checkJwt(req: IncomingMessage, secret: Uint8Array): Promise<{ msg: string } | undefined> {
+async function checkJwt(req: IncomingMessage, secret: CryptoKey): Promise<{ msg: string } | undefined> {
   const header = req.headers.authorization;
   if (!header) return { msg: 'Error: Missing authorization header' };
   const [bearer, token] = header.split(' ');
@@ -104,7 +104,9 @@ export async function createFunctionsGateway(ctx: StackContext, options: Functio
   const env = functionEnv(ctx, options.envFile ?? path.join(REPO_ROOT, 'supabase', 'functions', '.env'));
   const denoDir = path.join(REPO_ROOT, '.data', 'deno');
   fs.mkdirSync(denoDir, { recursive: true });
-  const secret = new TextEncoder().encode(ctx.config.keys.jwtSecret);
+  // Imported once: jose would otherwise import the raw secret on every verification.
+  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(ctx.config.keys.jwtSecret),
+    { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const workers = new Map<string, FunctionWorker>();
   const all = new Set<FunctionWorker>();
   let stopping = false;
