@@ -48,7 +48,7 @@ describe('decisions', () => {
 
   it('reject needs a reason; a second or conflicting decision is 409 with the current state', async () => {
     const fx = await alertWithRecommendations(sql, a.id, 1);
-    const id = fx.recommendationIds[0];
+    const id = fx.recommendationIds[0]!;
     const noReason = await decide({ action: 'reject', recommendation_id: id }, opA);
     expect(noReason).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', errors: [{ path: 'reason' }] } } });
     const blank = await decide({ action: 'reject', recommendation_id: id, reason: '   ' }, opA);
@@ -62,7 +62,7 @@ describe('decisions', () => {
 
   it('50 concurrent decisions on one recommendation: exactly one wins, 49 × 409, one audit row', async () => {
     const fx = await alertWithRecommendations(sql, a.id, 1);
-    const id = fx.recommendationIds[0];
+    const id = fx.recommendationIds[0]!;
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
       decide(i % 2 ? { action: 'approve', recommendation_id: id } : { action: 'reject', recommendation_id: id, reason: `r${i}` }, opA)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -73,7 +73,7 @@ describe('decisions', () => {
 
   it('permissions: viewer 403, other org 404, anon 401, service role 403, unknown id 404', async () => {
     const fx = await alertWithRecommendations(sql, a.id, 1);
-    const id = fx.recommendationIds[0];
+    const id = fx.recommendationIds[0]!;
     expect((await decide({ action: 'approve', recommendation_id: id }, viewerA)).status).toBe(403);
     expect((await decide({ action: 'approve', recommendation_id: id }, opB)).body.error.code).toBe('recommendation_not_found');
     expect((await decide({ action: 'acknowledge', alert_id: fx.alertId }, opB)).status).toBe(404);
