@@ -71,32 +71,31 @@ export function cylinderLayout(kind: WindowKind, nBuckets: number, maxDuration: 
   };
 }
 
-/** Reduce per-location bucket values x (nLoc × B, row-major) to basis vectors. */
-export function fillBasis(layout: CylinderLayout, nLoc: number, x: Float64Array, basis: Float64Array): void {
+/** Reduce one location's bucket values (x row l) to its basis vector. */
+export function fillBasisRow(layout: CylinderLayout, l: number, x: Float64Array, basis: Float64Array): void {
   const B = layout.nBuckets;
   const nb = layout.basisLength;
+  const ob = l * nb;
+  let s = 0;
   if (layout.kind === 'prospective') {
-    for (let l = 0; l < nLoc; l++) {
-      const xb = l * B + B - 1;
-      const ob = l * nb;
-      let s = 0;
-      for (let d = 0; d < nb; d++) {
-        s += x[xb - d]!;
-        basis[ob + d] = s;
-      }
+    const xb = l * B + B - 1;
+    for (let d = 0; d < nb; d++) {
+      s += x[xb - d]!;
+      basis[ob + d] = s;
     }
   } else {
-    for (let l = 0; l < nLoc; l++) {
-      const xb = l * B;
-      const ob = l * nb;
-      let s = 0;
-      basis[ob] = 0;
-      for (let t = 0; t < B; t++) {
-        s += x[xb + t]!;
-        basis[ob + t + 1] = s;
-      }
+    const xb = l * B;
+    basis[ob] = 0;
+    for (let t = 0; t < B; t++) {
+      s += x[xb + t]!;
+      basis[ob + t + 1] = s;
     }
   }
+}
+
+/** Reduce per-location bucket values x (nLoc × B, row-major) to basis vectors. */
+export function fillBasis(layout: CylinderLayout, nLoc: number, x: Float64Array, basis: Float64Array): void {
+  for (let l = 0; l < nLoc; l++) fillBasisRow(layout, l, x, basis);
 }
 
 /** Sum of x over cylinder (zone z, window w) for every cylinder: nZones × nWindows. */
@@ -171,6 +170,22 @@ export class CylinderScanner {
     fillBasis(this.cfg.layout, this.cfg.zones.nLocations, x, this.basis);
   }
 
+  /** Zero every basis vector (before sparse loading). */
+  clear(): void {
+    this.basis.fill(0);
+  }
+
+  /** Refresh the basis of the listed locations only (sparse replicate loading). */
+  loadRows(x: Float64Array, rows: Int32Array, n: number): void {
+    for (let q = 0; q < n; q++) fillBasisRow(this.cfg.layout, rows[q]!, x, this.basis);
+  }
+
+  /** Zero the basis of the listed locations. */
+  clearRows(rows: Int32Array, n: number): void {
+    const nb = this.cfg.layout.basisLength;
+    for (let q = 0; q < n; q++) this.basis.fill(0, rows[q]! * nb, rows[q]! * nb + nb);
+  }
+
   private centerActive(loc: number): boolean {
     const nb = this.cfg.layout.basisLength;
     if (this.cfg.layout.kind === 'prospective') return this.basis[loc * nb + nb - 1]! > 0;
@@ -203,10 +218,19 @@ export class CylinderScanner {
       const zEnd = zoneStart[c + 1]!;
       for (let z = zoneStart[c]!; z < zEnd; z++) {
         const size = zoneSize[z]!;
+        let added = z === zoneStart[c]!;
         for (; pos < size; pos++) {
           const b = members[m0 + pos]! * W;
-          for (let w = 0; w < W; w++) acc[w] = acc[w]! + basis[b + w]!;
+          // basis[b + W − 1] is the member's count over the longest window: 0 means
+          // the member adds nothing to any window.
+          if (basis[b + W - 1]! > 0) {
+            added = true;
+            for (let w = 0; w < W; w++) acc[w] = acc[w]! + basis[b + w]!;
+          }
         }
+        // Without new cases a larger zone has the same counts and larger expectations,
+        // and both scores decrease in the expectation when c > e: nothing can improve.
+        if (!added) continue;
         const o = z * W;
         for (let w = 0; w < W; w++) {
           const obs = acc[w]!;
@@ -241,10 +265,15 @@ export class CylinderScanner {
       let pos = 0;
       for (let z = zones.zoneStart[c]!; z < zones.zoneStart[c + 1]!; z++) {
         const size = zones.zoneSize[z]!;
+        let added = z === zones.zoneStart[c]!;
         for (; pos < size; pos++) {
           const b = zones.members[m0 + pos]! * nb;
-          for (let i = 0; i < nb; i++) acc[i] = acc[i]! + basis[b + i]!;
+          if (basis[b + nb - 1]! > 0) {
+            added = true;
+            for (let i = 0; i < nb; i++) acc[i] = acc[i]! + basis[b + i]!;
+          }
         }
+        if (!added) continue;
         const o = z * nW;
         for (let w = 0; w < nW; w++) {
           const obs = acc[winEnd[w]!]! - acc[winStart[w]!]!;

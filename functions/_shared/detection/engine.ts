@@ -11,12 +11,13 @@ import {
 } from './cylinders.ts';
 import { type MonteCarloRun, type PValues, pValuesFor, type ResolvedMonteCarlo, runMonteCarlo } from './monte-carlo.ts';
 import { createRng, type Rng } from './rng.ts';
+import { ReplicateSink } from './replicate-sink.ts';
 import { selectNonOverlapping } from './secondary.ts';
 import type { ZoneSet } from './zones/zone-set.ts';
 
 export interface Replicator {
-  /** Fill `out` (nLoc × nBuckets, row-major by location) with one null replicate. */
-  generate(rng: Rng, out: Float64Array): void;
+  /** Write one null replicate into the (reset, all-zero) sink. */
+  generate(rng: Rng, sink: ReplicateSink): void;
 }
 
 export interface ScanProblem {
@@ -89,10 +90,13 @@ export function runScan(p: ScanProblem): ScanRun {
   let run: MonteCarloRun | null = null;
   if (p.mc.replicates > 0) {
     const rng = createRng(p.mc.seed);
-    const x = new Float64Array(nLoc * B);
+    const sink = new ReplicateSink(nLoc, B);
+    scanner.clear();
     const replicate = (): number => {
-      p.replicator.generate(rng, x);
-      scanner.load(x);
+      scanner.clearRows(sink.touched, sink.nTouched);
+      sink.reset();
+      p.replicator.generate(rng, sink);
+      scanner.loadRows(sink.x, sink.touched, sink.nTouched);
       return scanner.max();
     };
     run = runMonteCarlo(observedMax, replicate, p.mc, p.startedAt);

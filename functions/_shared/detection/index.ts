@@ -3,6 +3,8 @@
  * statistics. Pure and I/O-free; runs under Deno and Node. See docs/detection.md.
  */
 export { scanPoints } from './scan-points.ts';
+export { estimateCubeBaselines, scanCube, SCAN_CUBE_DEFAULTS, DEFAULT_BUCKET_MS } from './scan-cube.ts';
+export { cubeBaselines, resolveBaselineOptions, slotClock, type CubeBaseline, type HistoryAggregates } from './baselines.ts';
 export * from './types.ts';
 export { createRng, type Rng, Xoshiro128 } from './rng.ts';
 export { poisson, poissonInversion, poissonPtrs, logFactorial, PTRS_THRESHOLD } from './poisson.ts';

@@ -78,7 +78,7 @@ export function scanPoints(input: ScanPointsInput, options: ScanPointsOptions): 
     if (!input.baselines) throw new TypeError("model 'ebp' needs baselines");
     expectedFull = matrixFromRows(input.baselines, T, L, 'baselines');
     expected = scannedLocationMajor(expectedFull, T, L, tStart);
-    replicator = new EbpReplicator(expected);
+    replicator = new EbpReplicator(expected, B);
   } else if (model === 'poisson') {
     let weights: Float64Array;
     if (input.expected) {
@@ -102,7 +102,7 @@ export function scanPoints(input: ScanPointsInput, options: ScanPointsOptions): 
     expected = scannedLocationMajor(expectedFull, T, L, tStart);
     let scannedSum = 0;
     for (let i = 0; i < expected.length; i++) scannedSum += expected[i]!;
-    replicator = new MultinomialReplicator(expected, total - scannedSum, total);
+    replicator = new MultinomialReplicator(expected, total - scannedSum, total, B);
   } else {
     const locTotals = new Float64Array(L);
     const timeTotals = new Float64Array(T);

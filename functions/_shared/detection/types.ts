@@ -42,14 +42,23 @@ export interface ScanCubeInput {
 export interface CubeBaselineOptions {
   /** Pseudo-cases of the hour-of-week profile's shrinkage toward the hour-of-day profile and of that toward flat (default 20). */
   profilePrior?: number;
-  /** Gamma prior shape (pseudo-cases) shrinking each cell's rate toward the universe mean (default 1). */
+  /** Gamma prior shape (pseudo-cases) shrinking each cell's rate toward its neighbourhood's rate (default 2). */
   cellPrior?: number;
+  /** Ring radius of the neighbourhood whose rate is the cell's prior mean; 0 = universe mean (default 2). */
+  priorRadius?: number;
   /** Pseudo-cases shrinking each cell's own hour-of-day deviation toward 1 (default 10). */
   cellHourPrior?: number;
   /** Lower bound of any cell-bucket baseline, as a fraction of the universe mean per cell-bucket (default 0.01). */
   floorFraction?: number;
   /** Absolute lower bound of any cell-bucket baseline (default 1e-6). */
   floorAbsolute?: number;
+  /**
+   * Posterior-predictive Monte Carlo (default true): replicates multiply each cell's
+   * baseline by a Gamma(α, α) factor reflecting how much history supports it, so
+   * baseline estimation error does not inflate the false-alarm rate. false = plug-in
+   * Poisson(b) replicates (exact only when baselines are known).
+   */
+  predictive?: boolean;
   /** Offset of local time from UTC in minutes, for hour-of-day/week slots (default 0). */
   utcOffsetMinutes?: number;
 }

@@ -7,6 +7,7 @@
  * scaled so that they sum to C. Null replicates distribute the C cases
  * multinomially over the cell-buckets in proportion to their expected counts.
  */
+import type { ReplicateSink } from '../replicate-sink.ts';
 import type { Rng } from '../rng.ts';
 
 export function kulldorffLlr(c: number, e: number, total: number): number {
@@ -90,20 +91,25 @@ export class MultinomialReplicator {
   private readonly table: AliasTable;
   private readonly nScanned: number;
   private readonly total: number;
-  constructor(expectedScanned: Float64Array, expectedElsewhere: number, total: number) {
+  private readonly nBuckets: number;
+  constructor(expectedScanned: Float64Array, expectedElsewhere: number, total: number, nBuckets: number) {
     const w = new Float64Array(expectedScanned.length + 1);
     w.set(expectedScanned);
     w[expectedScanned.length] = Math.max(0, expectedElsewhere);
     this.table = new AliasTable(w);
     this.nScanned = expectedScanned.length;
     this.total = total;
+    this.nBuckets = nBuckets;
   }
-  generate(rng: Rng, out: Float64Array): void {
-    out.fill(0);
+  generate(rng: Rng, sink: ReplicateSink): void {
     const n = this.nScanned;
+    const B = this.nBuckets;
     for (let i = 0; i < this.total; i++) {
       const k = this.table.sample(rng);
-      if (k < n) out[k] = out[k]! + 1;
+      if (k < n) {
+        const loc = (k / B) | 0;
+        sink.add(loc, k - loc * B, 1);
+      }
     }
   }
 }

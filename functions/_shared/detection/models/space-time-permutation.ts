@@ -10,6 +10,7 @@
  * cases, so purely spatial or purely temporal variation (a citywide surge) is not a
  * cluster.
  */
+import type { ReplicateSink } from '../replicate-sink.ts';
 import type { Rng } from '../rng.ts';
 
 export { kulldorffLlr as permutationScore } from './kulldorff-poisson.ts';
@@ -32,9 +33,7 @@ export class PermutationReplicator {
     for (let j = 0; j < this.nBuckets; j++) m += this.bucketTotals[j]!;
     if (m > this.caseLocation.length) throw new RangeError('bucket totals exceed the number of cases');
   }
-  /** out: nLocations × nBuckets (row-major by location). */
-  generate(rng: Rng, out: Float64Array): void {
-    out.fill(0);
+  generate(rng: Rng, sink: ReplicateSink): void {
     const cases = this.caseLocation;
     const n = cases.length;
     const nb = this.nBuckets;
@@ -47,8 +46,7 @@ export class PermutationReplicator {
         cases[r] = cases[pos]!;
         cases[pos] = loc;
         pos++;
-        const idx = loc * nb + j;
-        out[idx] = out[idx]! + 1;
+        sink.add(loc, j, 1);
       }
     }
   }

@@ -53,3 +53,24 @@ export function buildH3DiskIndex(cells: ReadonlyArray<string>, maxK: number): H3
   const zones = packZones(list.length, sequences, 'within-center');
   return { cells: list, index, maxK, zones };
 }
+
+/**
+ * Neighbours of every universe cell within ring distance `k` (k ≤ maxK), excluding the
+ * cell itself, as CSR: cells start[c] .. start[c+1] of `members`.
+ */
+export function diskNeighbours(idx: H3DiskIndex, k: number): { start: Int32Array; members: Int32Array } {
+  const zs = idx.zones;
+  const n = idx.cells.length;
+  const start = new Int32Array(n + 1);
+  const out: number[] = [];
+  for (let c = 0; c < zs.nCenters; c++) {
+    const loc = zs.centerLocation[c]!;
+    if (loc !== c) throw new Error('disk index centres must coincide with locations');
+    let size = 1;
+    for (let z = zs.zoneStart[c]!; z < zs.zoneStart[c + 1]!; z++) if (zs.zoneLabel[z]! <= k) size = zs.zoneSize[z]!;
+    const m0 = zs.seqStart[c]!;
+    for (let i = 1; i < size; i++) out.push(zs.members[m0 + i]!);
+    start[c + 1] = out.length;
+  }
+  return { start, members: Int32Array.from(out) };
+}
