@@ -20,8 +20,9 @@ export function userJwt(userId: string, orgRoles: Record<string, string>): Promi
 }
 
 /** supabase-js with the anon key, optionally acting with a user token. */
+/** An untyped client (scratch tables) that declares PostgREST 13+ features (maxAffected, isDistinct…). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyClient = SupabaseClient<any, any, any>;
+export type AnyClient = SupabaseClient<any, any, any, any, { PostgrestVersion: '13' }>;
 
 export function client(token?: string, opts: { schema?: string } = {}): AnyClient {
   const info = stackInfo();
@@ -30,7 +31,7 @@ export function client(token?: string, opts: { schema?: string } = {}): AnyClien
     realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
     ...(token ? { global: { headers: { Authorization: `Bearer ${token}` } } } : {}),
     ...(opts.schema ? { db: { schema: opts.schema } } : {}),
-  });
+  }) as unknown as AnyClient;
 }
 
 export function serviceClient(): AnyClient {
@@ -38,7 +39,7 @@ export function serviceClient(): AnyClient {
   return createClient(info.apiUrl, info.serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
-  });
+  }) as unknown as AnyClient;
 }
 
 export interface RawResponse {

@@ -114,7 +114,7 @@ export function argumentKeys(req: ApiRequest): Set<string> {
 }
 
 /** callPlanToQuery: the function call as a FROM item. */
-function callSql(req: ApiRequest, r: Routine, keys: Set<string>, fields: SelectField[], p: Params): string {
+function callSql(req: ApiRequest, r: Routine, keys: Set<string>, p: Params): string {
   const fn = qualified(r.schema, r.name);
   const scalarLike = r.returns !== 'composite';
   const callIt = (args: string): string => (scalarLike ? `(SELECT ${fn}(${args}) pgrst_scalar) pgrst_call` : `${fn}(${args}) pgrst_call`);
@@ -136,10 +136,8 @@ function callSql(req: ApiRequest, r: Routine, keys: Set<string>, fields: SelectF
       + `LATERAL (SELECT ${specified.map((x) => ident(x.name)).join(', ')} FROM json_to_record${req.payload.isObject ? '' : 'set'}(pgrst_payload.json_data) AS _(${typed}) LIMIT 1) pgrst_body, `
       + `LATERAL ${callIt(specified.map((x) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := pgrst_body.${ident(x.name)}`).join(', '))}`;
   }
-  const cols = scalarLike ? 'pgrst_call.pgrst_scalar'
-    : fields.length === 0 || fields.some((f) => f.field.name === '*') ? 'pgrst_call.*'
-      : [...new Set(fields.map((f) => f.field.name))].map((n) => `pgrst_call.${ident(n)}`).join(', ');
-  return `SELECT ${cols} ${from}`;
+  // Whole rows: filters and order may name columns the select leaves out.
+  return `SELECT ${scalarLike ? 'pgrst_call.pgrst_scalar' : 'pgrst_call.*'} ${from}`;
 }
 
 export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthResult, fnName: string): Promise<RestResponse> {
@@ -165,7 +163,7 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
   // Every parameter added must appear in the statement (PostgreSQL cannot type unused ones).
   const countSql = (p: Params): string => `SELECT 1 FROM pgrst_source AS ${alias} ${whereSql(fctx, rootFilters, rootLogic, p)}`;
   const p = new Params();
-  const call = callSql(req, routine, keys, fields, p);
+  const call = callSql(req, routine, keys, p);
   const countPref = req.prefs.count;
   const maxRows = ctx.config.dbMaxRows;
   let countCte = '';
@@ -198,7 +196,7 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
     let total = r.total_result_set === null ? null : Number(r.total_result_set);
     if (countPref === 'planned' || (countPref === 'estimated' && maxRows !== null && total !== null && total > maxRows)) {
       const cp = new Params();
-      const planCall = callSql(req, routine, keys, fields, cp);
+      const planCall = callSql(req, routine, keys, cp);
       const planned = await plannedRows(client, `WITH pgrst_source AS (${planCall}) ${countSql(cp)}`, cp.values);
       total = countPref === 'planned' ? planned : Math.max(total ?? 0, planned ?? 0);
     }
