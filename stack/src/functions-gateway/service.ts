@@ -110,6 +110,14 @@ export async function createFunctionsGateway(ctx: StackContext, options: Functio
   const workers = new Map<string, FunctionWorker>();
   const all = new Set<FunctionWorker>();
   let stopping = false;
+  const bootErrorsLogged = new Map<string, { message: string; at: number }>();
+  /** A failing function is retried on every request; say why once a minute, not each time. */
+  function logBootError(name: string, message: string): void {
+    const last = bootErrorsLogged.get(name);
+    if (last && last.message === message && Date.now() - last.at < 60_000) return;
+    bootErrorsLogged.set(name, { message, at: Date.now() });
+    ctx.log.warn(message);
+  }
 
   /** The function's serving worker: warm if possible, else a fresh one (boot errors throw). */
   async function workerFor(fn: FunctionDef): Promise<FunctionWorker> {
@@ -139,7 +147,7 @@ export async function createFunctionsGateway(ctx: StackContext, options: Functio
     try {
       worker = await workerFor(fn);
     } catch (e) {
-      if (e instanceof BootError) ctx.log.warn(e.message);
+      if (e instanceof BootError) logBootError(fn.name, e.message);
       req.resume();
       return sendFunctionError(res, FUNCTION_ERRORS.bootError);
     }
