@@ -8,7 +8,12 @@ import { createScanHandler } from '../_shared/scan/handler.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 // Optional LLM phrasing of rationales (off unless HOTWATCH_LLM_URL and HOTWATCH_LLM_MODEL are set).
-const llm = llmConfigFromEnv((name) => Deno.env.get(name));
+const llm = llmConfigFromEnv({
+  HOTWATCH_LLM_URL: Deno.env.get('HOTWATCH_LLM_URL'),
+  HOTWATCH_LLM_MODEL: Deno.env.get('HOTWATCH_LLM_MODEL'),
+  HOTWATCH_LLM_API_KEY: Deno.env.get('HOTWATCH_LLM_API_KEY'),
+  HOTWATCH_LLM_TIMEOUT_MS: Deno.env.get('HOTWATCH_LLM_TIMEOUT_MS'),
+});
 
 // Process CPU time in ms (Deno.cpuUsage, µs, is not in Deno's public types; the hosted
 // edge runtime may lack it) — wall time where the runtime does not report CPU.

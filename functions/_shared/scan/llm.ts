@@ -67,11 +67,19 @@ export function openAiPhraser(cfg: LlmConfig, fetchFn: FetchLike = fetch): Phras
   };
 }
 
+/** The optional env vars (index.ts reads them by literal name). */
+export interface LlmEnv {
+  HOTWATCH_LLM_URL?: string;
+  HOTWATCH_LLM_MODEL?: string;
+  HOTWATCH_LLM_API_KEY?: string;
+  HOTWATCH_LLM_TIMEOUT_MS?: string;
+}
+
 /** Env → LLM config, or null when phrasing is off (the default). */
-export function llmConfigFromEnv(get: (name: string) => string | undefined): LlmConfig | null {
-  const url = get('HOTWATCH_LLM_URL');
-  const model = get('HOTWATCH_LLM_MODEL');
+export function llmConfigFromEnv(env: LlmEnv): LlmConfig | null {
+  const url = env.HOTWATCH_LLM_URL;
+  const model = env.HOTWATCH_LLM_MODEL;
   if (!url || !model) return null;
-  const t = Number(get('HOTWATCH_LLM_TIMEOUT_MS'));
-  return { url, model, apiKey: get('HOTWATCH_LLM_API_KEY') ?? null, timeoutMs: Number.isFinite(t) && t > 0 ? t : DEFAULT_LLM_TIMEOUT_MS };
+  const t = Number(env.HOTWATCH_LLM_TIMEOUT_MS);
+  return { url, model, apiKey: env.HOTWATCH_LLM_API_KEY || null, timeoutMs: Number.isFinite(t) && t > 0 ? t : DEFAULT_LLM_TIMEOUT_MS };
 }
