@@ -125,9 +125,9 @@ export class Catalog {
     });
   }
 
-  /** Tables in the supabase_realtime publication (refreshed at most every second). */
-  async publicationTables(): Promise<Array<{ schema: string; table: string }>> {
-    if (this.publication && Date.now() - this.publication.loadedAt < 1_000) return this.publication.value;
+  /** Tables in the supabase_realtime publication (cached for a second unless `fresh`). */
+  async publicationTables(fresh = false): Promise<Array<{ schema: string; table: string }>> {
+    if (!fresh && this.publication && Date.now() - this.publication.loadedAt < 1_000) return this.publication.value;
     const rows = await this.sql<{ schema: string; table: string }[]>`
       select schemaname as schema, tablename as table from pg_publication_tables where pubname = ${CHANGES_PUBLICATION}`;
     const value = rows.map((r) => ({ schema: r.schema, table: r.table }));

@@ -223,7 +223,9 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
       specs.push(parsed.value);
     }
     try {
-      const published = await ctx.catalog.publicationTables();
+      let published = await ctx.catalog.publicationTables();
+      const missing = (list: typeof published): boolean => specs.some((spec) => !list.some((t) => (spec.schema === '*' || t.schema === spec.schema) && (spec.table === '*' || t.table === spec.table)));
+      if (missing(published)) published = await ctx.catalog.publicationTables(true);
       if (!(await ctx.catalog.roleExists(this.claims.role))) {
         this.pgError = `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describe(specs[0]!)}]. Exception: ERROR 22023 (invalid_parameter_value) role "${this.claims.role}" does not exist`;
         return undefined;

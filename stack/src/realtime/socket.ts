@@ -132,7 +132,7 @@ export class Socket implements ChannelSocket {
     this.close(code, why);
   }
 
-  /** Close the connection; `hard` also drops it if the close frame cannot be flushed soon. */
+  /** Close the connection; `hard` also drops it when the client has not read the close frame within 5 s. */
   close(code: number, why: string, hard = false): void {
     if (this.closed) return;
     try {
@@ -140,7 +140,7 @@ export class Socket implements ChannelSocket {
     } catch {
       this.ws.terminate();
     }
-    if (hard) setTimeout(() => this.ws.terminate(), 1_000).unref();
+    if (hard) setTimeout(() => this.ws.terminate(), 5_000).unref();
     this.cleanup();
   }
 

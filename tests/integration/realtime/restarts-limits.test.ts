@@ -1,0 +1,247 @@
+/**
+ * Tests that restart things or change limits, on their own stack: a Realtime restart
+ * and PostgreSQL restarts (clean and kill -9) mid-stream, the grouped RLS check's query
+ * count, the named limits (joins/s, slow consumer, idle timeout) and the configurable
+ * "Subscribed to PostgreSQL" delay. Limits are read live, so tests adjust
+ * `service.limits` and put them back.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
+import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../../../stack/src/postgres/embedded.ts';
+import { startStack, type Stack } from '../../../stack/src/start.ts';
+import { createTestOrg } from '../../support/fixtures.ts';
+import {
+  as, closeClients, collector, isEvent, memberClaims, mintToken, rawClient, rtClient, SCRATCH_SCHEMA, scratchTable, sleep,
+  statusLog, subscribed, waitFor, type Change, type RawClient,
+} from './helpers.ts';
+
+let root: string;
+let stack: Stack;
+let rt: RealtimeService;
+let pg: RunningPostgres | undefined;
+let table: string;
+const raws: RawClient[] = [];
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-rt-'));
+  await fs.chmod(root, 0o755);
+  stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, realtime: { joinErrorBackoffMs: 0 } });
+  rt = stack.services.get('realtime') as RealtimeService;
+  table = await scratchTable(stack.sql, 'seq', 'id bigint primary key, n int not null, tag text');
+}, 180_000);
+
+afterAll(async () => {
+  for (const r of raws) r.close();
+  await closeClients();
+  await stack?.stop();
+  await pg?.stop();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+const insertN = async (from: number, to: number, tag: string): Promise<void> => {
+  for (let n = from; n < to; n++) await stack.sql`insert into ${stack.sql(SCRATCH_SCHEMA)}.${stack.sql(table)} values (${n}, ${n}, ${tag})`;
+};
+
+function restartPostgres(kill: boolean): Promise<void> {
+  return (async () => {
+    const current = pg ?? stack.postgres;
+    if (kill) await current.kill(); else await current.stop();
+    const { config } = stack;
+    pg = await startEmbeddedPostgres({ dataDir: config.dataDir, host: config.host, port: config.dbPort, user: config.dbUser, password: config.dbPassword, log: stack.log.child('postgres') });
+  })();
+}
+
+describe('restarts', () => {
+  it('Realtime restart mid-stream: clients rejoin by themselves and later changes flow in order', async () => {
+    const clients = (['2.0.0', '1.0.0'] as const).map((vsn) => {
+      const got = collector<Change>();
+      const ch = rtClient(stack.apiUrl, stack.config.keys.anonKey, { vsn }).channel(`restart-${vsn}`)
+        .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table, filter: 'tag=eq.restart' }, as(got.push));
+      return { got, log: statusLog(ch) };
+    });
+    for (const c of clients) await c.log.wait('SUBSCRIBED');
+    let writing = true;
+    let next = 1000;
+    const writer = (async () => { while (writing) { await insertN(next, next + 1, 'restart'); next++; await sleep(10); } })();
+    await sleep(500);
+    await rt.restart();
+    for (const c of clients) await waitFor(() => c.log.statuses.filter((s) => s.status === 'SUBSCRIBED').length >= 2, 20_000, 'rejoin');
+    await sleep(500);
+    writing = false;
+    await writer;
+    const tail = next;
+    await insertN(tail, tail + 50, 'restart');
+    for (const c of clients) {
+      await waitFor(() => c.got.items.some((p) => p.new.n === tail + 49), 10_000, 'changes after the rejoin');
+      const ns = c.got.items.map((p) => Number(p.new.n));
+      expect(ns).toEqual([...ns].sort((a, b) => a - b)); // in order
+      expect(new Set(ns).size).toBe(ns.length); // no duplicates
+      expect(ns.slice(-50)).toEqual(Array.from({ length: 50 }, (_, i) => tail + i)); // nothing lost once rejoined
+      expect(c.log.statuses.map((s) => s.status)).toContain('CHANNEL_ERROR');
+    }
+  });
+
+  for (const kill of [false, true]) {
+    it(`PostgreSQL ${kill ? 'kill -9' : 'restart'} mid-stream: connected subscribers get every change exactly once, in order`, async () => {
+      const tag = kill ? 'pgkill' : 'pgrestart';
+      const got = collector<Change>();
+      const ch = rtClient(stack.apiUrl, stack.config.keys.anonKey).channel(`pg-${tag}`)
+        .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table, filter: `tag=eq.${tag}` }, as(got.push));
+      const log = statusLog(ch);
+      await log.wait('SUBSCRIBED');
+      const base = kill ? 20_000 : 10_000;
+      await insertN(base, base + 50, tag);
+      await restartPostgres(kill);
+      await rt.ready();
+      await insertN(base + 50, base + 100, tag);
+      await got.wait(100, 30_000);
+      await sleep(500);
+      expect(got.items.map((p) => Number(p.new.n))).toEqual(Array.from({ length: 100 }, (_, i) => base + i));
+      expect(log.statuses.map((s) => s.status)).toEqual(['SUBSCRIBED']);
+    });
+  }
+});
+
+describe('grouped RLS checks', () => {
+  it('one visibility query per group: 10 members of one org share one; distinct orgs get one each', async () => {
+    const secret = stack.config.keys.jwtSecret;
+    const docs = await scratchTable(stack.sql, 'grp', 'id bigint primary key, org_id uuid not null', { rls: true });
+    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${docs} for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
+    const orgs = await Promise.all(Array.from({ length: 6 }, (_, i) => createTestOrg(stack.sql, `grp${i}`)));
+    const same = await Promise.all(Array.from({ length: 10 }, () => mintToken(secret, memberClaims([orgs[0]!.id]))));
+    const cols = same.map(() => collector<Change>());
+    await Promise.all(same.map((t, i) => subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: t }).channel(`grp-same-${i}`)
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: docs }, as(cols[i]!.push)))));
+    let before = rt.metrics();
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${docs} values (1, '${orgs[0]!.id}')`);
+    for (const c of cols) await c.wait(1);
+    let after = rt.metrics();
+    expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(1);
+
+    const distinct = await Promise.all(orgs.slice(1).map((o) => mintToken(secret, memberClaims([o.id]))));
+    const dcols = distinct.map(() => collector<Change>());
+    await Promise.all(distinct.map((t, i) => subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: t }).channel(`grp-distinct-${i}`)
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: docs }, as(dcols[i]!.push)))));
+    before = rt.metrics();
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${docs} values (2, '${orgs[1]!.id}')`);
+    await dcols[0]!.wait(1);
+    await sleep(300);
+    after = rt.metrics();
+    expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(6);
+    expect(dcols.map((c) => c.items.length)).toEqual([1, 0, 0, 0, 0]);
+    expect(cols.every((c) => c.items.length === 1)).toBe(true);
+  });
+
+  it('a policy calling an unknown function falls back to one group per distinct claims object', async () => {
+    const secret = stack.config.keys.jwtSecret;
+    const t2 = await scratchTable(stack.sql, 'fallback', 'id bigint primary key, owner text', { rls: true });
+    await stack.sql.unsafe(`create or replace function ${SCRATCH_SCHEMA}.my_owner() returns text language sql stable as $$ select auth.jwt() ->> 'sub' $$`);
+    await stack.sql.unsafe(`grant execute on function ${SCRATCH_SCHEMA}.my_owner() to authenticated`);
+    await stack.sql.unsafe(`create policy own on ${SCRATCH_SCHEMA}.${t2} for select to authenticated using (owner = ${SCRATCH_SCHEMA}.my_owner())`);
+    const claims = Array.from({ length: 4 }, () => memberClaims([]));
+    const cols = claims.map(() => collector<Change>());
+    await Promise.all(claims.map(async (c, i) => subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, c) }).channel(`fb-${i}`)
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t2 }, as(cols[i]!.push)))));
+    const before = rt.metrics();
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${t2} values (1, '${String(claims[2]!.sub)}')`);
+    await cols[2]!.wait(1);
+    await sleep(300);
+    expect(rt.metrics().rlsGroupQueries! - before.rlsGroupQueries!).toBe(4);
+    expect(cols.map((c) => c.items.length)).toEqual([0, 0, 1, 0]);
+  });
+});
+
+describe('limits and timings', () => {
+  it('"Subscribed to PostgreSQL" can be delayed (hosted timing) while changes flow from SUBSCRIBED on', async () => {
+    rt.limits.systemMessageDelayMs = 2000;
+    try {
+      const got = collector<Change>();
+      let subscribedAt = 0;
+      let systemAt = 0;
+      const ch = rtClient(stack.apiUrl, stack.config.keys.anonKey).channel('delayed')
+        .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table, filter: 'tag=eq.delayed' }, as(got.push))
+        .on('system', {}, () => { systemAt = Date.now(); });
+      await subscribed(ch, (s) => { if (s === 'SUBSCRIBED') subscribedAt = Date.now(); });
+      await insertN(30_000, 30_001, 'delayed');
+      await got.wait(1);
+      expect(systemAt).toBe(0);
+      await waitFor(() => systemAt > 0, 5_000);
+      expect(systemAt - subscribedAt).toBeGreaterThanOrEqual(1_900);
+    } finally {
+      rt.limits.systemMessageDelayMs = 0;
+    }
+  });
+
+  it('joins per second: over the limit the join is refused and the socket disconnected', async () => {
+    const saved = rt.limits.maxJoinsPerSecond;
+    rt.limits.maxJoinsPerSecond = 3;
+    try {
+      await sleep(1100);
+      const c = await rawClient(stack.apiUrl, stack.config.keys.anonKey);
+      raws.push(c);
+      for (let i = 0; i < 5; i++) c.send([`${i}`, `${i}`, `realtime:jps-${i}`, 'phx_join', { config: {} }]);
+      const refused = await c.next((f) => isEvent('realtime:jps-3', 'phx_reply')(f));
+      expect((refused.data as unknown[])[4]).toEqual({ status: 'error', response: { reason: 'ClientJoinRateLimitReached: Too many joins per second' } });
+      expect((await c.closed).code).toBe(1000);
+    } finally {
+      rt.limits.maxJoinsPerSecond = saved;
+    }
+  });
+
+  it('a slow consumer is disconnected with a reason; the sender and others are unaffected', async () => {
+    const saved = rt.limits.maxSendBufferBytes;
+    rt.limits.maxSendBufferBytes = 2 * 1024 * 1024;
+    try {
+      const slow = await rawClient(stack.apiUrl, stack.config.keys.anonKey);
+      const fast = await rawClient(stack.apiUrl, stack.config.keys.anonKey);
+      const sender = await rawClient(stack.apiUrl, stack.config.keys.anonKey);
+      raws.push(slow, fast, sender);
+      for (const c of [slow, fast, sender]) {
+        c.send(['1', '1', 'realtime:slow', 'phx_join', { config: { broadcast: { self: false } } }]);
+        await c.next(isEvent('realtime:slow', 'phx_reply', '1'));
+      }
+      (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      const blob = 'z'.repeat(16 * 1024);
+      // Paced rounds: the fast reader drains each round, the paused one only accumulates.
+      const disconnectsBefore = rt.metrics().slowConsumerDisconnects!;
+      for (let round = 0; round < 40 && rt.metrics().slowConsumerDisconnects === disconnectsBefore; round++) {
+        for (let i = 0; i < 50; i++) sender.send(['1', null, 'realtime:slow', 'broadcast', { type: 'broadcast', event: 'blob', payload: { i: round * 50 + i, blob } }]);
+        await waitFor(() => fast.frames.filter((f) => isEvent('realtime:slow', 'broadcast')(f)).length === (round + 1) * 50, 10_000, 'fast consumer');
+      }
+      expect(rt.metrics().slowConsumerDisconnects).toBe(disconnectsBefore + 1);
+      // Reading again, the client drains what was queued and then sees the close frame and reason.
+      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      const closed = await slow.closed;
+      expect(closed.code).toBe(1008);
+      expect(closed.reason).toMatch(/^SlowConsumer: /);
+      expect(sender.ws.readyState).toBe(sender.ws.OPEN);
+    } finally {
+      rt.limits.maxSendBufferBytes = saved;
+    }
+  });
+
+  it('an idle socket (no heartbeat) is closed after the idle timeout', async () => {
+    const saved = rt.limits.idleTimeoutMs;
+    rt.limits.idleTimeoutMs = 1_000;
+    try {
+      const c = await rawClient(stack.apiUrl, stack.config.keys.anonKey);
+      raws.push(c);
+      const t0 = Date.now();
+      const closed = await c.closed;
+      expect(closed).toEqual({ code: 1000, reason: 'idle timeout' });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      rt.limits.idleTimeoutMs = saved;
+    }
+  });
+
+  it('daily realtime.messages partitions exist from yesterday to three days ahead', async () => {
+    const rows = await stack.sql<{ relname: string }[]>`
+      select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'realtime.messages'::regclass order by 1`;
+    const day = (o: number): string => `messages_${new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '_')}`;
+    expect(rows.map((r) => r.relname)).toEqual(expect.arrayContaining([-1, 0, 1, 2, 3].map(day)));
+  });
+});
