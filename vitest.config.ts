@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// Without Chromium the browser tests are skipped; do not start a stack for them.
+const hasChromium = existsSync(process.env.HOTWATCH_CHROMIUM ?? '/usr/bin/chromium');
 
 // Three projects: pure unit tests (no services), integration tests that share one
 // embedded stack started by the global setup (fresh data directory per run), and the
@@ -29,7 +33,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
-          globalSetup: ['tests/support/global-setup.ts', 'tests/browser/support/chromium-check.ts'],
+          globalSetup: [...(hasChromium ? ['tests/support/global-setup.ts'] : []), 'tests/browser/support/chromium-check.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
           // One Chromium at a time: two cores, and each file runs two browser contexts.

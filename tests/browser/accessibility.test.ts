@@ -58,13 +58,14 @@ async function horizontalOverflow(page: Page): Promise<number> {
 }
 
 describe.skipIf(!hasChromium)('dashboard: accessibility and viewports', () => {
-  const { apiUrl } = inject('stack');
+  let apiUrl: string;
   let chrome: RunningBrowser;
   let sql: Sql;
   let org: TestOrg;
   let board: SeededBoard;
 
   beforeAll(async () => {
+    apiUrl = inject('stack').apiUrl;
     sql = adminSql();
     org = await createTestOrg(sql, 'dash-a11y');
     board = await seedBoard(sql, org.id);

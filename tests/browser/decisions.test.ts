@@ -20,7 +20,7 @@ async function stillSamePage(page: Page): Promise<boolean> {
 }
 
 describe.skipIf(!hasChromium)('dashboard: decisions reach every open dashboard', () => {
-  const { apiUrl } = inject('stack');
+  let apiUrl: string;
   let chrome: RunningBrowser;
   let sql: Sql;
   let org: TestOrg;
@@ -29,6 +29,7 @@ describe.skipIf(!hasChromium)('dashboard: decisions reach every open dashboard',
   let b: DashboardPage;
 
   beforeAll(async () => {
+    apiUrl = inject('stack').apiUrl;
     sql = adminSql();
     org = await createTestOrg(sql, 'dash-decide');
     board = await seedBoard(sql, org.id);

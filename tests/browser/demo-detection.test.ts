@@ -14,13 +14,14 @@ import { hasChromium, launchChromium, type RunningBrowser } from './support/chro
 import { openDashboard, screenshot, signIn, waitLive, type DashboardPage } from './support/dashboard.ts';
 
 describe.skipIf(!hasChromium)('dashboard: the demo shows real detections', () => {
-  const { apiUrl } = inject('stack');
+  let apiUrl: string;
   let chrome: RunningBrowser;
   let sql: Sql;
   let org: TestOrg;
   let d: DashboardPage;
 
   beforeAll(async () => {
+    apiUrl = inject('stack').apiUrl;
     sql = adminSql();
     org = await createTestOrg(sql, 'dash-demo');
     chrome = await launchChromium();

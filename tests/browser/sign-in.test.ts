@@ -21,9 +21,13 @@ function rawStatus(url: string): Promise<number> {
 }
 
 describe.skipIf(!hasChromium)('dashboard: sign-in', () => {
-  const { apiUrl, anonKey } = inject('stack');
+  let apiUrl: string;
+  let anonKey: string;
   let chrome: RunningBrowser;
-  beforeAll(async () => { chrome = await launchChromium(); });
+  beforeAll(async () => {
+    ({ apiUrl, anonKey } = inject('stack'));
+    chrome = await launchChromium();
+  });
   afterAll(async () => { await chrome?.close(); });
 
   it('serves the app shell at /dashboard/ with a same-origin CSP, and config.json with the anon key', async () => {
