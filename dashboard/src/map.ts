@@ -184,7 +184,9 @@ export function createMap(opts: {
         'aria-label': hotspotLabel(hs), 'data-hotspot-id': hs.id,
       }, ...hs.cells.map((c) => s('polygon', { points: points(cellToBoundary(c).map(([la, ln]) => proj.toSvg(la, ln))) })));
       const [cx, cy] = proj.toSvg(hs.center_lat, hs.center_lng);
-      g.append(s('circle', { class: 'hotspot-center', cx, cy, r: 9 }));
+      g.append(s('circle', { class: 'hotspot-center', cx, cy, r: 9 }),
+        // Overlapping hotspots of different categories stay tellable apart.
+        s('text', { class: 'hotspot-label', x: cx, y: cy - 16, 'text-anchor': 'middle', 'aria-hidden': 'true' }, titleCase(hs.category)));
       g.addEventListener('click', () => opts.onSelect(hs.id));
       g.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); opts.onSelect(hs.id); }
