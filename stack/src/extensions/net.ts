@@ -41,6 +41,13 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
   let round: Promise<void> | undefined;
   let again = false;
   const sending = new Set<Promise<void>>();
+  let lastWarn = 0;
+  /** While PostgreSQL restarts every round fails; say so every 10 s, not every second. */
+  const warnRound = (e: unknown): void => {
+    if (Date.now() - lastWarn < 10_000) return;
+    lastWarn = Date.now();
+    log.warn('pg_net: round failed', { error: String(e) });
+  };
 
   const present = async (): Promise<boolean> =>
     (await sql`select to_regclass('net.http_request_queue') is not null as ok`)[0]?.ok === true;
@@ -99,7 +106,7 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
     round = (async () => {
       do {
         again = false;
-        await processQueue().catch((e: unknown) => log.warn('pg_net: round failed', { error: String(e) }));
+        await processQueue().catch(warnRound);
       } while (again && !stopped);
     })().finally(() => { round = undefined; });
     return round;
