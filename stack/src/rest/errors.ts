@@ -224,8 +224,8 @@ function fromRaisePgrst(e: PgServerError): RestError {
   if (!isObject(det) || typeof det.status !== 'number' || !isObject(det.headers)) {
     return pgrstParseError(`Invalid JSON value for DETAIL: '${e.detail}'`, dHint);
   }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(det.headers)) if (typeof v === 'string') headers[k] = v;
+  // fromEntries defines own keys (a "__proto__" header stays a header).
+  const headers: Record<string, string> = Object.fromEntries(Object.entries(det.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const str = (v: unknown): Json => (typeof v === 'string' ? v : null);
   return new RestError(det.status, msg.code, msg.message, str(msg.details), str(msg.hint), headers);
 }

@@ -107,8 +107,15 @@ function literalMismatch(s: string, pos: number, lit: string): string {
 
 // Cursor ------------------------------------------------------------------------------
 
+/** Deepest nesting of logic trees and select parentheses (deeper input is refused, not recursed into). */
+export const MAX_NESTING = 100;
+
 class Cursor {
+  depth = 0;
   constructor(readonly s: string, public i = 0) {}
+  enter(): void {
+    if (++this.depth > MAX_NESTING) this.fail(`nesting deeper than ${MAX_NESTING} levels`);
+  }
   peek(k = 0): string | undefined { return this.s[this.i + k]; }
   eof(): boolean { return this.i >= this.s.length; }
   at(lit: string): boolean { return this.s.startsWith(lit, this.i); }
@@ -290,7 +297,9 @@ function tryRelation(c: Cursor): SelectRelation | undefined {
   } catch { header = undefined; }
   if (header === undefined) { c.i = save; return undefined; }
   c.i++;
+  c.enter();
   const children = selectForest(c);
+  c.depth--;
   if (c.peek() !== ')') c.fail(`unexpected ${showChar(c.peek())} expecting "," or ")"`);
   c.i++;
   c.ws();
@@ -555,6 +564,7 @@ function logicTree(c: Cursor): LogicTree {
     if (c.peek() !== '(') c.fail(`unexpected ${showStr(c.peek())} expecting "("`);
     c.i++;
     c.ws();
+    c.enter();
     const children: LogicTree[] = [];
     for (;;) {
       if (c.peek() === ')' && children.length === 0) {
@@ -568,6 +578,7 @@ function logicTree(c: Cursor): LogicTree {
     if (c.peek() !== ')') c.fail(`unexpected ${showStr(c.peek())} expecting "," or ")"`);
     c.i++;
     c.ws();
+    c.depth--;
     return { kind: 'expr', negated, op, children };
   }
 }

@@ -79,9 +79,7 @@ function csvToJson(text: string): unknown[] {
   if (!header) return [];
   return rows.slice(1).map((r) => {
     if (r.length !== header.length) throw invalidBody('All lines must have same number of fields');
-    const o: Record<string, string | null> = {};
-    header.forEach((h, k) => { const v = r[k] as string; o[h] = v === 'NULL' ? null : v; });
-    return o;
+    return Object.fromEntries(header.map((h, k) => { const v = r[k] as string; return [h, v === 'NULL' ? null : v]; }));
   });
 }
 
@@ -107,8 +105,9 @@ export function parsePayload(body: Buffer, contentType: MediaType, opts: { isRpc
     }
     case 'urlencoded': {
       const params = new URLSearchParams(body.toString('utf8'));
-      const obj: Record<string, string> = {};
-      for (const [k, v] of params) obj[k] ??= v;
+      const firsts = new Map<string, string>();
+      for (const [k, v] of params) if (!firsts.has(k)) firsts.set(k, v);
+      const obj = Object.fromEntries(firsts);
       return { kind: 'json', raw: JSON.stringify(obj), keys: sortKeys(Object.keys(obj)), isObject: true };
     }
     case 'text': case 'xml': case 'octet':

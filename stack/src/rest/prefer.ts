@@ -50,7 +50,7 @@ export function parsePreferences(headerValues: string[], allowTxOverride: boolea
   const prefs: Building = { invalid: [] };
   const items = headerValues.flatMap((h) => h.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   for (const item of items) {
-    const known = TABLE[item];
+    const known = Object.hasOwn(TABLE, item) ? TABLE[item] : undefined;
     if (known) { known(prefs); continue; }
     if (item.startsWith('timezone=')) {
       const tz = item.slice('timezone='.length);

@@ -45,7 +45,7 @@ export function preflight(req: IncomingMessage): RestResponse | undefined {
 }
 
 export function send(req: IncomingMessage, res: ServerResponse, r: RestResponse): void {
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   const add = (k: string, v: string): void => {
     const existing = Object.keys(headers).find((h) => h.toLowerCase() === k.toLowerCase());
     if (existing === undefined) headers[k] = v;

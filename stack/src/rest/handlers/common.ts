@@ -152,22 +152,19 @@ export function contentHeaders(req: ApiRequest, m: MediaType): Array<[string, st
 }
 
 function cookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!header) return out;
-  for (const part of header.split(';')) {
+  const out = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export function txVars(ctx: RestContext, req: ApiRequest, auth: AuthResult, cache: SchemaCache, funcSettings: Array<[string, string]> = []): TxVars {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (k === 'cookie' || v === undefined) continue;
-    headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
+  const headers = Object.fromEntries(Object.entries(req.headers)
+    .filter((e): e is [string, string | string[]] => e[0] !== 'cookie' && e[1] !== undefined)
+    .map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   const cookieHeader = req.headers.cookie;
   return {
     schema: req.schema,
