@@ -175,4 +175,22 @@ describe('auth: session lifecycle through supabase-js', () => {
     expect(error).toBeNull();
     expect(data).toEqual([{ id: org.id }]);
   });
+
+  it('the signed-in user\'s token authorizes exactly their org\'s private Realtime topics', async () => {
+    const org = await createTestOrg(sql, 'rtauth');
+    const other = await createTestOrg(sql, 'rtauth2');
+    const supabase = client();
+    await supabase.auth.signInWithPassword({ email: org.operator.email, password: TEST_PASSWORD });
+    const join = (topic: string): Promise<string> => new Promise((resolve) => {
+      supabase.channel(topic, { config: { private: true } }).subscribe((status) => {
+        if (status !== 'CLOSED') resolve(status);
+      });
+    });
+    try {
+      expect(await join(`org:${org.id}:alerts`)).toBe('SUBSCRIBED');
+      expect(await join(`org:${other.id}:alerts`)).toBe('CHANNEL_ERROR');
+    } finally {
+      await supabase.removeAllChannels();
+    }
+  });
 });
