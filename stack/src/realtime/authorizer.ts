@@ -18,8 +18,8 @@ export interface Group {
 }
 
 export interface Visibility {
-  /** `${groupIndex}:${keyIndex}` pairs that are visible. */
-  visible: Set<string>;
+  /** Group index → indices of the keys it may see. */
+  visible: Map<number, Set<number>>;
   /** Groups whose policy evaluation raised (Realtime reports "Error 500"). */
   failed: Set<number>;
 }
@@ -28,7 +28,7 @@ export class Authorizer {
   constructor(private readonly sql: Sql, private readonly metrics: Metrics) {}
 
   async visible(table: TableInfo, keys: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
-    const out: Visibility = { visible: new Set(), failed: new Set() };
+    const out: Visibility = { visible: new Map(), failed: new Set() };
     if (keys.length === 0 || groups.length === 0) return out;
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const rows = await this.sql<{ group_no: number; key_no: number }[]>`
@@ -37,7 +37,11 @@ export class Authorizer {
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {
       if (r.key_no < 0) out.failed.add(r.group_no);
-      else out.visible.add(`${r.group_no}:${r.key_no - 1}`);
+      else {
+        let keys = out.visible.get(r.group_no);
+        if (!keys) { keys = new Set(); out.visible.set(r.group_no, keys); }
+        keys.add(r.key_no - 1);
+      }
     }
     return out;
   }

@@ -12,7 +12,7 @@ import { encodeBroadcast, hubKey, type BroadcastMessage, type HubMember } from '
 import { confirmDelayMs, type Claims } from './jwt.ts';
 import type { PresenceMember } from './presence.ts';
 import { readPolicies, writePolicy, type AuthorizationContext, type Policies } from './private-channels.ts';
-import { stableStringify } from './policy-claims.ts';
+import { groupKey, stableStringify, type ClaimPaths } from './policy-claims.ts';
 import type { InboundMessage, Ref, Vsn } from './serializer.ts';
 import { bindingId, type ChangeSubscriber, type PgSubscription } from './subscriptions.ts';
 
@@ -22,7 +22,8 @@ export interface ChannelSocket {
   readonly connToken: string;
   readonly xHeaders: Record<string, string>;
   isOpen(): boolean;
-  send(data: string | Buffer): void;
+  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
+  send(data: string | Buffer, binary?: boolean): void;
   reply(joinRef: Ref, ref: Ref, topic: string, status: 'ok' | 'error', response: unknown): void;
   push(joinRef: Ref, topic: string, event: string, payload: unknown): void;
   /** The channel ended (left, closed, failed to join). */
@@ -44,7 +45,8 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
   readonly subTopic: string;
   state: State = 'joining';
   isPrivate = false;
-  claims!: Claims;
+  private currentClaims!: Claims;
+  private groupKeys = new Map<string, string>();
   private accessToken = '';
   private selfBroadcast = false;
   private ackBroadcast = false;
@@ -72,8 +74,28 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
     return this.socket.vsn;
   }
 
-  send(data: string | Buffer): void {
-    if (this.state === 'joined') this.socket.send(data);
+  get claims(): Claims {
+    return this.currentClaims;
+  }
+
+  set claims(c: Claims) {
+    this.currentClaims = c;
+    this.groupKeys.clear();
+  }
+
+  /** RLS group key for a table's claim paths, cached until the claims change. */
+  groupKey(paths: ClaimPaths): string {
+    const k = paths === 'all' ? '*' : paths.join('\u0000');
+    let key = this.groupKeys.get(k);
+    if (key === undefined) {
+      key = groupKey(this.currentClaims.role, this.currentClaims, paths);
+      this.groupKeys.set(k, key);
+    }
+    return key;
+  }
+
+  send(data: string | Buffer, binary?: boolean): void {
+    if (this.state === 'joined') this.socket.send(data, binary);
   }
 
   canReadBroadcast(): boolean {

@@ -17,7 +17,8 @@ export interface HubMember {
   canReadBroadcast(): boolean;
   /** Database message ids already sent by replay (live copies are suppressed). */
   wasReplayed(id: string): boolean;
-  send(data: string | Buffer): void;
+  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
+  send(data: string | Buffer, binary?: boolean): void;
 }
 
 export interface BroadcastMessage {
@@ -66,7 +67,8 @@ export class Hub {
   broadcast(key: string, msg: BroadcastMessage, from?: HubMember): number {
     const set = this.topics.get(key);
     if (!set) return 0;
-    const frames = new Map<string, string | Buffer | null>();
+    // One encoding per wire variant, shared as one Buffer by every recipient.
+    const frames = new Map<string, { data: Buffer; binary: boolean } | null>();
     let sent = 0;
     for (const m of set) {
       if (m === from) continue;
@@ -75,11 +77,12 @@ export class Hub {
       const variant = `${m.vsn}|${m.topic}`;
       let frame = frames.get(variant);
       if (frame === undefined) {
-        frame = encodeBroadcast(m.vsn, m.topic, msg);
+        const enc = encodeBroadcast(m.vsn, m.topic, msg);
+        frame = enc === null ? null : typeof enc === 'string' ? { data: Buffer.from(enc, 'utf8'), binary: false } : { data: enc, binary: true };
         frames.set(variant, frame);
       }
       if (frame === null) continue;
-      m.send(frame);
+      m.send(frame.data, frame.binary);
       sent++;
     }
     this.metrics.broadcasts += sent;

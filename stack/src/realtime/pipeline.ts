@@ -14,7 +14,6 @@ import { matchesFilters } from './filters.ts';
 import { hubKey, type BroadcastMessage, type Hub } from './hub.ts';
 import type { Metrics } from './metrics.ts';
 import { commitTimestamp, renderChange, renderError } from './payload.ts';
-import { groupKey } from './policy-claims.ts';
 import type { ReplicationStream, RowChange, Transaction } from './replication.ts';
 import { encodeText } from './serializer.ts';
 import type { ChangeSubscriber, PgSubscription, SubscriptionRegistry } from './subscriptions.ts';
@@ -30,7 +29,23 @@ export interface PipelineDeps {
   replication: () => ReplicationStream | undefined;
 }
 
-type ChangeItem = { kind: 'change'; table: TableInfo; change: RowChange; ts: string; subs: PgSubscription[]; keyIndex: number };
+/**
+ * Everything that is the same for all changes of one (table, action) in a batch:
+ * candidate subscriptions, their privileges and their RLS groups. Per change only the
+ * filters (when any binding has one) and the group verdicts for its key remain.
+ */
+interface Plan {
+  table: TableInfo;
+  action: RowChange['kind'];
+  subs: PgSubscription[];
+  filtered: boolean;
+  /** Subscriptions handled one by one: no RLS check (DELETE, no RLS, bypass) or an error payload. */
+  direct: PgSubscription[];
+  /** RLS group index → its subscriptions. */
+  members: Map<number, PgSubscription[]>;
+}
+
+type ChangeItem = { kind: 'change'; plan: Plan; change: RowChange; ts: string; keyIndex: number; passing: Set<PgSubscription> | null };
 type BroadcastItem = { kind: 'broadcast'; key: string; msg: BroadcastMessage };
 type Item = ChangeItem | BroadcastItem;
 
@@ -106,8 +121,8 @@ export class ChangePipeline {
   private async process(batch: Transaction[], gen: number): Promise<void> {
     const { catalog, registry, metrics } = this.deps;
     const items: Item[] = [];
+    const plans = new Map<string, Plan | null>();
     const tables = new Map<number, TableBatch>();
-    const privileges = new Map<string, Promise<RolePrivileges>>();
     let lastLsn = 0n;
 
     for (const tx of batch) {
@@ -124,48 +139,68 @@ export class ChangePipeline {
           if (b) items.push({ kind: 'broadcast', ...b });
           continue;
         }
-        const candidates = registry.candidates(rel.schema, rel.name, change.kind);
-        if (candidates.length === 0) continue;
-        const table = await catalog.table(rel.oid);
-        if (!table) continue;
-        const typeOf = (c: string) => table.byName.get(c)?.type;
-        const subs = candidates.filter((s) =>
-          (change.newTuple !== null && matchesFilters(s.spec.filters, change.newTuple, typeOf)) ||
-          (change.kind === 'DELETE' && change.oldTuple !== null && matchesFilters(s.spec.filters, change.oldTuple, typeOf)));
-        if (subs.length === 0) continue;
-        for (const s of subs) {
-          const pkey = `${table.oid}:${s.subscriber.claims.role}`;
-          if (!privileges.has(pkey)) privileges.set(pkey, catalog.rolePrivileges(table, s.subscriber.claims.role));
+        const planKey = `${rel.oid}:${change.kind}`;
+        let plan = plans.get(planKey);
+        if (plan === undefined) {
+          const subs = registry.candidates(rel.schema, rel.name, change.kind);
+          const table = subs.length > 0 ? await catalog.table(rel.oid) : undefined;
+          plan = table ? { table, action: change.kind, subs, filtered: subs.some((x) => x.spec.filters.length > 0), direct: [], members: new Map() } : null;
+          plans.set(planKey, plan);
+        }
+        if (!plan) continue;
+        let passing: Set<PgSubscription> | null = null;
+        if (plan.filtered) {
+          const table = plan.table;
+          const typeOf = (c: string) => table.byName.get(c)?.type;
+          passing = new Set(plan.subs.filter((x) => x.spec.filters.length === 0 ||
+            (change.newTuple !== null && matchesFilters(x.spec.filters, change.newTuple, typeOf)) ||
+            (change.kind === 'DELETE' && change.oldTuple !== null && matchesFilters(x.spec.filters, change.oldTuple, typeOf))));
+          if (passing.size === 0) continue;
         }
         ts ??= commitTimestamp(tx.commitTimeMicros);
-        items.push({ kind: 'change', table, change, ts, subs, keyIndex: -1 });
+        items.push({ kind: 'change', plan, change, ts, keyIndex: -1, passing });
       }
     }
 
-    // Which (group, key) pairs need an RLS check.
+    // Privileges per (table, role), then each plan's RLS groups.
     const privs = new Map<string, RolePrivileges>();
-    await Promise.all([...privileges].map(async ([k, p]) => { privs.set(k, await p); }));
-    for (const item of items) {
-      if (item.kind !== 'change') continue;
-      const { table, change } = item;
-      if (change.kind === 'DELETE' || !table.rls || table.pk.length === 0 || !change.newTuple) continue;
+    const wanted = new Map<string, Promise<RolePrivileges>>();
+    for (const plan of plans.values()) {
+      if (!plan) continue;
+      for (const x of plan.subs) {
+        const k = `${plan.table.oid}:${x.subscriber.claims.role}`;
+        if (!wanted.has(k)) wanted.set(k, catalog.rolePrivileges(plan.table, x.subscriber.claims.role));
+      }
+    }
+    await Promise.all([...wanted].map(async ([k, p]) => { privs.set(k, await p); }));
+    for (const plan of plans.values()) {
+      if (!plan) continue;
+      const { table } = plan;
+      const rls = plan.action !== 'DELETE' && table.rls && table.pk.length > 0;
       let tb: TableBatch | undefined;
-      for (const s of item.subs) {
-        const role = s.subscriber.claims.role;
-        const p = privs.get(`${table.oid}:${role}`);
-        if (!p || !p.exists || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) continue;
+      for (const x of plan.subs) {
+        const p = privs.get(`${table.oid}:${x.subscriber.claims.role}`);
+        if (!p || !p.exists) continue;
+        if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { plan.direct.push(x); continue; }
         if (!tb) {
           tb = tables.get(table.oid);
           if (!tb) { tb = { table, keys: [], keyIndex: new Map(), groups: [], groupIndex: new Map() }; tables.set(table.oid, tb); }
-          const key = table.pk.map((c) => change.newTuple!.get(c) ?? null);
-          const ks = JSON.stringify(key);
-          let ki = tb.keyIndex.get(ks);
-          if (ki === undefined) { ki = tb.keys.length; tb.keys.push(key); tb.keyIndex.set(ks, ki); }
-          item.keyIndex = ki;
         }
-        const gk = groupKey(role, s.subscriber.claims, table.claimPaths);
-        if (!tb.groupIndex.has(gk)) { tb.groupIndex.set(gk, tb.groups.length); tb.groups.push({ role, claims: s.subscriber.claims }); }
+        const gk = x.subscriber.groupKey(table.claimPaths);
+        let gi = tb.groupIndex.get(gk);
+        if (gi === undefined) { gi = tb.groups.length; tb.groupIndex.set(gk, gi); tb.groups.push({ role: x.subscriber.claims.role, claims: x.subscriber.claims }); }
+        const list = plan.members.get(gi);
+        if (list) list.push(x); else plan.members.set(gi, [x]);
       }
+    }
+    for (const item of items) {
+      if (item.kind !== 'change' || item.plan.members.size === 0 || !item.change.newTuple) continue;
+      const tb = tables.get(item.plan.table.oid)!;
+      const key = item.plan.table.pk.map((c) => item.change.newTuple!.get(c) ?? null);
+      const ks = JSON.stringify(key);
+      let ki = tb.keyIndex.get(ks);
+      if (ki === undefined) { ki = tb.keys.length; tb.keys.push(key); tb.keyIndex.set(ks, ki); }
+      item.keyIndex = ki;
     }
     await Promise.all([...tables.values()].map(async (tb) => {
       try {
@@ -174,14 +209,14 @@ export class ChangePipeline {
         if (this.failures < 5) throw e;
         // A batch that keeps failing must not stall every subscriber: report it as 500s.
         this.deps.log.error('RLS check keeps failing; reporting errors to subscribers', { table: `${tb.table.schema}.${tb.table.name}`, error: String(e) });
-        tb.result = { visible: new Set(), failed: new Set(tb.groups.map((_, i) => i)) };
+        tb.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
       }
     }));
     if (gen !== this.generation) return;
 
     for (const item of items) {
       if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
-      else this.emitChange(item, tables.get(item.table.oid), privs);
+      else this.emitChange(item, tables.get(item.plan.table.oid), privs);
     }
     if (lastLsn > 0n) {
       this.lastDelivered = lastLsn;
@@ -192,51 +227,57 @@ export class ChangePipeline {
   }
 
   private emitChange(item: ChangeItem, tb: TableBatch | undefined, privs: Map<string, RolePrivileges>): void {
-    const { table, change } = item;
+    const { plan, change, passing } = item;
+    const { table } = plan;
     const variants = new Map<string, string>();
     const perSubscriber = new Map<ChangeSubscriber, Map<string, number[]>>();
-    for (const s of item.subs) {
-      const role = s.subscriber.claims.role;
-      const p = privs.get(`${table.oid}:${role}`);
-      if (!p || !p.exists) continue;
-      let variant: string;
-      let data: string | undefined;
-      if (change.kind !== 'DELETE' && table.pk.length === 0) {
-        variant = '!400';
-        data = variants.get(variant) ?? renderError(table, change, 'Error 400: Bad Request, no primary key');
-      } else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) {
-        variant = '!401';
-        data = variants.get(variant) ?? renderError(table, change, 'Error 401: Unauthorized');
-      } else {
-        if (change.kind !== 'DELETE' && table.rls && !p.bypassRls) {
-          const gi = tb?.groupIndex.get(groupKey(role, s.subscriber.claims, table.claimPaths));
-          if (gi === undefined || !tb?.result) continue;
-          if (tb.result.failed.has(gi)) {
-            variant = '!500';
-            data = variants.get(variant) ?? renderError(table, change, 'Error 500: Internal Server Error, RLS policy evaluation failed');
-            addId(perSubscriber, s, variant, data, variants);
-            continue;
-          }
-          if (!tb.result.visible.has(`${gi}:${item.keyIndex}`)) continue;
-        }
-        variant = `${role}|${s.spec.select?.join(',') ?? '*'}`;
-        data = variants.get(variant) ?? renderChange({
-          table, change, commitTimestamp: item.ts, selectable: p.selectable, select: s.spec.select, maxRecordBytes: this.deps.limits.maxRecordBytes,
-        });
-      }
-      addId(perSubscriber, s, variant, data, variants);
+    const deliver = (x: PgSubscription, variant: string, render: () => string): void => {
+      if (!variants.has(variant)) variants.set(variant, render());
+      addId(perSubscriber, x, variant);
+    };
+    const visibleRow = (x: PgSubscription, p: RolePrivileges): void => {
+      deliver(x, `${x.subscriber.claims.role}|${x.spec.select?.join(',') ?? '*'}`, () => renderChange({
+        table, change, commitTimestamp: item.ts, selectable: p.selectable, select: x.spec.select, maxRecordBytes: this.deps.limits.maxRecordBytes,
+      }));
+    };
+    for (const x of plan.direct) {
+      if (passing && !passing.has(x)) continue;
+      const p = privs.get(`${table.oid}:${x.subscriber.claims.role}`)!;
+      if (change.kind !== 'DELETE' && table.pk.length === 0) deliver(x, '!400', () => renderError(table, change, 'Error 400: Bad Request, no primary key'));
+      else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) deliver(x, '!401', () => renderError(table, change, 'Error 401: Unauthorized'));
+      else visibleRow(x, p);
     }
+    const result = tb?.result;
+    if (result) {
+      for (const [gi, members] of plan.members) {
+        const failed = result.failed.has(gi);
+        if (!failed && !result.visible.get(gi)?.has(item.keyIndex)) continue;
+        for (const x of members) {
+          if (passing && !passing.has(x)) continue;
+          if (failed) deliver(x, '!500', () => renderError(table, change, 'Error 500: Internal Server Error, RLS policy evaluation failed'));
+          else visibleRow(x, privs.get(`${table.oid}:${x.subscriber.claims.role}`)!);
+        }
+      }
+    }
+    // Subscribers with the same protocol, topic and binding ids (e.g. every dashboard on
+    // the same channel) get the very same frame: encode it once, share the Buffer.
+    const frames = new Map<string, Buffer>();
     for (const [sub, byVariant] of perSubscriber) {
       for (const [variant, ids] of byVariant) {
-        sub.send(encodeText(sub.vsn, null, null, sub.topic, 'postgres_changes', `{"ids":[${ids.join(',')}],"data":${variants.get(variant)}}`));
+        const key = `${sub.vsn}|${sub.topic}|${ids.join(',')}|${variant}`;
+        let frame = frames.get(key);
+        if (!frame) {
+          frame = Buffer.from(encodeText(sub.vsn, null, null, sub.topic, 'postgres_changes', `{"ids":[${ids.join(',')}],"data":${variants.get(variant)}}`), 'utf8');
+          frames.set(key, frame);
+        }
+        sub.send(frame, false);
         this.deps.metrics.deliveries++;
       }
     }
   }
 }
 
-function addId(per: Map<ChangeSubscriber, Map<string, number[]>>, s: PgSubscription, variant: string, data: string, variants: Map<string, string>): void {
-  variants.set(variant, data);
+function addId(per: Map<ChangeSubscriber, Map<string, number[]>>, s: PgSubscription, variant: string): void {
   let byVariant = per.get(s.subscriber);
   if (!byVariant) { byVariant = new Map(); per.set(s.subscriber, byVariant); }
   const ids = byVariant.get(variant);

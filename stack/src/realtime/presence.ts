@@ -16,7 +16,8 @@ export interface PresenceMember {
   readonly topic: string;
   readonly vsn: Vsn;
   canReadPresence(): boolean;
-  send(data: string | Buffer): void;
+  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
+  send(data: string | Buffer, binary?: boolean): void;
 }
 
 function newRef(): string {
@@ -81,16 +82,16 @@ export class PresenceHub {
     const set = this.members.get(key);
     if (!set) return;
     const json = JSON.stringify(diff);
-    const frames = new Map<string, string>();
+    const frames = new Map<string, Buffer>();
     for (const m of set) {
       if (!m.canReadPresence()) continue;
       const variant = `${m.vsn}|${m.topic}`;
       let frame = frames.get(variant);
       if (frame === undefined) {
-        frame = encodeText(m.vsn, null, null, m.topic, 'presence_diff', json);
+        frame = Buffer.from(encodeText(m.vsn, null, null, m.topic, 'presence_diff', json), 'utf8');
         frames.set(variant, frame);
       }
-      m.send(frame);
+      m.send(frame, false);
     }
   }
 }

@@ -16,6 +16,7 @@ export class Socket implements ChannelSocket {
   lastSeen = Date.now();
   private readonly channels = new Map<string, Channel>();
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -98,7 +99,7 @@ export class Socket implements ChannelSocket {
     if (msg.ref !== null) this.reply(msg.joinRef, msg.ref, msg.topic, 'error', { reason: 'unmatched topic' });
   }
 
-  send(data: string | Buffer): void {
+  send(data: string | Buffer, binary = typeof data !== 'string'): void {
     if (!this.isOpen()) return;
     const size = typeof data === 'string' ? data.length : data.length;
     if (this.ws.bufferedAmount + size > this.ctx.limits.maxSendBufferBytes) {
@@ -109,7 +110,16 @@ export class Socket implements ChannelSocket {
       this.close(CLOSE_CODES.policyViolation, reason('SlowConsumer'), true);
       return;
     }
-    this.ws.send(data, { binary: typeof data !== 'string' });
+    // Hold the socket's writes until this tick ends: a batch of frames → one writev.
+    if (!this.corked) {
+      const raw = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      if (raw) {
+        this.corked = true;
+        raw.cork();
+        process.nextTick(() => { this.corked = false; raw.uncork(); });
+      }
+    }
+    this.ws.send(data, { binary });
   }
 
   reply(joinRef: Ref, ref: Ref, topic: string, status: 'ok' | 'error', response: unknown): void {

@@ -4,7 +4,7 @@
  * Registration is synchronous: a binding is live before its join reply is sent.
  */
 import type { BindingSpec, Action } from './filters.ts';
-import { stableStringify } from './policy-claims.ts';
+import { stableStringify, type ClaimPaths } from './policy-claims.ts';
 import type { Claims } from './jwt.ts';
 import type { Vsn } from './serializer.ts';
 
@@ -15,7 +15,11 @@ export interface ChangeSubscriber {
   readonly vsn: Vsn;
   /** Current claims (replaced on access_token). */
   readonly claims: Claims;
-  send(data: string | Buffer): void;
+  /** groupKey(role, claims, paths), cached per subscriber. */
+  groupKey(paths: ClaimPaths): string;
+
+  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
+  send(data: string | Buffer, binary?: boolean): void;
 }
 
 export interface PgSubscription {

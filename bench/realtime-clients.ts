@@ -1,0 +1,222 @@
+/**
+ * Client side of bench/realtime.bench.ts, run in a separate process (fork) so the
+ * clients never share an event loop with the server they measure. Commands arrive over
+ * IPC; every reply is one message back. Times are wall-clock epoch milliseconds with
+ * sub-millisecond precision (performance.timeOrigin + performance.now()).
+ */
+import { RealtimeClient } from '@supabase/supabase-js';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import postgres from 'postgres';
+import WebSocket from 'ws';
+
+type Cmd =
+  | { cmd: 'latency'; apiUrl: string; anonKey: string; tokens: string[]; schema: string; table: string }
+  | { cmd: 'latency-stop' }
+  | { cmd: 'floor'; dbUrl: string; slot: string; table: string }
+  | { cmd: 'floor-stop' }
+  | { cmd: 'write'; dbUrl: string; schema: string; table: string; orgIds: string[]; perSecond: number; seconds: number; workers: number }
+  | { cmd: 'burst'; dbUrl: string; schema: string; table: string; orgId: string; count: number }
+  | { cmd: 'subscribers'; url: string; tokens: string[]; topic: string; binding: Record<string, unknown>; batch: number }
+  | { cmd: 'count-start' }
+  | { cmd: 'count-stop' }
+  | { cmd: 'count-peek' }
+  | { cmd: 'raw-connect'; url: string; n: number }
+  | { cmd: 'idle'; url: string; n: number; join: boolean }
+  | { cmd: 'close-all' };
+
+const now = (): number => performance.timeOrigin + performance.now();
+const reply = (m: unknown): void => { process.send?.(m); };
+
+// ---- latency: official realtime-js clients, commit → callback ---------------------------------
+let rtClients: RealtimeClient[] = [];
+let latencies: number[] = [];
+
+async function latency(c: Extract<Cmd, { cmd: 'latency' }>): Promise<void> {
+  latencies = [];
+  const url = `${c.apiUrl.replace(/^http/, 'ws')}/realtime/v1`;
+  await Promise.all(c.tokens.map((token, i) => new Promise<void>((resolve, reject) => {
+    const client = new RealtimeClient(url, { params: { apikey: c.anonKey }, transport: WebSocket as never, heartbeatIntervalMs: 25_000 });
+    rtClients.push(client);
+    void client.setAuth(token);
+    client.channel(`lat-${i}`)
+      .on('postgres_changes', { event: 'INSERT', schema: c.schema, table: c.table }, (p: { commit_timestamp: string }) => {
+        latencies.push(now() - Date.parse(p.commit_timestamp));
+      })
+      .subscribe((status, err) => {
+        if (status === 'SUBSCRIBED') resolve();
+        else if (status !== 'CLOSED') reject(new Error(`${status} ${err?.message ?? ''}`));
+      });
+  })));
+  reply({ ok: 'latency-ready' });
+}
+
+// ---- floor: a raw pgoutput consumer, commit → receipt ---------------------------------------
+let floorService: LogicalReplicationService | undefined;
+let floorLat: number[] = [];
+
+async function floor(c: Extract<Cmd, { cmd: 'floor' }>): Promise<void> {
+  floorLat = [];
+  const sql = postgres(c.dbUrl, { max: 1, onnotice: () => {} });
+  await sql`select pg_create_logical_replication_slot(${c.slot}, 'pgoutput')`;
+  await sql.end();
+  const u = new URL(c.dbUrl);
+  floorService = new LogicalReplicationService(
+    { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) },
+    { acknowledge: { auto: true, timeoutSeconds: 10 } });
+  let commitMs = 0;
+  floorService.on('data', (_lsn: string, msg: { tag: string; commitTime?: bigint; relation?: { name: string } }) => {
+    if (msg.tag === 'begin' && msg.commitTime !== undefined) commitMs = Math.floor(Number(msg.commitTime / 1000n)); // ms, truncated like Realtime's
+    else if (msg.tag === 'insert' && msg.relation?.name === c.table) floorLat.push(now() - commitMs);
+  });
+  floorService.on('error', () => {});
+  void floorService.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['supabase_realtime'] }), c.slot).catch(() => {});
+  await new Promise((r) => setTimeout(r, 500));
+  reply({ ok: 'floor-ready' });
+}
+
+// ---- writers ---------------------------------------------------------------------------------
+async function write(c: Extract<Cmd, { cmd: 'write' }>): Promise<void> {
+  const sql = postgres(c.dbUrl, { max: c.workers, onnotice: () => {} });
+  const total = c.perSecond * c.seconds;
+  const start = now() + 100;
+  let next = 0;
+  let late = 0;
+  await Promise.all(Array.from({ length: c.workers }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const due = start + (i * 1000) / c.perSecond;
+      const wait = due - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      else if (wait < -5) late++;
+      await sql`insert into ${sql(c.schema)}.${sql(c.table)} (org_id, body) values (${c.orgIds[i % c.orgIds.length]!}, ${'x'.repeat(64)})`;
+    }
+  }));
+  const elapsed = (now() - start) / 1000;
+  await sql.end();
+  reply({ ok: 'written', total, elapsed, late });
+}
+
+async function burst(c: Extract<Cmd, { cmd: 'burst' }>): Promise<void> {
+  const sql = postgres(c.dbUrl, { max: 4, onnotice: () => {} });
+  const t0 = now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < c.count) { next++; await sql`insert into ${sql(c.schema)}.${sql(c.table)} (org_id, body) values (${c.orgId}, ${'x'.repeat(64)})`; }
+  }));
+  const elapsed = now() - t0;
+  await sql.end();
+  reply({ ok: 'burst-done', elapsedMs: elapsed });
+}
+
+// ---- many raw sockets: Realtime subscribers, raw ws fan-out clients, idle connections ----------
+let sockets: WebSocket[] = [];
+let counting = false;
+let count = 0;
+let bytes = 0;
+let first = 0;
+let last = 0;
+
+function onFrame(data: Buffer): void {
+  if (!counting) return;
+  const t = now();
+  if (count === 0) first = t;
+  last = t;
+  count++;
+  bytes += data.length;
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+async function subscribers(c: Extract<Cmd, { cmd: 'subscribers' }>): Promise<void> {
+  for (let i = 0; i < c.tokens.length; i += c.batch) {
+    await Promise.all(c.tokens.slice(i, i + c.batch).map(async (token) => {
+      const ws = await open(c.url);
+      sockets.push(ws);
+      const joined = new Promise<void>((resolve, reject) => {
+        const onMsg = (d: Buffer): void => {
+          const s = d.toString();
+          if (s.includes('"phx_reply"')) {
+            ws.off('message', onMsg);
+            if (s.includes('"ok"')) resolve(); else reject(new Error(s));
+          }
+        };
+        ws.on('message', onMsg);
+      });
+      ws.send(JSON.stringify(['1', '1', `realtime:${c.topic}`, 'phx_join', { config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, postgres_changes: [c.binding], private: false }, access_token: token }]));
+      await joined;
+      ws.on('message', (d: Buffer) => { if (d.includes('"postgres_changes"')) onFrame(d); });
+      // Keep the server's idle timeout away.
+      const hb = setInterval(() => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify([null, 'hb', 'phoenix', 'heartbeat', {}])); }, 20_000);
+      hb.unref();
+      ws.once('close', () => clearInterval(hb));
+    }));
+  }
+  reply({ ok: 'subscribed', n: sockets.length });
+}
+
+async function rawConnect(c: Extract<Cmd, { cmd: 'raw-connect' }>): Promise<void> {
+  for (let i = 0; i < c.n; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, c.n - i) }, async () => {
+      const ws = await open(c.url);
+      sockets.push(ws);
+      ws.on('message', (d: Buffer) => onFrame(d));
+    }));
+  }
+  reply({ ok: 'connected', n: sockets.length });
+}
+
+async function idle(c: Extract<Cmd, { cmd: 'idle' }>): Promise<void> {
+  for (let i = 0; i < c.n; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, c.n - i) }, async (_, j) => {
+      const ws = await open(c.url);
+      sockets.push(ws);
+      if (c.join) {
+        await new Promise<void>((resolve) => {
+          ws.once('message', () => resolve());
+          ws.send(JSON.stringify(['1', '1', `realtime:idle-${i + j}`, 'phx_join', { config: {} }]));
+        });
+      }
+    }));
+  }
+  reply({ ok: 'idle-ready', n: sockets.length });
+}
+
+process.on('message', (m: Cmd) => {
+  const run = async (): Promise<void> => {
+    switch (m.cmd) {
+      case 'latency': return latency(m);
+      case 'latency-stop': {
+        for (const c of rtClients) { c.removeAllChannels().catch(() => {}); c.disconnect(); }
+        rtClients = [];
+        return reply({ ok: 'latencies', values: latencies });
+      }
+      case 'floor': return floor(m);
+      case 'floor-stop': {
+        await floorService?.stop();
+        return reply({ ok: 'floor-values', values: floorLat });
+      }
+      case 'write': return write(m);
+      case 'burst': return burst(m);
+      case 'subscribers': return subscribers(m);
+      case 'count-start': counting = true; count = 0; bytes = 0; first = 0; last = 0; return reply({ ok: 'counting' });
+      case 'count-stop': counting = false; return reply({ ok: 'count', count, bytes, first, last });
+      case 'count-peek': return reply({ ok: 'count', count });
+      case 'raw-connect': return rawConnect(m);
+      case 'idle': return idle(m);
+      case 'close-all': {
+        for (const ws of sockets) ws.terminate();
+        sockets = [];
+        return reply({ ok: 'closed' });
+      }
+    }
+  };
+  run().catch((e: unknown) => reply({ error: String(e instanceof Error ? e.stack ?? e.message : e) }));
+});
+reply({ ok: 'started' });
