@@ -23,6 +23,7 @@ export const SCAN_CUBE_DEFAULTS = Object.freeze({
   replicates: 999,
   earlyStopAfter: 50,
   budgetMs: 1000,
+  maxAdjustedAnalyses: 168,
 });
 
 function indexCovers(idx: H3DiskIndex, cells: Iterable<string>, maxK: number): boolean {
@@ -48,6 +49,8 @@ export interface PreparedCube {
   observed: Float64Array;
   studyTotals: Float64Array;
   hist: HistoryAggregates;
+  /** Pooled count of every history bucket (length H). */
+  historyBucketTotals: Float64Array;
   /** Week slot of each study bucket. */
   studySlots: Int32Array;
   historyCases: number;
@@ -105,6 +108,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
     cellDayTotals: new Float64Array(nLoc * D),
   };
   const studyTotals = new Float64Array(W);
+  const historyBucketTotals = new Float64Array(H);
   let historyCases = 0;
   let casesInWindow = 0;
   for (const r of input.rows) {
@@ -121,6 +125,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
       studyTotals[j] = studyTotals[j]! + cnt;
       casesInWindow += cnt;
     } else {
+      historyBucketTotals[b] = historyBucketTotals[b]! + cnt;
       const s = bucketSlot[b]!;
       hist.slotTotals[s] = hist.slotTotals[s]! + cnt;
       hist.cellTotals[l] = hist.cellTotals[l]! + cnt;
@@ -165,6 +170,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
     observed,
     studyTotals,
     hist,
+    historyBucketTotals,
     studySlots,
     historyCases,
     casesInWindow,

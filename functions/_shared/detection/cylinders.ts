@@ -71,6 +71,33 @@ export function cylinderLayout(kind: WindowKind, nBuckets: number, maxDuration: 
   };
 }
 
+/**
+ * Windows of the last `analyses` prospective analyses (SaTScan's "adjust for earlier
+ * analyses"): every window of duration 1..maxDuration that ends at one of the last
+ * `analyses` bucket boundaries of the axis. Uses the retrospective (prefix) kernel.
+ */
+export function analysesLayout(nBuckets: number, maxDuration: number, analyses: number): CylinderLayout {
+  if (!Number.isInteger(analyses) || analyses < 1 || analyses > nBuckets) throw new RangeError('analyses must be an integer in [1, nBuckets]');
+  const maxD = Math.min(nBuckets, maxDuration);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let e = nBuckets - analyses + 1; e <= nBuckets; e++) {
+    for (let d = 1; d <= Math.min(maxD, e); d++) {
+      starts.push(e - d);
+      ends.push(e);
+    }
+  }
+  return {
+    kind: 'retrospective',
+    nBuckets,
+    maxDuration: maxD,
+    nWindows: starts.length,
+    winStart: Int32Array.from(starts),
+    winEnd: Int32Array.from(ends),
+    basisLength: nBuckets + 1,
+  };
+}
+
 /** Reduce one location's bucket values (x row l) to its basis vector. */
 export function fillBasisRow(layout: CylinderLayout, l: number, x: Float64Array, basis: Float64Array): void {
   const B = layout.nBuckets;
@@ -154,6 +181,8 @@ export class CylinderScanner {
   readonly cfg: ScannerConfig;
   /** Basis vectors of the currently loaded data (nLoc × basisLength). */
   readonly basis: Float64Array;
+  /** 1 where a location has any case in the loaded data (a small, cache-resident mask). */
+  private readonly active: Uint8Array;
   private readonly acc: Float64Array;
 
   constructor(cfg: ScannerConfig) {
@@ -163,33 +192,48 @@ export class CylinderScanner {
     this.cfg = cfg;
     this.basis = new Float64Array(cfg.zones.nLocations * cfg.layout.basisLength);
     this.acc = new Float64Array(cfg.layout.basisLength);
+    this.active = new Uint8Array(cfg.zones.nLocations);
+  }
+
+  private refreshActive(l: number): void {
+    const nb = this.cfg.layout.basisLength;
+    const total = this.cfg.layout.kind === 'prospective'
+      ? this.basis[l * nb + nb - 1]!
+      : this.basis[l * nb + nb - 1]! - this.basis[l * nb]!;
+    this.active[l] = total > 0 ? 1 : 0;
   }
 
   /** Load one data set: x is nLoc × nBuckets (row-major by location). */
   load(x: Float64Array): void {
     fillBasis(this.cfg.layout, this.cfg.zones.nLocations, x, this.basis);
+    for (let l = 0; l < this.cfg.zones.nLocations; l++) this.refreshActive(l);
   }
 
   /** Zero every basis vector (before sparse loading). */
   clear(): void {
     this.basis.fill(0);
+    this.active.fill(0);
   }
 
   /** Refresh the basis of the listed locations only (sparse replicate loading). */
   loadRows(x: Float64Array, rows: Int32Array, n: number): void {
-    for (let q = 0; q < n; q++) fillBasisRow(this.cfg.layout, rows[q]!, x, this.basis);
+    for (let q = 0; q < n; q++) {
+      fillBasisRow(this.cfg.layout, rows[q]!, x, this.basis);
+      this.refreshActive(rows[q]!);
+    }
   }
 
   /** Zero the basis of the listed locations. */
   clearRows(rows: Int32Array, n: number): void {
     const nb = this.cfg.layout.basisLength;
-    for (let q = 0; q < n; q++) this.basis.fill(0, rows[q]! * nb, rows[q]! * nb + nb);
+    for (let q = 0; q < n; q++) {
+      this.basis.fill(0, rows[q]! * nb, rows[q]! * nb + nb);
+      this.active[rows[q]!] = 0;
+    }
   }
 
   private centerActive(loc: number): boolean {
-    const nb = this.cfg.layout.basisLength;
-    if (this.cfg.layout.kind === 'prospective') return this.basis[loc * nb + nb - 1]! > 0;
-    return this.basis[loc * nb + nb - 1]! - this.basis[loc * nb]! > 0;
+    return this.active[loc] === 1;
   }
 
   /** Scan statistic (maximum score over all cylinders) of the loaded data. */
@@ -209,9 +253,10 @@ export class CylinderScanner {
     const zoneStart = zones.zoneStart;
     const zoneSize = zones.zoneSize;
     const centerLocation = zones.centerLocation;
+    const active = this.active;
     let best = 0;
     for (let c = 0; c < zones.nCenters; c++) {
-      if (useCases && !(basis[centerLocation[c]! * W + W - 1]! > 0)) continue;
+      if (useCases && active[centerLocation[c]!] === 0) continue;
       for (let w = 0; w < W; w++) acc[w] = 0;
       const m0 = seqStart[c]!;
       let pos = 0;
@@ -220,11 +265,11 @@ export class CylinderScanner {
         const size = zoneSize[z]!;
         let added = z === zoneStart[c]!;
         for (; pos < size; pos++) {
-          const b = members[m0 + pos]! * W;
-          // basis[b + W − 1] is the member's count over the longest window: 0 means
-          // the member adds nothing to any window.
-          if (basis[b + W - 1]! > 0) {
+          const m = members[m0 + pos]!;
+          // Members without any case add nothing to any window.
+          if (active[m] === 1) {
             added = true;
+            const b = m * W;
             for (let w = 0; w < W; w++) acc[w] = acc[w]! + basis[b + w]!;
           }
         }
@@ -237,6 +282,11 @@ export class CylinderScanner {
           if (obs < minCases) continue;
           const e = zoneExpected[o + w]!;
           if (!(obs > e)) continue;
+          // Cheap upper bound from log x ≤ x − 1 (no logarithm): skip cylinders that
+          // cannot beat the best so far. EBP: (c−e)²/e; GLR: C(c−e)²/(e(C−e)).
+          const dc = obs - e;
+          const bound = ebp ? (dc * dc) / e : (total * dc * dc) / (e * (total - e));
+          if (bound <= best) continue;
           let s = obs * Math.log(obs / e);
           if (ebp) s += e - obs;
           else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));
@@ -267,9 +317,10 @@ export class CylinderScanner {
         const size = zones.zoneSize[z]!;
         let added = z === zones.zoneStart[c]!;
         for (; pos < size; pos++) {
-          const b = zones.members[m0 + pos]! * nb;
-          if (basis[b + nb - 1]! > 0) {
+          const m = zones.members[m0 + pos]!;
+          if (this.active[m] === 1) {
             added = true;
+            const b = m * nb;
             for (let i = 0; i < nb; i++) acc[i] = acc[i]! + basis[b + i]!;
           }
         }
@@ -280,6 +331,9 @@ export class CylinderScanner {
           if (obs < minCases) continue;
           const e = zoneExpected[o + w]!;
           if (!(obs > e)) continue;
+          const dc = obs - e;
+          const bound = ebp ? (dc * dc) / e : (total * dc * dc) / (e * (total - e));
+          if (bound <= best) continue;
           let s = obs * Math.log(obs / e);
           if (ebp) s += e - obs;
           else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));

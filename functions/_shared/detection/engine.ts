@@ -33,6 +33,11 @@ export interface ScanProblem {
   /** Expected counts (baselines / expected / permutation expectation), nLoc × nBuckets. */
   expected: Float64Array;
   replicator: Replicator;
+  /**
+   * Optional wider null space for the replicates (adjustment for earlier analyses):
+   * each replicate's maximum is taken over these cylinders instead of the observed ones.
+   */
+  replicateSpace?: { layout: CylinderLayout; expected: Float64Array; replicator: Replicator };
   mc: ResolvedMonteCarlo;
   maxClusters: number;
   /** Clock reading at the start of the scan (for the CPU budget). */
@@ -90,14 +95,32 @@ export function runScan(p: ScanProblem): ScanRun {
   let run: MonteCarloRun | null = null;
   if (p.mc.replicates > 0) {
     const rng = createRng(p.mc.seed);
-    const sink = new ReplicateSink(nLoc, B);
-    scanner.clear();
+    const space = p.replicateSpace;
+    let repScanner = scanner;
+    let replicator = p.replicator;
+    let repB = B;
+    if (space) {
+      if (space.expected.length !== nLoc * space.layout.nBuckets) throw new RangeError('replicateSpace.expected has the wrong size');
+      repScanner = new CylinderScanner({
+        zones: p.zones,
+        layout: space.layout,
+        score: p.score,
+        total: p.total,
+        minCases: p.minCases,
+        centerRule: p.centerRule,
+        zoneExpected: zoneWindowSums(p.zones, space.layout, space.expected),
+      });
+      replicator = space.replicator;
+      repB = space.layout.nBuckets;
+    }
+    const sink = new ReplicateSink(nLoc, repB);
+    repScanner.clear();
     const replicate = (): number => {
-      scanner.clearRows(sink.touched, sink.nTouched);
+      repScanner.clearRows(sink.touched, sink.nTouched);
       sink.reset();
-      p.replicator.generate(rng, sink);
-      scanner.loadRows(sink.x, sink.touched, sink.nTouched);
-      return scanner.max();
+      replicator.generate(rng, sink);
+      repScanner.loadRows(sink.x, sink.touched, sink.nTouched);
+      return repScanner.max();
     };
     run = runMonteCarlo(observedMax, replicate, p.mc, p.startedAt);
   }

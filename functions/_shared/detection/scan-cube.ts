@@ -5,10 +5,10 @@
  * expectation-based Poisson once the history supports a baseline, otherwise
  * space-time permutation (cold start).
  */
-import { cubeBaselines } from './baselines.ts';
+import { cubeBaselines, weekSlot } from './baselines.ts';
 import { prepareCube, SCAN_CUBE_DEFAULTS } from './cube.ts';
-import { cylinderLayout } from './cylinders.ts';
-import { type Replicator, runScan } from './engine.ts';
+import { analysesLayout, cylinderLayout } from './cylinders.ts';
+import { type Replicator, runScan, type ScanProblem } from './engine.ts';
 import { EbpReplicator } from './models/expectation-poisson.ts';
 import { kulldorffRelativeRisk } from './models/kulldorff-poisson.ts';
 import { permutationExpected, PermutationReplicator } from './models/space-time-permutation.ts';
@@ -32,14 +32,28 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
   const { bucketMs, end, W, nLoc, diskIndex, observed, hist, studyTotals, historyCases, casesInWindow, model, bopts } = cube;
   const zones = diskIndex.zones;
   const layout = cylinderLayout('prospective', W, W);
+  // Adjustment for earlier analyses: A analyses (one per bucket) since the adjustment
+  // start, capped by the history available and by maxAdjustedAnalyses.
+  const requestedA = options.analyses ?? 1;
+  if (!Number.isInteger(requestedA) || requestedA < 1) throw new RangeError('analyses must be an integer ≥ 1');
+  const A = Math.min(requestedA, cube.H + 1, options.maxAdjustedAnalyses ?? SCAN_CUBE_DEFAULTS.maxAdjustedAnalyses);
+  const extB = W + A - 1;
   let expected: Float64Array;
   let replicator: Replicator;
+  let replicateSpace: ScanProblem['replicateSpace'];
   let total = 0;
   if (model === 'ebp') {
     if (bopts.priorRadius > 0) hist.neighbours = diskNeighbours(diskIndex, Math.min(bopts.priorRadius, diskIndex.maxK));
     const base = cubeBaselines(hist, cube.clock, cube.studySlots, bopts);
     expected = base.baselines;
-    replicator = new EbpReplicator(expected, W, bopts.predictive ? base.cellShape : null);
+    const shape = bopts.predictive ? base.cellShape : null;
+    replicator = new EbpReplicator(expected, W, shape);
+    if (A > 1) {
+      const extSlots = new Int32Array(extB);
+      for (let j = 0; j < extB; j++) extSlots[j] = weekSlot(cube.clock, end - (extB - j) * bucketMs);
+      const ext = cubeBaselines(hist, cube.clock, extSlots, bopts).baselines;
+      replicateSpace = { layout: analysesLayout(extB, W, A), expected: ext, replicator: new EbpReplicator(ext, extB, shape) };
+    }
   } else {
     // Space-time permutation over the whole period (history + study window).
     total = historyCases + casesInWindow;
@@ -54,6 +68,16 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
     let q = 0;
     for (let l = 0; l < nLoc; l++) for (let k = 0; k < locTotals[l]!; k++) caseLocation[q++] = l;
     replicator = new PermutationReplicator(caseLocation, studyTotals);
+    if (A > 1) {
+      const extTotals = new Float64Array(extB);
+      extTotals.set(cube.historyBucketTotals.subarray(cube.H - (A - 1)), 0);
+      extTotals.set(studyTotals, A - 1);
+      replicateSpace = {
+        layout: analysesLayout(extB, W, A),
+        expected: permutationExpected(locTotals, extTotals, total),
+        replicator: new PermutationReplicator(caseLocation, extTotals),
+      };
+    }
   }
   let expectedInWindow = 0;
   for (let i = 0; i < expected.length; i++) expectedInWindow += expected[i]!;
@@ -68,6 +92,7 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
     observed,
     expected,
     replicator,
+    replicateSpace,
     mc,
     maxClusters: options.maxClusters ?? SCAN_CUBE_DEFAULTS.maxClusters,
     startedAt,
@@ -77,7 +102,7 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
   const cells = diskIndex.cells;
   const clusters: CubeCluster[] = run.clusters.map((c) => {
     const d = layout.winEnd[c.window]! - layout.winStart[c.window]!;
-    const ri = recurrenceIntervalDays(c.pValue, bucketMs, { analyses: options.analyses });
+    const ri = recurrenceIntervalDays(c.pValue, bucketMs, { analyses: A });
     const center = zones.centerLocation[zones.zoneCenter[c.zone]!]!;
     return {
       cells: zoneMembers(zones, c.zone).map((m) => cells[m]!),
@@ -117,6 +142,7 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
       observedMax: run.observedMax,
       gumbel: r?.gumbel ? { mu: r.gumbel.mu, beta: r.gumbel.beta } : null,
       modelReason: cube.modelReason,
+      analyses: A,
       diskIndexReused: cube.diskIndexReused,
     },
   };

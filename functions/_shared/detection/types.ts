@@ -85,8 +85,16 @@ export interface ScanCubeOptions {
   /** Monte Carlo settings (defaults: 999 replicates, seed 1, early stop at 50, budget 1000 ms). */
   monteCarlo?: MonteCarloOptions;
   baseline?: CubeBaselineOptions;
-  /** Recurrence interval: A = analyses since the adjustment start (see analysesSince). */
+  /**
+   * Adjustment for earlier analyses (SaTScan): A = number of analyses since the
+   * adjustment start, one per bucket (analysesSince(start, now, bucketMs); re-scans
+   * inside a bucket are the same analysis). With A > 1 every replicate takes its maximum
+   * over the windows of the last A analyses, so p is the chance of a signal this strong
+   * in any of them, and RI = D / [1 − (1 − p)^(1/A)]. Default 1 (RI = D/p).
+   */
   analyses?: number;
+  /** Cap on A for the adjusted replicates (default 168, a week of hourly analyses). */
+  maxAdjustedAnalyses?: number;
   severity?: SeverityThresholds;
   /** Prebuilt disk index (buildH3DiskIndex) to reuse across scans of the same universe. */
   diskIndex?: H3DiskIndex;
@@ -130,6 +138,8 @@ export interface CubeStats {
   observedMax: number;
   gumbel: { mu: number; beta: number } | null;
   modelReason: string;
+  /** Analyses A used for the adjustment (1 = none). */
+  analyses: number;
   diskIndexReused: boolean;
 }
 

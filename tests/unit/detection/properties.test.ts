@@ -38,7 +38,7 @@ const MODELS: ModelKind[] = ['ebp', 'poisson', 'permutation'];
 
 /** kNN zones depend on the order of neighbours; with tied distances that order is by label. */
 function distinctDistances(d: Data): boolean {
-  const pts = input(d).locations as Array<{ x: number; y: number }>;
+  const pts = d.coords.map(([x, y], i) => ({ x: x + i * 1e-6, y }));
   for (const a of pts) {
     const ds = pts.map((b) => Math.hypot(a.x - b.x, a.y - b.y)).sort((u, v) => u - v);
     for (let i = 1; i < ds.length; i++) if (ds[i]! - ds[i - 1]! < 1e-9 * (1 + ds[i]!)) return false;
