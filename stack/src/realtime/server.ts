@@ -116,7 +116,8 @@ export class RealtimeServer {
         setTimeout(() => rejectUpgrade(socket, 429, 'Too Many Requests', JSON.stringify({ message: 'ConnectionRateLimitReached: Too many connected users' })), limits.connectErrorBackoffMs).unref();
         return;
       }
-      if (this.stopping || socket.destroyed) return rejectUpgrade(socket, 503, 'Service Unavailable');
+      // Not started yet (a restart in progress) or stopping: the client's reconnect backoff retries.
+      if (this.stopping || !this.wss || socket.destroyed) return rejectUpgrade(socket, 503, 'Service Unavailable');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.stopping) { ws.close(CLOSE_CODES.goingAway, 'server stopping'); return; }
         const s = new Socket(ws, this.ctx, vsnParam as Vsn, token, xHeaders, (closed) => this.sockets.delete(closed));
