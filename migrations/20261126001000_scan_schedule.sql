@@ -1,6 +1,5 @@
 -- Scheduled hotspot scans: every minute, pg_cron queues one pg_net POST per org to the
--- hotspot-scan edge function — per org that has counted events (one that never had an
--- event has nothing to scan, and would only add an empty scan run every minute). Applies unchanged on hosted Supabase and on the embedded
+-- hotspot-scan edge function (every org: a scan also resolves hotspots that went quiet). Applies unchanged on hosted Supabase and on the embedded
 -- stack (which ships pg_cron, pg_net and supabase_vault as emulated extensions).
 --
 -- The URL and credential come from two vault secrets that never live in migrations:
@@ -31,6 +30,5 @@ select cron.schedule(
            timeout_milliseconds := 120000
          ) as request_id
     from public.orgs o
-   where exists (select 1 from public.count_cube c where c.org_id = o.id)
   $job$
 );
