@@ -214,9 +214,13 @@ export class ChangePipeline {
     }));
     if (gen !== this.generation) return;
 
+    const sentAt = Date.now();
     for (const item of items) {
       if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
-      else this.emitChange(item, tables.get(item.plan.table.oid), privs);
+      else {
+        this.emitChange(item, tables.get(item.plan.table.oid), privs);
+        metrics.recordLag(sentAt - Date.parse(item.ts));
+      }
     }
     if (lastLsn > 0n) {
       this.lastDelivered = lastLsn;

@@ -19,6 +19,8 @@ import { RealtimeServer } from './server.ts';
 export interface RealtimeService extends StackService {
   restart(): Promise<void>;
   metrics(): Record<string, number>;
+  /** Forget the recorded commit → send lags (benchmarks). */
+  resetLag(): void;
   ready(): Promise<void>;
   readonly limits: RealtimeLimits;
 }
@@ -48,6 +50,7 @@ export const startRealtime: ServiceFactory = async (ctx) => {
       return restarting;
     },
     metrics: () => server.metrics.snapshot(),
+    resetLag: () => server.metrics.resetLag(),
     ready: () => server.whenStreaming(),
     stop: async () => {
       await restarting?.catch(() => {});
