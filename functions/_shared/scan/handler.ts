@@ -159,7 +159,10 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     const outcome = await sql.begin(async (tx) => {
       const [lock] = await tx<Array<{ ok: boolean }>>`select pg_try_advisory_xact_lock(hashtextextended(${'hotwatch.scan:' + orgId}, 0)) as ok`;
       if (!lock!.ok) return 'another scan of this org is writing' as const;
-      const [newer] = await tx`select 1 from public.scan_runs where org_id = ${orgId} and id > ${scanId} and status = 'succeeded' limit 1`;
+      // A scan that started later on data at least as fresh already wrote: ours is stale.
+      const [newer] = await tx`select 1 from public.scan_runs
+                                where org_id = ${orgId} and id > ${scanId} and status = 'succeeded'
+                                  and (parameters ->> 'now')::timestamptz >= ${new Date(now)} limit 1`;
       if (newer) return 'a newer scan of this org already wrote its results' as const;
       const state = await readActiveState(tx, orgId, true);
       const plan = planScan(state, found.detections, now, cfg, unscanned);

@@ -113,9 +113,12 @@ describe('edge functions through real Deno (supabase-js functions.invoke)', () =
     };
     expect((await invoke(service, 'ingest-events', body)).body).toMatchObject({ accepted: 40 });
 
-    const scan = await invoke(operator, 'hotspot-scan', { org_id: org.id });
-    expect(scan).toMatchObject({ status: 200, body: { status: 'succeeded', trigger: 'http' } });
-    expect(scan.body.hotspots.inserted + scan.body.hotspots.updated).toBeGreaterThanOrEqual(1);
+    // The stack's cron schedule scans this org too: if one of its scans holds the write
+    // lock, or already wrote this data, ours is `skipped` and the rows come from it.
+    let scan = await invoke(operator, 'hotspot-scan', { org_id: org.id });
+    for (let i = 0; i < 3 && /another scan/.test(scan.body?.skipped_reason ?? ''); i++) scan = await invoke(operator, 'hotspot-scan', { org_id: org.id });
+    expect(scan).toMatchObject({ status: 200, body: { trigger: 'http' } });
+    expect(['succeeded', 'skipped']).toContain(scan.body.status);
 
     const recInsert = await waitFor(async () => seen.find((e) => e.table === 'recommendations' && e.eventType === 'INSERT'), 20_000, 'a recommendation INSERT');
     expect(seen.some((e) => e.table === 'hotspots' && e.new.category === 'fire')).toBe(true);
