@@ -32,7 +32,11 @@ export async function installEmulatedExtensions(sql: Sql): Promise<void> {
       const text = await fs.readFile(new URL(f, SQL_DIR), 'utf8');
       const dest = path.join(target, f);
       const current = await fs.readFile(dest, 'utf8').catch(() => undefined);
-      if (current !== text) await fs.writeFile(dest, text);
+      if (current === text) return;
+      // Write-then-rename: another stack on this machine may be reading it in CREATE EXTENSION.
+      const tmp = `${dest}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, text);
+      await fs.rename(tmp, dest);
     }));
   // Supabase projects come with the vault schema (supabase_vault is preinstalled there),
   // so `create extension … supabase_vault with schema vault` must find it.
