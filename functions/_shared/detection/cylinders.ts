@@ -242,6 +242,98 @@ export class CylinderScanner {
   }
 
   private maxProspective(): number {
+    return this.cfg.layout.nWindows <= 8 ? this.maxProspectiveSmall() : this.maxProspectiveGeneric();
+  }
+
+  /**
+   * Prospective kernel for up to 8 windows: the running zone sums live in local
+   * variables (registers) instead of a typed array, and the W tests are loop-invariant
+   * branches, so adding a member costs W loads and adds.
+   */
+  private maxProspectiveSmall(): number {
+    const { zones, minCases, zoneExpected, total } = this.cfg;
+    const ebp = this.cfg.score === 'ebp';
+    const useCases = this.cfg.centerRule === 'cases';
+    const W = this.cfg.layout.nWindows;
+    const basis = this.basis;
+    const acc = this.acc;
+    const members = zones.members;
+    const seqStart = zones.seqStart;
+    const zoneStart = zones.zoneStart;
+    const zoneSize = zones.zoneSize;
+    const centerLocation = zones.centerLocation;
+    const active = this.active;
+    let best = 0;
+    for (let c = 0; c < zones.nCenters; c++) {
+      if (useCases && active[centerLocation[c]!] === 0) continue;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      const m0 = seqStart[c]!;
+      let pos = 0;
+      const zEnd = zoneStart[c + 1]!;
+      for (let z = zoneStart[c]!; z < zEnd; z++) {
+        const size = zoneSize[z]!;
+        let added = z === zoneStart[c]!;
+        for (; pos < size; pos++) {
+          const m = members[m0 + pos]!;
+          // Members without any case add nothing to any window.
+          if (active[m] === 1) {
+            added = true;
+            const b = m * W;
+            a0 += basis[b]!;
+            if (W > 1) {
+              a1 += basis[b + 1]!;
+              if (W > 2) {
+                a2 += basis[b + 2]!;
+                if (W > 3) {
+                  a3 += basis[b + 3]!;
+                  if (W > 4) {
+                    a4 += basis[b + 4]!;
+                    if (W > 5) {
+                      a5 += basis[b + 5]!;
+                      if (W > 6) {
+                        a6 += basis[b + 6]!;
+                        if (W > 7) a7 += basis[b + 7]!;
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        // Without new cases a larger zone has the same counts and larger expectations,
+        // and both scores decrease in the expectation when c > e: nothing can improve.
+        if (!added) continue;
+        acc[0] = a0;
+        if (W > 1) acc[1] = a1;
+        if (W > 2) acc[2] = a2;
+        if (W > 3) acc[3] = a3;
+        if (W > 4) acc[4] = a4;
+        if (W > 5) acc[5] = a5;
+        if (W > 6) acc[6] = a6;
+        if (W > 7) acc[7] = a7;
+        const o = z * W;
+        for (let w = 0; w < W; w++) {
+          const obs = acc[w]!;
+          if (obs < minCases) continue;
+          const e = zoneExpected[o + w]!;
+          if (!(obs > e)) continue;
+          // Cheap upper bound from log x ≤ x − 1 (no logarithm): skip cylinders that
+          // cannot beat the best so far. EBP: (c−e)²/e; GLR: C(c−e)²/(e(C−e)).
+          const dc = obs - e;
+          const bound = ebp ? (dc * dc) / e : (total * dc * dc) / (e * (total - e));
+          if (bound <= best) continue;
+          let s = obs * Math.log(obs / e);
+          if (ebp) s += e - obs;
+          else if (total > obs) s += (total - obs) * Math.log((total - obs) / (total - e));
+          if (s > best) best = s;
+        }
+      }
+    }
+    return best;
+  }
+
+  private maxProspectiveGeneric(): number {
     const { zones, minCases, zoneExpected, total } = this.cfg;
     const ebp = this.cfg.score === 'ebp';
     const useCases = this.cfg.centerRule === 'cases';
