@@ -59,6 +59,17 @@ interface TableBatch {
 }
 
 const MAX_BATCH_CHANGES = 10_000;
+const PIPELINE_DEPTH = 2;
+
+interface Prepared {
+  items: Item[];
+  tables: Map<number, TableBatch>;
+  privs: Map<string, RolePrivileges>;
+  /** End LSN of the last transaction not delivered before (0: all were). */
+  lastLsn: bigint;
+  /** End LSN of the batch's last transaction. */
+  batchEnd: bigint;
+}
 
 export class ChangePipeline {
   private queue: Transaction[] = [];
@@ -82,24 +93,38 @@ export class ChangePipeline {
     this.deps.replication()?.resume();
   }
 
+  /**
+   * Up to PIPELINE_DEPTH batches are prepared (catalog, privileges, RLS queries) at once,
+   * so one batch's database round trip overlaps the next one's; frames still go out
+   * strictly batch after batch, in commit order.
+   */
   private async run(): Promise<void> {
     this.running = true;
+    const inflight: Array<{ gen: number; prepared: Promise<Prepared> }> = [];
     try {
-      while (this.queue.length > 0) {
-        const gen = this.generation;
-        const batch = this.take();
+      while (this.queue.length > 0 || inflight.length > 0) {
+        while (this.queue.length > 0 && inflight.length < PIPELINE_DEPTH) {
+          const gen = this.generation;
+          const prepared = this.prepare(this.take());
+          prepared.catch(() => {}); // awaited in order below
+          inflight.push({ gen, prepared });
+        }
+        const head = inflight.shift()!;
+        let prepared: Prepared;
         try {
-          await this.process(batch, gen);
-          this.failures = 0;
+          prepared = await head.prepared;
         } catch (e) {
-          if (gen !== this.generation) continue;
+          if (head.gen !== this.generation) continue;
           this.failures++;
           this.deps.log.error('change batch failed; resuming from the last acknowledged position', {
             code: 'ChangeBatchFailed', error: String(e), attempt: this.failures,
           });
           this.deps.replication()?.reconnect('change batch failed');
-          break;
+          continue;
         }
+        if (head.gen !== this.generation) continue;
+        this.failures = 0;
+        this.emit(prepared);
         if (this.queue.length < this.deps.limits.maxQueuedTransactions / 2) this.deps.replication()?.resume();
       }
     } finally {
@@ -118,7 +143,7 @@ export class ChangePipeline {
     return out;
   }
 
-  private async process(batch: Transaction[], gen: number): Promise<void> {
+  private async prepare(batch: Transaction[]): Promise<Prepared> {
     const { catalog, registry, metrics } = this.deps;
     const items: Item[] = [];
     const plans = new Map<string, Plan | null>();
@@ -212,22 +237,21 @@ export class ChangePipeline {
         tb.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
       }
     }));
-    if (gen !== this.generation) return;
+    return { items, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
+  }
 
+  private emit(p: Prepared): void {
     const sentAt = Date.now();
-    for (const item of items) {
+    for (const item of p.items) {
       if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
       else {
-        this.emitChange(item, tables.get(item.plan.table.oid), privs);
-        metrics.recordLag(sentAt - Date.parse(item.ts));
+        this.emitChange(item, p.tables.get(item.plan.table.oid), p.privs);
+        this.deps.metrics.recordLag(sentAt - Date.parse(item.ts));
       }
     }
-    if (lastLsn > 0n) {
-      this.lastDelivered = lastLsn;
-      this.deps.replication()?.ack(lastLsn);
-    } else if (batch.length > 0) {
-      this.deps.replication()?.ack(batch[batch.length - 1]!.endLsn);
-    }
+    if (p.lastLsn > this.lastDelivered) this.lastDelivered = p.lastLsn;
+    const ack = p.lastLsn > 0n ? p.lastLsn : p.batchEnd;
+    if (ack > 0n) this.deps.replication()?.ack(ack);
   }
 
   private emitChange(item: ChangeItem, tb: TableBatch | undefined, privs: Map<string, RolePrivileges>): void {
