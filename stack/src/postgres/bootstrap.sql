@@ -303,6 +303,7 @@ revoke execute on function realtime.authorize(text, text, text, text, text, text
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
 -- group whose policies raised. Keys are a JSON array of arrays of primary-key values.
+-- The query is a session-level prepared statement, so groups of one role reuse its plan.
 create or replace function realtime.embedded_visible_keys(entity regclass, keys jsonb, groups jsonb)
 returns table (group_no int, key_no int)
 language plpgsql
@@ -322,7 +323,10 @@ begin
   if cond is null then
     return;
   end if;
-  stmt := format('select k.n::int from jsonb_array_elements($1) with ordinality as k(v, n) where exists (select 1 from %s t where %s)', entity, cond);
+  stmt := 'rt_vis_' || entity::oid || '_' || left(md5(cond), 8);
+  if not exists (select 1 from pg_prepared_statements where name = stmt) then
+    execute format('prepare %I (jsonb, int) as select $2, k.n::int from jsonb_array_elements($1) with ordinality as k(v, n) where exists (select 1 from %s t where %s)', stmt, entity, cond);
+  end if;
   for i in 0 .. jsonb_array_length(groups) - 1 loop
     g := groups -> i;
     begin
@@ -330,7 +334,7 @@ begin
               set_config('request.jwt.claims', g ->> 'claims', true),
               set_config('request.jwt.claim.sub', coalesce((g ->> 'claims')::jsonb ->> 'sub', ''), true),
               set_config('request.jwt.claim.role', g ->> 'role', true);
-      return query execute format('select %s, v.n from (%s) as v(n)', i, stmt) using keys;
+      return query execute format('execute %I(%L, %s)', stmt, keys, i);
       perform set_config('role', null, true);
     exception when others then
       raise warning 'WarnApplyingRlsToSubscription: %', sqlerrm;

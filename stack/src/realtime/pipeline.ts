@@ -59,7 +59,7 @@ interface TableBatch {
 }
 
 const MAX_BATCH_CHANGES = 10_000;
-const PIPELINE_DEPTH = 2;
+const PIPELINE_DEPTH = 3;
 
 interface Prepared {
   items: Item[];
