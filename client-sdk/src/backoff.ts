@@ -13,11 +13,15 @@ export interface RetryOptions {
   maxAttempts: number;
 }
 
+/**
+ * 0.5 s doubling to a 10 s cap (realtime-js's own socket steps stop at 10 s too), so a
+ * returning network is noticed within 5 s on average; 30 attempts ≈ 2–5 minutes.
+ */
 export const RetryDefaults: Readonly<RetryOptions> = Object.freeze({
   initialDelayMs: 500,
-  maxDelayMs: 30_000,
+  maxDelayMs: 10_000,
   multiplier: 2,
-  maxAttempts: 12,
+  maxAttempts: 30,
 });
 
 /** Delay before attempt `attempt` (0-based), `random` uniform in [0, 1). */

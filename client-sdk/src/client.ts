@@ -10,12 +10,12 @@ import { AuthBridge, type AccessTokenProvider } from './auth.ts';
 import { RetryDefaults, type RetryOptions } from './backoff.ts';
 import { DEFAULT_ITERATOR_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_CHANGES, DEFAULT_PAGE_SIZE, DEFAULT_READY_TIMEOUT_MS } from './constants.ts';
 import type { Database } from './database.types.ts';
-import { HotwatchError, toError } from './errors.ts';
+import { HotwatchError, SDK_ERROR_CODES, toError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
-import { Feed, type FeedOptions, type FeedStats, type OpenChannel } from './feed.ts';
+import { asHotwatchError, Feed, type FeedOptions, type FeedStats, type OpenChannel } from './feed.ts';
 import type { FetchPage } from './resume.ts';
 import { feedSpec, viewPredicate } from './filters.ts';
-import { channelOpener, resumeFetcher } from './supabase-adapter.ts';
+import { channelOpener, kickSocket, resumeFetcher } from './supabase-adapter.ts';
 import type { SupabaseLike } from './supabase-types.ts';
 import { STREAMS, type ConnectionStatus, type RowSource, type StreamEvent, type StreamHandler, type StreamName, type StreamRow, type SubscribeOptions, type Transport } from './types.ts';
 
@@ -122,13 +122,17 @@ export class Hotwatch {
       const t = setInterval(() => this.reconcile(), every);
       this.#cleanup.push(() => clearInterval(t));
     }
-    // Browsers: retry at once when the network comes back.
-    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
-    if (typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function') {
-      const online = (): void => this.reconnect();
-      g.addEventListener('online', online);
-      this.#cleanup.push(() => g.removeEventListener?.('online', online));
-    }
+    // Browsers: retry at once when the network comes back or the tab is shown again
+    // (timers are throttled in background tabs).
+    type Target = { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+    const listen = (target: Target | undefined, type: string, fn: () => void): void => {
+      if (typeof target?.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') return;
+      target.addEventListener(type, fn);
+      this.#cleanup.push(() => target.removeEventListener?.(type, fn));
+    };
+    const g = globalThis as Target & { document?: Target & { visibilityState?: string } };
+    listen(g, 'online', () => this.reconnect());
+    listen(g.document, 'visibilitychange', () => { if (g.document?.visibilityState === 'visible') this.reconnect(); });
   }
 
   /** The worst status over all subscriptions (`offline` when there are none). */
@@ -221,9 +225,14 @@ export class Hotwatch {
     if (changed) this.#afterTokenChange();
   }
 
-  /** Retry now every subscription that is waiting to reconnect or gave up. */
+  /**
+   * Retry now every subscription that is waiting to reconnect or gave up, and kick
+   * the socket out of realtime-js's own reconnect wait (browsers: on `online`).
+   */
   reconnect(): void {
+    if (this.#feeds.size === 0) return;
     for (const { feed } of this.#feeds.values()) feed.reconnect();
+    kickSocket(this.supabase).catch((e: unknown) => this.#report(asHotwatchError(e, SDK_ERROR_CODES.channelError), []));
   }
 
   /** Catch up every live subscription from its cursor now (a consistency check). */

@@ -23,6 +23,8 @@ export function channelOpener(client: SupabaseLike, auth: AuthBridge, broadcastR
     const ready = (async () => {
       await auth.beforeJoin();
       if (closed) return;
+      await kickSocket(client);
+      if (closed) return;
       channel = spec.transport === 'broadcast'
         ? broadcastChannel(client, spec, handlers, broadcastReadiness)
         : changesChannel(client, spec, handlers, `hotwatch:${spec.stream}:${instance}:${++opened}`);
@@ -37,6 +39,19 @@ export function channelOpener(client: SupabaseLike, auth: AuthBridge, broadcastR
       },
     };
   };
+}
+
+/**
+ * Reconnect the socket now if it is down. realtime-js would retry on its own fixed
+ * steps (1, 2, 5, 10 s) and ignores connect() while a dead connection is pending; the
+ * SDK's rejoins already follow a jittered backoff, so each one also brings the socket
+ * back. A live or connecting socket (shared with the app's other channels) is left alone.
+ */
+export async function kickSocket(client: SupabaseLike): Promise<void> {
+  const rt = client.realtime;
+  if (rt.isConnected() || rt.isConnecting()) return;
+  await rt.disconnect();
+  if (!rt.isConnected() && !rt.isConnecting()) rt.connect();
 }
 
 function changesChannel(client: SupabaseLike, spec: FeedSpec<StreamName>, handlers: ChannelHandlers, topic: string): RealtimeChannel {

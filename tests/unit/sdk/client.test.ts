@@ -99,7 +99,10 @@ describe('createHotwatch: snapshot then live', () => {
     expect(hw.status).toBe('offline');
     expect(errors).toEqual(['channel_timeout', 'channel_timeout', 'channel_timeout', 'channel_timeout', 'retries_exhausted']);
     expect(fake.getChannels()).toHaveLength(0);
+    fake.realtime.connected = false;
     hw.reconnect();
+    await tick();
+    expect(fake.realtime.connects).toBe(1);
     await live(fake);
     expect(hw.status).toBe('live');
     await hw.close();

@@ -58,6 +58,11 @@ export class FakeSupabase {
       if (token) this.realtime.accessTokenValue = token;
     },
     disconnect: async (): Promise<void> => {},
+    connects: 0,
+    connected: true,
+    connect: (): void => { this.realtime.connects++; this.realtime.connected = true; },
+    isConnected: (): boolean => this.realtime.connected,
+    isConnecting: (): boolean => false,
   };
 
   auth = {
