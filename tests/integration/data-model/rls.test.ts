@@ -87,3 +87,14 @@ describe('row level security', () => {
     expect(viaAdmin[0]!.out.claims.org_roles).toEqual({ [a.id]: 'viewer' });
   });
 });
+
+describe('stream row identity', () => {
+  it('org_id and category never change, even for the owner', async () => {
+    const chain = await insertStreamRows(sql, a.id, 'immutable');
+    await expect(sql`update public.hotspots set org_id = ${b.id} where id = ${chain.hotspotId}`).rejects.toThrow(/never change org_id or category/);
+    await expect(sql`update public.alerts set category = 'flood' where id = ${chain.alertId}`).rejects.toThrow(/never change org_id or category/);
+    await expect(sql`update public.recommendations set org_id = ${b.id} where id = ${chain.recommendationId}`).rejects.toThrow(/never change org_id or category/);
+    const [row] = await sql<{ version: number }[]>`update public.alerts set state = 'firing' where id = ${chain.alertId} returning version`;
+    expect(row?.version).toBe(2);
+  });
+});
