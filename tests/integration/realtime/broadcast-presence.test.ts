@@ -89,6 +89,16 @@ describe('Broadcast', () => {
   });
 });
 
+describe('replication_ready', () => {
+  it('announces "Replication connection established" when asked to', async () => {
+    const system: Array<Record<string, unknown>> = [];
+    await subscribed(rtClient(info.apiUrl, info.anonKey).channel('repl-ready', { config: { broadcast: { replication_ready: true } } })
+      .on('system', {}, (p: Record<string, unknown>) => system.push(p)));
+    await waitFor(() => system.length > 0);
+    expect(system[0]).toEqual({ extension: 'system', status: 'ok', message: 'Replication connection established', channel: 'repl-ready' });
+  });
+});
+
 describe('Presence', () => {
   it.each(VSNS)('track, sync, join and leave between two clients (vsn %s)', async (vsn) => {
     const topic = `presence-${vsn}`;
