@@ -36,8 +36,26 @@ export interface IngestOptions {
   atomic?: boolean;
 }
 
-/** The functions' answers are passed through as JSON objects. */
+/** The functions' answers, passed through as JSON objects. */
 export type FunctionResult = Record<string, unknown>;
+
+/**
+ * `decisions` answer: the audit row and the row(s) it changed, as the function returns
+ * them (bigint ids as text). The same change reaches subscribers as a typed stream row.
+ */
+export interface DecisionResult extends FunctionResult {
+  decision: Record<string, unknown>;
+  recommendation?: Record<string, unknown>;
+  alert?: Record<string, unknown>;
+  superseded_recommendations?: unknown[];
+}
+
+/** `hotspot-scan` answer (docs/functions.md): counts per stream, timings, status. */
+export interface ScanResult extends FunctionResult {
+  scan_id: number | string;
+  org_id: string;
+  status: 'succeeded' | 'skipped' | 'failed' | (string & {});
+}
 
 export async function invokeFunction<T>(client: SupabaseLike, auth: AuthBridge, name: string, body: Record<string, unknown>): Promise<T> {
   const token = auth.restToken();

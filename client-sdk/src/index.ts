@@ -9,7 +9,7 @@ export {
   ConflictError, ForbiddenError, HotwatchError, NotFoundError, RateLimitedError, SDK_ERROR_CODES, UnauthorizedError, ValidationError,
   type FieldError,
 } from './errors.ts';
-export type { FunctionResult, IngestEvent, IngestOptions, IngestResult } from './actions.ts';
+export type { DecisionResult, FunctionResult, IngestEvent, IngestOptions, IngestResult, ScanResult } from './actions.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';
 export type { SupabaseLike } from './supabase-types.ts';
