@@ -60,8 +60,8 @@ export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthRe
 
   const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, {
     readOnly: true, isolation: 'READ COMMITTED', authed: auth.authed, vars: txVars(ctx, req, auth, cache),
-  }, async (client) => {
-    const row = (await client.query<ResultRow>(main, p.values)).rows[0] as ResultRow;
+  }, { text: main, values: p.values }, async (first, client) => {
+    const row = first as unknown as ResultRow;
     const page = Number(row.page_total);
     if (isSingular(media) && page !== 1) return { fail: singularityError(page) };
     let total = row.total_result_set === null ? null : Number(row.total_result_set);
@@ -71,7 +71,8 @@ export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthRe
       total = countPref === 'planned' ? planned : Math.max(total ?? 0, planned ?? 0);
     }
     return { value: { row, page, total }, rollback: req.prefs.tx === 'rollback' };
-  });
+  // Read-only: COMMIT or ROLLBACK leave the same database, so a plain read commits in the pipeline.
+  }, countPref !== 'planned' && countPref !== 'estimated');
   const { row, page, total } = result;
 
   const { status, contentRange } = rangeStatus(req.range.offset, page, total);

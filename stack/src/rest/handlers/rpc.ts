@@ -185,8 +185,8 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
 
   const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, {
     readOnly, isolation, authed: auth.authed, vars: txVars(ctx, req, auth, cache, routine.settings),
-  }, async (client) => {
-    const row = (await client.query<ResultRow>(main, p.values)).rows[0];
+  }, { text: main, values: p.values }, async (first, client) => {
+    const row = first as unknown as ResultRow | undefined;
     const r: ResultRow = row ?? { total_result_set: '0', page_total: '0', body: '', response_headers: null, response_status: null };
     const page = Number(r.page_total);
     if (isSingular(media) && page !== 1) return { fail: singularityError(page) };
@@ -201,7 +201,7 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
       total = countPref === 'planned' ? planned : Math.max(total ?? 0, planned ?? 0);
     }
     return { value: { row: r, page, total }, rollback: req.prefs.tx === 'rollback' };
-  });
+  }, readOnly && countPref !== 'planned' && countPref !== 'estimated');
   const { row, page, total } = result;
 
   const { status, contentRange } = rangeStatus(req.range.offset, page, total);

@@ -169,8 +169,8 @@ export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthR
 
   const result = await inTransaction<{ row: ResultRow; page: number }>(ctx.pool, {
     readOnly: false, isolation: 'READ COMMITTED', authed: auth.authed, vars: txVars(ctx, req, auth, cache),
-  }, async (client) => {
-    const row = (await client.query<ResultRow>(main, p.values)).rows[0] as ResultRow;
+  }, { text: main, values: p.values }, async (first) => {
+    const row = first as unknown as ResultRow;
     const page = Number(row.page_total);
     let fail: RestError | undefined;
     if (mutation === 'upsert-single') { if (page !== 1) fail = putMatchingPk(); } else if (isSingular(media) && page !== 1) fail = singularityError(page);
