@@ -9,6 +9,9 @@
  */
 import { z } from 'zod';
 
+/** Smallest positive normal float4 (PostgreSQL `real`). */
+const FLOAT4_MIN_NORMAL = 1.1754943508222875e-38;
+
 /** Named limits with their defaults (docs/functions.md "ingest-events"). */
 export interface IngestLimits {
   /** Events per request (413 above). */
@@ -65,7 +68,11 @@ export function eventSchema(nowMs: number, limits: IngestLimits) {
       }),
     lat: z.number().min(-90).max(90),
     lng: z.number().min(-180).max(180),
-    weight: z.number().min(0).max(1_000_000).optional(),
+    // Stored as real (float4): a positive weight below its normal range would underflow in
+    // PostgreSQL (22003) and fail the whole batch, so it is refused per item instead.
+    weight: z.number().min(0).max(1_000_000)
+      .refine((w) => w === 0 || w >= FLOAT4_MIN_NORMAL, { message: 'Must be 0 or at least 1.2e-38 (stored as a 4-byte float).' })
+      .optional(),
     attributes: z.record(z.string(), z.unknown()).optional(),
   });
 }
