@@ -140,6 +140,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
   let modelReason: string;
   const requested = options.model ?? 'auto';
   if (requested !== 'auto') {
+    if (requested === 'ebp' && historyCases === 0) throw new RangeError("model 'ebp' needs history with cases (none before the study window)");
     model = requested;
     modelReason = `forced ${requested}`;
   } else if (H < minHistory) {

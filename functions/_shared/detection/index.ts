@@ -23,3 +23,5 @@ export { fitGumbelMl, fitGumbelMoments, gumbelPValue, type GumbelFit } from './g
 export { analysesSince, recurrenceIntervalDays, type RecurrenceOptions } from './recurrence.ts';
 export { DEFAULT_SEVERITY_THRESHOLDS, severityFromRecurrence } from './severity.ts';
 export { selectNonOverlapping } from './secondary.ts';
+export { ReplicateSink } from './replicate-sink.ts';
+export { analysesLayout } from './cylinders.ts';

@@ -183,5 +183,6 @@ describe('scanCube', () => {
     expect(() => scanCube({ cells: [{ cell: 'nope' }], rows: [], now: NOW })).toThrow(TypeError);
     expect(() => scanCube({ cells, rows: [{ cell: city.center, bucketStart: NOW - HOUR_MS, n: -1 }], now: NOW }, { diskIndex })).toThrow(RangeError);
     expect(() => scanCube({ cells, rows: [], now: NOW }, { diskIndex, maxDurationBuckets: 0 })).toThrow(RangeError);
+    expect(() => scanCube({ cells, rows: [{ cell: city.center, bucketStart: NOW - HOUR_MS, n: 2 }], now: NOW }, { diskIndex, model: 'ebp' })).toThrow(/history/);
   });
 });
