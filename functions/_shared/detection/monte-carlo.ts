@@ -7,8 +7,9 @@
  *  - sequential early stop (SaTScan): stop as soon as `earlyStopAfter` (default 50)
  *    replicate maxima reached the observed statistic; the p-value is then h / r
  *    (Besag & Clifford 1991), and nothing is lost at α = 0.05;
- *  - a CPU budget: when the clock passes `budgetMs` since the scan started, stop and
- *    let the Gumbel fit carry the p-value (recorded as budgetExhausted);
+ *  - a CPU budget: when the clock passes `budgetMs` since the scan started (checked
+ *    after `minReplicates`, default 20), stop and let the Gumbel fit carry the p-value
+ *    (recorded as budgetExhausted);
  *  - the Gumbel approximation for p-values below 1/(R + 1).
  */
 import { fitGumbelMl, fitGumbelMoments, type GumbelFit, gumbelPValue } from './gumbel.ts';
@@ -28,6 +29,11 @@ export interface MonteCarloOptions {
   gumbel?: 'ml' | 'moments';
   /** Minimum replicates for a Gumbel fit (default 10). */
   minReplicatesForGumbel?: number;
+  /**
+   * Replicates run before the CPU budget is checked (default 20), so that a scan whose
+   * set-up used the budget still has a Gumbel fit instead of p = 1.
+   */
+  minReplicates?: number;
 }
 
 export interface MonteCarloRun {
@@ -47,6 +53,7 @@ export interface ResolvedMonteCarlo {
   clock: () => number;
   gumbel: 'ml' | 'moments';
   minReplicatesForGumbel: number;
+  minReplicates: number;
 }
 
 export function defaultClock(): number {
@@ -62,6 +69,7 @@ export function resolveMonteCarlo(o: MonteCarloOptions | undefined, defaults: Pa
     clock: o?.clock ?? defaults.clock ?? defaultClock,
     gumbel: o?.gumbel ?? defaults.gumbel ?? 'ml',
     minReplicatesForGumbel: o?.minReplicatesForGumbel ?? defaults.minReplicatesForGumbel ?? 10,
+    minReplicates: o?.minReplicates ?? defaults.minReplicates ?? 20,
   };
   if (!Number.isInteger(r.replicates) || r.replicates < 0) throw new RangeError('replicates must be an integer ≥ 0');
   if (!Number.isInteger(r.earlyStopAfter) || r.earlyStopAfter < 0) throw new RangeError('earlyStopAfter must be an integer ≥ 0');
@@ -85,7 +93,7 @@ export function runMonteCarlo(
   let earlyStopped = false;
   let budgetExhausted = false;
   while (r < mc.replicates) {
-    if (mc.budgetMs !== Infinity && mc.clock() - startedAt >= mc.budgetMs) {
+    if (mc.budgetMs !== Infinity && r >= mc.minReplicates && mc.clock() - startedAt >= mc.budgetMs) {
       budgetExhausted = true;
       break;
     }

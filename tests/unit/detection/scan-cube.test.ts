@@ -107,7 +107,8 @@ describe('scanCube', () => {
       { diskIndex, monteCarlo: { budgetMs: 60, clock: () => (t += 1) } },
     );
     expect(res.stats.budgetExhausted).toBe(true);
-    expect(res.stats.replications).toBeLessThan(60);
+    expect(res.stats.replications).toBeGreaterThanOrEqual(20);
+    expect(res.stats.replications).toBeLessThan(100);
     const top = res.clusters[0]!;
     expect(top.pValueGumbel).not.toBeNull();
     expect(top.pValue).toBe(top.pValueGumbel);

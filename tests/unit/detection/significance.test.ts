@@ -80,11 +80,21 @@ describe('Monte Carlo p-values', () => {
     const rng = createRng(3);
     const run = runMonteCarlo(30, () => 5 - Math.log(-Math.log(rng.next())), mc({ replicates: 999, budgetMs: 100, clock }), 0);
     expect(run.budgetExhausted).toBe(true);
-    expect(run.replications).toBeLessThan(100);
+    // The budget is checked once 20 replicates (minReplicates) have run.
+    expect(run.replications).toBeGreaterThanOrEqual(20);
+    expect(run.replications).toBeLessThan(130);
     const pv = pValuesFor(30, run);
     expect(pv.pValueGumbel).not.toBeNull();
     expect(pv.pValue).toBe(pv.pValueGumbel);
     expect(pv.pValue).toBeLessThan(1 / (run.replications + 1));
+  });
+
+  it('runs minReplicates even when the budget is already spent', () => {
+    const rng = createRng(5);
+    const run = runMonteCarlo(30, () => rng.next(), mc({ replicates: 999, budgetMs: 1, clock: () => 1e9, minReplicates: 25 }), 0);
+    expect(run.replications).toBe(25);
+    expect(run.budgetExhausted).toBe(true);
+    expect(run.gumbel).not.toBeNull();
   });
 
   it('uses the Gumbel p below the Monte Carlo floor only', () => {
