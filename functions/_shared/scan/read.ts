@@ -10,11 +10,27 @@ import type { CategoryCube } from './detect.ts';
 import type { ActiveState, AlertRow, AlertState, HotspotRow, HotspotStatus } from './state.ts';
 
 export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: number, studyStartMs: number): Promise<{ cubes: CategoryCube[]; rows: number }> {
-  // .values(): arrays instead of objects, cheaper to parse for a large cube.
+  // The cube's key is (org_id, category, bucket, cell). A bucket range without a
+  // category cannot bound a btree scan (PostgreSQL 17 has no skip scan), so it would
+  // walk the org's whole cube history. Instead: the org's categories by a loose index
+  // scan (one index probe per category), then one bucket-range scan per category —
+  // cost follows the horizon, not the stored history. .values(): arrays, cheaper to parse.
   const rows = await sql`
-    select category, cell, (extract(epoch from bucket) * 1000)::float8 as t, n
-      from public.count_cube
-     where org_id = ${orgId} and bucket >= ${new Date(fromMs)} and bucket < ${new Date(toMs)} and n > 0`.values();
+    with recursive cats(category) as (
+      (select c.category from public.count_cube c where c.org_id = ${orgId} order by c.category limit 1)
+      union all
+      select (select c.category from public.count_cube c where c.org_id = ${orgId} and c.category > cats.category order by c.category limit 1)
+        from cats where cats.category is not null
+    )
+    select k.category, x.cell, (extract(epoch from x.bucket) * 1000)::float8 as t, x.n
+      from cats k
+     cross join lateral (
+       select c.cell, c.bucket, c.n from public.count_cube c
+        where c.org_id = ${orgId} and c.category = k.category
+          and c.bucket >= ${new Date(fromMs)} and c.bucket < ${new Date(toMs)} and c.n > 0
+       offset 0 -- keeps the subquery per category (not flattened into a hash join over the org's cube)
+     ) x
+     where k.category is not null`.values();
   const by = new Map<string, CategoryCube>();
   for (const r of rows) {
     const category = r[0] as string;
