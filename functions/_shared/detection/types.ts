@@ -76,7 +76,7 @@ export interface ScanCubeOptions {
   minHistoryBuckets?: number;
   /** Minimum cases in the history for EBP in 'auto' (default 20). */
   minHistoryCases?: number;
-  /** Minimum cases in a cluster (default 2, as SaTScan's space-time default). */
+  /** Minimum cases in a cluster (default 2: a single case is never a cluster). */
   minCases?: number;
   /** Centres of disks: 'cases' (default; cells with cases in the window, same rule in every replicate) or 'all'. */
   centers?: 'cases' | 'all';
