@@ -15,6 +15,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // Projects with different worker settings need distinct group orders; this also
+          // runs them one after another (unit, integration, browser) on two cores.
+          sequence: { groupOrder: 0 },
           testTimeout: 60_000,
         },
       },
@@ -22,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -33,6 +37,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
           globalSetup: [...(hasChromium ? ['tests/support/global-setup.ts'] : []), 'tests/browser/support/chromium-check.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,

