@@ -22,7 +22,9 @@ export class TokenVerifier {
 
   async verify(rawToken: unknown, nowSeconds = Math.floor(Date.now() / 1000)): Promise<TokenResult> {
     if (typeof rawToken !== 'string' || rawToken === '') return fail('MalformedJWT');
-    const token = rawToken.replace(/\s/g, '');
+    // Realtime's clean_token strips whitespace first; we refuse such tokens, as REST does
+    // (no client sends them, and a mangled token should not verify anywhere in the stack).
+    const token = rawToken;
     let claims = this.cache.get(token);
     if (!claims) {
       let payload: unknown;
