@@ -6,7 +6,7 @@
  * all the batch's primary keys, as that group's role and claims, in one round trip.
  * Like Supabase's walrus check it reads the table's current state by primary key.
  */
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 import type { TableInfo } from './catalog.ts';
 import type { Claims } from './jwt.ts';
 import type { Metrics } from './metrics.ts';
@@ -25,14 +25,14 @@ export interface Visibility {
 }
 
 export class Authorizer {
-  constructor(private readonly sql: Sql, private readonly metrics: Metrics) {}
+  constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
   async visible(table: TableInfo, keys: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };
     if (keys.length === 0 || groups.length === 0) return out;
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
-    const rows = await this.sql<{ group_no: number; key_no: number }[]>`
-      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::text::jsonb, ${JSON.stringify(groupJson)}::text::jsonb)`;
+    const rows = await this.sql<{ group_no: number; key_no: number }>`
+      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::jsonb, ${JSON.stringify(groupJson)}::jsonb)`;
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {

@@ -5,7 +5,7 @@
  * publication's tables. Cached; stale entries are served while a refresh runs, and a
  * relation re-described by the replication stream is reloaded before use.
  */
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION } from './constants.ts';
 import { kindFor, type PgType } from './pg-values.ts';
@@ -49,7 +49,7 @@ export class Catalog {
   private builtins: Entry<Set<string>> | undefined;
   private publication: Entry<Array<{ schema: string; table: string }>> | undefined;
 
-  constructor(private readonly sql: Sql, private readonly log: Logger) {}
+  constructor(private readonly sql: Db, private readonly log: Logger) {}
 
   private cached<T>(map: Map<string | number, Entry<T>>, key: string | number, load: () => Promise<T>, fresh = false): Promise<T> {
     const e = map.get(key);
@@ -70,7 +70,7 @@ export class Catalog {
   }
 
   async tableByName(schema: string, name: string): Promise<TableInfo | undefined> {
-    const rows = await this.sql<{ oid: number }[]>`
+    const rows = await this.sql<{ oid: number }>`
       select c.oid::int as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = ${schema} and c.relname = ${name}`;
     return rows[0] ? this.table(rows[0].oid) : undefined;
@@ -82,20 +82,20 @@ export class Catalog {
   }
 
   private async loadTable(oid: number): Promise<TableInfo | undefined> {
-    const rel = await this.sql<{ schema: string; name: string; rls: boolean }[]>`
+    const rel = await this.sql<{ schema: string; name: string; rls: boolean }>`
       select n.nspname as schema, c.relname as name, c.relrowsecurity as rls
         from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${oid}`;
     if (!rel[0]) return undefined;
-    const cols = await this.sql<{ name: string; attnum: number; typ: number }[]>`
+    const cols = await this.sql<{ name: string; attnum: number; typ: number }>`
       select attname as name, attnum::int as attnum, atttypid::int as typ from pg_attribute
        where attrelid = ${oid} and attnum > 0 and not attisdropped order by attnum`;
-    const pk = await this.sql<{ name: string }[]>`
+    const pk = await this.sql<{ name: string }>`
       select a.attname as name
         from pg_index i
         cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
        where i.indrelid = ${oid} and i.indisprimary order by k.ord`;
-    const policies = await this.sql<{ qual: string | null }[]>`
+    const policies = await this.sql<{ qual: string | null }>`
       select pg_get_expr(p.polqual, p.polrelid) as qual from pg_policy p
        where p.polrelid = ${oid} and p.polcmd in ('r', '*')`;
     const types = await this.resolveTypes(cols.map((c) => c.typ));
@@ -116,9 +116,9 @@ export class Catalog {
   /** Column SELECT privileges and RLS bypass for a role on a table. */
   rolePrivileges(table: TableInfo, role: string): Promise<RolePrivileges> {
     return this.cached(this.privileges as Map<string | number, Entry<RolePrivileges>>, `${table.oid}:${role}`, async () => {
-      const r = await this.sql<{ bypass: boolean }[]>`select rolbypassrls or rolsuper as bypass from pg_roles where rolname = ${role}`;
+      const r = await this.sql<{ bypass: boolean }>`select rolbypassrls or rolsuper as bypass from pg_roles where rolname = ${role}`;
       if (!r[0]) return { exists: false, bypassRls: false, selectable: new Set<string>() };
-      const cols = await this.sql<{ name: string; sel: boolean }[]>`
+      const cols = await this.sql<{ name: string; sel: boolean }>`
         select a.attname as name, has_column_privilege(${role}, a.attrelid, a.attname, 'SELECT') as sel
           from pg_attribute a where a.attrelid = ${table.oid} and a.attnum > 0 and not a.attisdropped`;
       return { exists: true, bypassRls: r[0].bypass, selectable: new Set(cols.filter((c) => c.sel).map((c) => c.name)) };
@@ -128,7 +128,7 @@ export class Catalog {
   /** Tables in the supabase_realtime publication (cached for a second unless `fresh`). */
   async publicationTables(fresh = false): Promise<Array<{ schema: string; table: string }>> {
     if (!fresh && this.publication && Date.now() - this.publication.loadedAt < 1_000) return this.publication.value;
-    const rows = await this.sql<{ schema: string; table: string }[]>`
+    const rows = await this.sql<{ schema: string; table: string }>`
       select schemaname as schema, tablename as table from pg_publication_tables where pubname = ${CHANGES_PUBLICATION}`;
     const value = rows.map((r) => ({ schema: r.schema, table: r.table }));
     this.publication = { value, loadedAt: Date.now() };
@@ -142,7 +142,7 @@ export class Catalog {
 
   private async builtinFunctions(): Promise<Set<string>> {
     if (this.builtins && Date.now() - this.builtins.loadedAt < 60_000) return this.builtins.value;
-    const rows = await this.sql<{ proname: string }[]>`
+    const rows = await this.sql<{ proname: string }>`
       select proname from pg_proc group by proname
       having bool_and(pronamespace = 'pg_catalog'::regnamespace)`;
     const value = new Set(rows.map((r) => r.proname.toLowerCase()));
@@ -156,7 +156,7 @@ export class Catalog {
     const fields = new Map<number, Array<{ name: string; typ: number }>>();
     let frontier = [...new Set(oids)].filter((o) => !this.types.has(o));
     while (frontier.length > 0) {
-      const res = await this.sql<TypeRow[]>`
+      const res = await this.sql<TypeRow>`
         select oid::int, typname, typtype, typcategory, typelem::int, typdelim, typbasetype::int, typrelid::int
           from pg_type where oid = any(${frontier}::oid[])`;
       const next = new Set<number>();
@@ -167,7 +167,7 @@ export class Catalog {
         if (r.typtype === 'c' && r.typrelid) composites.push(r.typrelid);
       }
       if (composites.length > 0) {
-        const attrs = await this.sql<{ rel: number; name: string; typ: number }[]>`
+        const attrs = await this.sql<{ rel: number; name: string; typ: number }>`
           select attrelid::int as rel, attname as name, atttypid::int as typ from pg_attribute
            where attrelid = any(${composites}::oid[]) and attnum > 0 and not attisdropped order by attrelid, attnum`;
         for (const a of attrs) {

@@ -311,7 +311,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
 
   private async replay(p: { since: number; limit: number }): Promise<void> {
     try {
-      const rows = await this.ctx.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }[]>`
+      const rows = await this.ctx.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }>`
         select id, event, payload, binary_payload from (
           select id, event, payload, binary_payload, inserted_at from realtime.messages
            where topic = ${this.subTopic} and private is true and extension = 'broadcast'

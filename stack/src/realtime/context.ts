@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 import type { Catalog } from './catalog.ts';
 import type { RealtimeLimits } from './constants.ts';
@@ -14,7 +14,7 @@ export interface RealtimeContext {
   limits: RealtimeLimits;
   log: Logger;
   /** The server's own pool (RLS checks, authorization probes, replay). */
-  sql: Sql;
+  sql: Db;
   tokens: TokenVerifier;
   catalog: Catalog;
   hub: Hub;

@@ -4,13 +4,13 @@
  * after UTC midnight, and drops partitions older than three days (Broadcast messages
  * are kept three days).
  */
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 
 const KEEP_DAYS = 3;
 const AHEAD_DAYS = 3;
 
-export async function maintainPartitions(sql: Sql, now = new Date()): Promise<{ created: string[]; dropped: string[] }> {
+export async function maintainPartitions(sql: Db, now = new Date()): Promise<{ created: string[]; dropped: string[] }> {
   const created: string[] = [];
   const dropped: string[] = [];
   const day = (offset: number): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + offset));
@@ -25,7 +25,7 @@ export async function maintainPartitions(sql: Sql, now = new Date()): Promise<{ 
     created.push(n);
   }
   const cutoff = name(day(-KEEP_DAYS));
-  const old = await sql<{ relname: string }[]>`
+  const old = await sql<{ relname: string }>`
     select c.relname from pg_inherits i
       join pg_class c on c.oid = i.inhrelid
       join pg_class p on p.oid = i.inhparent
@@ -41,7 +41,7 @@ export async function maintainPartitions(sql: Sql, now = new Date()): Promise<{ 
 }
 
 /** Run now, then daily a minute after UTC midnight. Returns a stop function. */
-export function schedulePartitions(sql: Sql, log: Logger): { ready: Promise<void>; stop(): void } {
+export function schedulePartitions(sql: Db, log: Logger): { ready: Promise<void>; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = async (): Promise<void> => {

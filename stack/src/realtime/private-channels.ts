@@ -3,7 +3,7 @@
  * probed by realtime.authorize() (bootstrap.sql) with the subscriber's role, claims and
  * topic — one round trip, everything rolled back.
  */
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 
 export type Extension = 'broadcast' | 'presence';
 
@@ -21,9 +21,9 @@ export interface Policies {
   presenceWrite?: boolean;
 }
 
-async function authorize(sql: Sql, ctx: AuthorizationContext, read: Extension[], write: Extension[]): Promise<{ read: boolean[]; write: boolean[] }> {
+async function authorize(sql: Db, ctx: AuthorizationContext, read: Extension[], write: Extension[]): Promise<{ read: boolean[]; write: boolean[] }> {
   const sub = typeof ctx.claims.sub === 'string' ? ctx.claims.sub : null;
-  const rows = await sql<{ read_allowed: boolean[]; write_allowed: boolean[] }[]>`
+  const rows = await sql<{ read_allowed: boolean[]; write_allowed: boolean[] }>`
     select read_allowed, write_allowed from realtime.authorize(
       ${ctx.role}, ${ctx.topic}, ${JSON.stringify(ctx.claims)}, ${sub}, ${JSON.stringify(ctx.headers)},
       ${read}::text[], ${write}::text[])`;
@@ -32,7 +32,7 @@ async function authorize(sql: Sql, ctx: AuthorizationContext, read: Extension[],
 }
 
 /** Read permissions for the extensions in use (presence only when enabled). */
-export async function readPolicies(sql: Sql, ctx: AuthorizationContext, presenceEnabled: boolean, into: Policies = {}): Promise<Policies> {
+export async function readPolicies(sql: Db, ctx: AuthorizationContext, presenceEnabled: boolean, into: Policies = {}): Promise<Policies> {
   const exts: Extension[] = presenceEnabled ? ['broadcast', 'presence'] : ['broadcast'];
   const { read } = await authorize(sql, ctx, exts, []);
   const out: Policies = { ...into, broadcastRead: read[0] === true };
@@ -41,7 +41,7 @@ export async function readPolicies(sql: Sql, ctx: AuthorizationContext, presence
 }
 
 /** May this subscriber insert (send) on the topic for `extension`? */
-export async function writePolicy(sql: Sql, ctx: AuthorizationContext, extension: Extension): Promise<boolean> {
+export async function writePolicy(sql: Db, ctx: AuthorizationContext, extension: Extension): Promise<boolean> {
   const { write } = await authorize(sql, ctx, [], [extension]);
   return write[0] === true;
 }

@@ -6,7 +6,7 @@
  * PostgreSQL restarts.
  */
 import pg from 'pg';
-import type { Sql } from 'postgres';
+import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION, MESSAGES_PUBLICATION } from './constants.ts';
 import { PgOutputDecoder, PG_EPOCH_MICROS, lsnToString, type Relation, type Tuple } from './pgoutput.ts';
@@ -43,7 +43,7 @@ export interface ReplicationHandlers {
 export interface ReplicationOptions {
   dbUrl: string;
   /** Admin pool for slot management. */
-  sql: Sql;
+  sql: Db;
   slot: string;
   log: Logger;
   handlers: ReplicationHandlers;

@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import postgres, { type Sql } from 'postgres';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.ts';
 import { Authorizer } from './authorizer.ts';
+import { createDb, type Db } from './db.ts';
 import { handleBroadcastApi } from './broadcast-api.ts';
 import { Catalog } from './catalog.ts';
 import { CLOSE_CODES, SLOT_NAME, type RealtimeLimits } from './constants.ts';
@@ -39,7 +39,7 @@ function rejectUpgrade(socket: Duplex, status: number, text: string, body = ''):
 
 export class RealtimeServer {
   readonly metrics = new Metrics();
-  private sql!: Sql;
+  private sql!: Db;
   private ctx!: RealtimeContext;
   private replication: ReplicationStream | undefined;
   private pipeline!: ChangePipeline;
@@ -54,7 +54,7 @@ export class RealtimeServer {
 
   async start(): Promise<void> {
     const { limits, log } = this.opts;
-    this.sql = postgres(this.opts.dbUrl, { max: 6, onnotice: () => {}, connection: { application_name: 'hotwatch-realtime' } });
+    this.sql = createDb(this.opts.dbUrl, log, 6);
     const joins = new RateWindow(() => limits.maxJoinsPerSecond);
     const catalog = new Catalog(this.sql, log);
     const registry = new SubscriptionRegistry();
@@ -163,7 +163,7 @@ export class RealtimeServer {
     this.partitions?.stop();
     await this.replication?.stop();
     this.replication = undefined;
-    await this.sql?.end({ timeout: 2 });
+    await this.sql?.end().catch(() => {});
     this.opts.log.info('realtime stopped', this.metrics.snapshot());
   }
 }
