@@ -21,8 +21,9 @@ export interface EmbeddedPostgresOptions {
 // handler runs the async shutdown synchronously and throws. We stop our clusters
 // explicitly (Stack.stop, the CLI's signal handlers; an orphan is recovered at the next
 // start), so unhook both. Its signal handlers stay for hosts that set none.
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// Idempotent: this module may be evaluated more than once (e.g. two vitest global setups)
+// while async-exit-hook, a CommonJS module, is shared.
+for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 /**
  * Server settings: logical decoding for Realtime, enough slots and connections for
