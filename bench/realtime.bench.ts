@@ -99,7 +99,7 @@ async function token(secret: string, orgRoles: Record<string, string>): Promise<
 async function createTables(stack: Stack): Promise<void> {
   const { sql } = stack;
   // The minutely hotspot scans (pg_cron → edge function) would compete for the CPU.
-  await sql`select cron.unschedule(jobname) from cron.job`.catch(() => {});
+  await sql`select cron.unschedule(jobid) from cron.job`.catch(() => {});
   await sql.unsafe('create schema if not exists bench');
   await sql.unsafe('grant usage on schema bench to anon, authenticated, service_role');
   for (const t of ['rt_lat', 'rt_tp']) {
