@@ -397,21 +397,21 @@ export async function run(): Promise<BenchResult> {
 
 // ---- the plot (hand-written SVG) ---------------------------------------------------------------
 
-function renderSvg(samples: SoakSample[], info: { minutes: number; rssSlope: number; ratio: number; slopeWindowMin: number; latWindowMin: number }): string {
+export function renderSvg(samples: SoakSample[], info: { minutes: number; rssSlope: number; ratio: number; slopeWindowMin: number; latWindowMin: number }): string {
   const W = 960;
-  const H = 620;
+  const H = 650;
   const left = 70;
   const right = 30;
   const panelH = 220;
-  const tops = [60, 360];
+  const tops = [90, 390];
   const xMax = Math.max(info.minutes, ...samples.map((s) => s.t / 60));
   const x = (min: number): number => left + ((W - left - right) * min) / xMax;
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${left}" y="24" font-size="16" font-weight="bold">Hotwatch soak: ${esc(String(info.minutes))} min, ${RATE} events/s, ${SUBSCRIBERS} subscribers</text>`);
-  out.push(`<text x="${left}" y="44">RSS slope (last ${info.slopeWindowMin.toFixed(1)} min) ${info.rssSlope.toFixed(3)} MB/min (gate ≤ 1); p99 last/first ${info.latWindowMin.toFixed(1)} min ${info.ratio.toFixed(2)} × (gate ≤ 1.2)</text>`);
+  out.push(`<text x="${left}" y="26" font-size="16" font-weight="bold">Hotwatch soak: ${esc(String(info.minutes))} min, ${RATE} events/s, ${SUBSCRIBERS} subscribers</text>`);
+  out.push(`<text x="${left}" y="48">RSS slope (last ${info.slopeWindowMin.toFixed(1)} min) ${info.rssSlope.toFixed(3)} MB/min (gate ≤ 1); p99 last/first ${info.latWindowMin.toFixed(1)} min ${info.ratio.toFixed(2)} × (gate ≤ 1.2)</text>`);
 
   const panel = (top: number, title: string, unit: string, series: Array<{ name: string; color: string; ys: number[] }>): void => {
     const all = series.flatMap((s) => s.ys).filter(Number.isFinite);
