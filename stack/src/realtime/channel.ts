@@ -4,10 +4,10 @@
  * (before the reply), Broadcast (self/ack, private write checks), Presence, token
  * refresh and expiry, and graceful shutdown (system message + phx_close).
  */
+import { randomUUID } from 'node:crypto';
 import { reason, TOPIC_PREFIX, type ErrorCode } from './constants.ts';
 import { asObject, flexBool, type RealtimeContext } from './context.ts';
 import { castable, parseBinding, type BindingSpec } from './filters.ts';
-import { randomUUID } from 'node:crypto';
 import { encodeBroadcast, hubKey, type BroadcastMessage, type HubMember } from './hub.ts';
 import { confirmDelayMs, type Claims } from './jwt.ts';
 import type { PresenceMember } from './presence.ts';

@@ -7,7 +7,7 @@
  * Database) travel the same ordered path.
  */
 import type { Logger } from '../log.ts';
-import { Authorizer, type Group, type Visibility } from './authorizer.ts';
+import type { Authorizer, Group, Visibility } from './authorizer.ts';
 import type { Catalog, RolePrivileges, TableInfo } from './catalog.ts';
 import type { RealtimeLimits } from './constants.ts';
 import { matchesFilters } from './filters.ts';
