@@ -172,10 +172,13 @@ export async function createSecretOrg(sql: Sql, label: string, opts: { active?: 
              values (${org.id}, 'http', 'succeeded', ${secret}) returning id`;
     const [h] = await tx<{ id: string }[]>`
       insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
-        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, scan_id, status, resolved_at)
+        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, scan_id, status, resolved_at,
+        last_detected_at)
       values (${org.id}, 'fire', ${secret}, 'high', 'expectation_poisson', ${['882a100d2dfffff']}, '882a100d2dfffff', 40.75, -73.99,
         600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 41.6, ${run!.id},
-        ${active ? 'new' : 'resolved'}, ${active ? null : new Date()}) returning id`;
+        ${active ? 'new' : 'resolved'}, ${active ? null : new Date()},
+        -- Active rows are 'detected' in the future, so the scheduled scans never count quiet hours on them and leave them be.
+        now() + interval '1 day') returning id`;
     const [a] = await tx<{ id: string }[]>`
       insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, title, description, state, resolved_at)
       values (${org.id}, ${h!.id}, ${secret}, 'fire', 'high', ${secret}, ${secret}, ${active ? 'firing' : 'resolved'}, ${active ? null : new Date()}) returning id`;
