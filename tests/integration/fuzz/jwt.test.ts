@@ -55,7 +55,7 @@ const claimsArb = (orgA: string) => fc.oneof(
   }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('not json', '', '[]', 'null')) },
 );
-const tokenCase = (orgA: string): fc.Arbitrary<TokenCase> => fc.record({
+const hostileCase = (orgA: string): fc.Arbitrary<TokenCase> => fc.record({
   header: fc.record({
     alg: fc.oneof({ weight: 8, arbitrary: fc.constant('HS256') }, { weight: 4, arbitrary: fc.constantFrom('HS384', 'HS512', 'none', 'None', 'NONE', 'nOnE', 'RS256', 'ES256', 'PS256', 'EdDSA', 'hs256', '', 'HS256 ') },
       { weight: 1, arbitrary: fc.constantFrom(null, 256, ['HS256']) }),
@@ -70,6 +70,18 @@ const tokenCase = (orgA: string): fc.Arbitrary<TokenCase> => fc.record({
   mangle: fc.oneof({ weight: 6, arbitrary: fc.constant<TokenCase['mangle']>('none') },
     { weight: 1, arbitrary: fc.constantFrom<TokenCase['mangle']>('extra-segment', 'two-segments', 'std-base64', 'whitespace', 'padding') }),
 });
+/** A genuine token (HS256, the secret, sane claims for org A) with a few fields varied. */
+const genuineCase = (orgA: string): fc.Arbitrary<TokenCase> => fc.record({
+  header: fc.constant({ alg: 'HS256', typ: 'JWT' }),
+  claims: fc.record({
+    role: fc.constantFrom('anon', 'authenticated'), exp: fc.constant(nowSeconds() + 3600), sub: fc.uuid(),
+    org_roles: fc.constantFrom<unknown>({ [orgA]: 'viewer' }, { [orgA]: 'operator' }, { [orgA]: 'admin' }),
+  }),
+  signing: fc.constant<Signing>('correct'),
+  mangle: fc.constant<TokenCase['mangle']>('none'),
+});
+/** Mostly hostile, a quarter genuine (so the RLS side of every service is exercised too). */
+const tokenCase = (orgA: string): fc.Arbitrary<TokenCase> => fc.oneof({ weight: 3, arbitrary: hostileCase(orgA) }, { weight: 1, arbitrary: genuineCase(orgA) });
 
 function build(c: TokenCase): string {
   const alg = typeof c.header.alg === 'string' ? c.header.alg : 'HS256';

@@ -234,7 +234,10 @@ describe('fuzz: REST through the gateway', () => {
         tally('write', r.status, r.text);
         check(r, `${method} ${path}?${new URLSearchParams(qs)} as ${who} ${JSON.stringify(hdrs)} ${bodyText.slice(0, 200)}`);
       }), { numRuns: RUNS });
-    expect([await footprint(sql, a.id), await footprint(sql, b.id), await streamRowCount(sql)]).toEqual(before);
+    expect([await footprint(sql, a.id), await footprint(sql, b.id)]).toEqual(before.slice(0, 2));
+    // Other files insert stream rows in parallel: globally the counts may only grow (nothing was deleted).
+    const after = await streamRowCount(sql);
+    for (const [t, n] of Object.entries(before[2] as Record<string, number>)) expect(after[t], t).toBeGreaterThanOrEqual(n);
     expect(await markerRows()).toBe(0);
     if (process.env.FUZZ_DEBUG) console.log('write statuses', JSON.stringify(Object.fromEntries([...new Set(seen.get('write'))].map((x) => [x, seen.get('write')!.filter((y) => y === x).length]))));
     // Some writes must get past the parser to the database (RLS/grants refuse them, or they match no row).

@@ -39,7 +39,7 @@ export async function startOwnStack(): Promise<OwnStack> {
   const own: OwnStack = {
     stack, sql, pg: stack.postgres,
     async stop() {
-      await sql.end({ timeout: 2 }).catch(() => {});
+      await own.sql.end({ timeout: 2 }).catch(() => {});
       await stack.stop().catch(() => {});
       await own.pg.stop().catch(() => {}); // the replacement, when PostgreSQL was restarted
       await fs.rm(root, { recursive: true, force: true });
@@ -71,6 +71,9 @@ const alive = (pid: number): boolean => { try { process.kill(pid, 0); return tru
 export async function restartPostgres(own: OwnStack, downMs = 2_000): Promise<void> {
   const pid = own.pg.pid();
   if (!pid) throw new Error('PostgreSQL is not running');
+  // The test's own postgres.js pool is closed across the crash and replaced after it, so an uncaught
+  // error from a postgres.js client during the crash can only come from the stack's.
+  await own.sql.end({ timeout: 1 }).catch(() => {});
   const children = await childrenOf(pid);
   await own.pg.kill();
   for (const c of children) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
@@ -82,6 +85,7 @@ export async function restartPostgres(own: OwnStack, downMs = 2_000): Promise<vo
     dataDir: config.dataDir, host: config.host, port: config.dbPort, user: config.dbUser, password: config.dbPassword,
     log: createLogger('faults:postgres', true),
   });
+  own.sql = postgres(own.stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
 }
 
 // ---- the steady flow ------------------------------------------------------------------------
