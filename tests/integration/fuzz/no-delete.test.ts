@@ -119,13 +119,9 @@ describe('no API path deletes a stream row', () => {
     expect(await allRowsIntact()).toEqual([]);
   });
 
-  // FINDING (data model, migrations/20261126000300_streams.sql): UPDATE is revoked from
-  // anon and authenticated only. The service role (legacy JWT or sb_secret_ key) can
-  // PATCH a stream row's org_id over REST — moving it out of its tenant, which for that
-  // tenant's subscribers is a delete they never hear about (Realtime sends no DELETE,
-  // and RLS hides the new version from them) and for the other tenant a row that was
-  // never theirs. Nothing needs this: the scan and decisions write through SQL, never
-  // change org_id or id. A BEFORE UPDATE trigger refusing changes to id/org_id closes it.
+  // Guard (found here, fixed in 125166e): UPDATE was revoked from anon and authenticated only,
+  // so the service role could PATCH a stream row's org_id over REST — for its tenant's
+  // subscribers a delete they never hear about, for the other tenant a row never theirs.
   it('not even the service role can move a stream row to another org (org_id is immutable)', async () => {
     const r = rows()[0]!;
     const res = await rest('PATCH', `${r.table}?id=eq.${r.id}`, 'service', { org_id: b.id }, 'return=representation');

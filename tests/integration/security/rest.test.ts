@@ -170,8 +170,8 @@ describe('security: REST writes', () => {
     expect(c!.bad).toBe(0);
   });
 
-  // FINDING (data model): count_cube is "written only by the trigger", but only anon and authenticated lose
-  // INSERT/UPDATE/DELETE; a service-role REST call can change n directly and the cube no longer equals a recount.
+  // Guard (found here, fixed in 6a4ead4): only anon and authenticated used to lose INSERT/UPDATE/DELETE on the
+  // cube, so a service-role REST call could change n and the cube no longer equalled a recount.
   it('not even the service role writes the count cube directly (cube = recount must hold)', async () => {
     const s = serviceClient();
     const up = await s.from('count_cube').update({ n: 1_000_000 }).eq('org_id', b.id).select('n');
