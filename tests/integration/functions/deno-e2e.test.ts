@@ -120,7 +120,7 @@ describe('edge functions through real Deno (supabase-js functions.invoke)', () =
     expect(scan).toMatchObject({ status: 200, body: { trigger: 'http' } });
     expect(['succeeded', 'skipped']).toContain(scan.body.status);
 
-    const recInsert = await waitFor(async () => seen.find((e) => e.table === 'recommendations' && e.eventType === 'INSERT'), 20_000, 'a recommendation INSERT');
+    const recInsert = await waitFor(async () => seen.find((e) => e.table === 'recommendations' && e.eventType === 'INSERT'), 60_000, 'a recommendation INSERT');
     expect(seen.some((e) => e.table === 'hotspots' && e.new.category === 'fire')).toBe(true);
     const alertEvt = seen.find((e) => e.table === 'alerts' && e.new.state === 'firing');
     expect(alertEvt).toBeTruthy();
