@@ -134,7 +134,7 @@ async function latencyRun(e: Env): Promise<void> {
   await clients.call({ cmd: 'latency', apiUrl: stack.apiUrl, anonKey: e.anonKey, tokens, schema: 'bench', table: 'rt_lat' });
   const before = rt.metrics();
   rt.resetLag();
-  const w = await writer.call({ cmd: 'write', dbUrl: stack.dbUrl, schema: 'bench', table: 'rt_lat', orgIds: orgs, perSecond: LAT_RATE, seconds: LAT_SECONDS, workers: 4 });
+  const w = await writer.call({ cmd: 'write', dbUrl: stack.dbUrl, schema: 'bench', table: 'rt_lat', orgIds: orgs, perSecond: LAT_RATE, seconds: LAT_SECONDS, workers: 8 });
   await sleep(1_500);
   const lat = (await clients.call({ cmd: 'latency-stop' })).values as number[];
   const floorAll = (await floorProc.call({ cmd: 'floor-stop' })).values as number[];
@@ -156,7 +156,7 @@ async function latencyRun(e: Env): Promise<void> {
     { metric: 'latency run: deliveries/s', value: lat.length / Number(w.elapsed), unit: 'msg/s', anchor: 'target 10,000/s (1,000 changes/s × 10 subscribers each)' },
     { metric: 'latency run: deliveries received / expected', value: lat.length / expected, unit: 'fraction' },
   );
-  e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, ${LAT_RATE} single-row inserts/s for ${LAT_SECONDS} s from 4 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches.`);
+  e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, ${LAT_RATE} single-row inserts/s for ${LAT_SECONDS} s from 8 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches.`);
   e.notes.push('Latency reference for the run and its floor alike is the commit time truncated to the millisecond (the precision of commit_timestamp), so both carry the same +0..1 ms bias; the floor is pg-logical-replication on its own slot in its own process.');
 }
 
