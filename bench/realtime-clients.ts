@@ -151,7 +151,9 @@ async function subscribers(c: Extract<Cmd, { cmd: 'subscribers' }>): Promise<voi
       });
       ws.send(JSON.stringify(['1', '1', `realtime:${c.topic}`, 'phx_join', { config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, postgres_changes: [c.binding], private: false }, access_token: token }]));
       await joined;
-      ws.on('message', (d: Buffer) => { if (d.includes('"postgres_changes"')) onFrame(d); });
+      // After the join only postgres_changes frames arrive (heartbeat replies every 20 s aside),
+      // so count every frame — the same per-frame cost as the raw fan-out clients.
+      ws.on('message', (d: Buffer) => onFrame(d));
       // Keep the server's idle timeout away.
       const hb = setInterval(() => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify([null, 'hb', 'phoenix', 'heartbeat', {}])); }, 20_000);
       hb.unref();

@@ -257,60 +257,81 @@ export class ChangePipeline {
   private emitChange(item: ChangeItem, tb: TableBatch | undefined, privs: Map<string, RolePrivileges>): void {
     const { plan, change, passing } = item;
     const { table } = plan;
+    const { maxRecordBytes } = this.deps.limits;
     const variants = new Map<string, string>();
-    const perSubscriber = new Map<ChangeSubscriber, Map<string, number[]>>();
-    const deliver = (x: PgSubscription, variant: string, render: () => string): void => {
-      if (!variants.has(variant)) variants.set(variant, render());
-      addId(perSubscriber, x, variant);
+    // Usually one matching binding per subscriber: keep that case allocation-light.
+    const per = new Map<ChangeSubscriber, Delivery>();
+    const add = (x: PgSubscription, variant: string): void => {
+      const d = per.get(x.subscriber);
+      if (!d) { per.set(x.subscriber, { variant, ids: [x.id] }); return; }
+      if (d.variant === variant) { if (!d.ids.includes(x.id)) d.ids.push(x.id); return; }
+      d.more ??= new Map();
+      const ids = d.more.get(variant);
+      if (!ids) d.more.set(variant, [x.id]); else if (!ids.includes(x.id)) ids.push(x.id);
     };
-    const visibleRow = (x: PgSubscription, p: RolePrivileges): void => {
-      deliver(x, `${x.subscriber.claims.role}|${x.spec.select?.join(',') ?? '*'}`, () => renderChange({
-        table, change, commitTimestamp: item.ts, selectable: p.selectable, select: x.spec.select, maxRecordBytes: this.deps.limits.maxRecordBytes,
-      }));
+    const error = (x: PgSubscription, variant: string, text: string): void => {
+      if (!variants.has(variant)) variants.set(variant, renderError(table, change, text));
+      add(x, variant);
     };
+    const row = (x: PgSubscription, role: string, p: RolePrivileges): void => {
+      const variant = x.spec.select ? `${role}|${x.spec.select.join(',')}` : role;
+      if (!variants.has(variant)) {
+        variants.set(variant, renderChange({ table, change, commitTimestamp: item.ts, selectable: p.selectable, select: x.spec.select, maxRecordBytes }));
+      }
+      add(x, variant);
+    };
+    const noKey = change.kind !== 'DELETE' && table.pk.length === 0;
     for (const x of plan.direct) {
       if (passing && !passing.has(x)) continue;
-      const p = privs.get(`${table.oid}:${x.subscriber.claims.role}`)!;
-      if (change.kind !== 'DELETE' && table.pk.length === 0) deliver(x, '!400', () => renderError(table, change, 'Error 400: Bad Request, no primary key'));
-      else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) deliver(x, '!401', () => renderError(table, change, 'Error 401: Unauthorized'));
-      else visibleRow(x, p);
+      const role = x.subscriber.claims.role;
+      const p = privs.get(`${table.oid}:${role}`)!;
+      if (noKey) error(x, '!400', 'Error 400: Bad Request, no primary key');
+      else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) error(x, '!401', 'Error 401: Unauthorized');
+      else row(x, role, p);
     }
     const result = tb?.result;
     if (result) {
       for (const [gi, members] of plan.members) {
         const failed = result.failed.has(gi);
         if (!failed && !result.visible.get(gi)?.has(item.keyIndex)) continue;
+        // Members of a group share their role, hence their privileges.
+        const role = members[0]!.subscriber.claims.role;
+        const p = privs.get(`${table.oid}:${role}`)!;
         for (const x of members) {
           if (passing && !passing.has(x)) continue;
-          if (failed) deliver(x, '!500', () => renderError(table, change, 'Error 500: Internal Server Error, RLS policy evaluation failed'));
-          else visibleRow(x, privs.get(`${table.oid}:${x.subscriber.claims.role}`)!);
+          if (failed) error(x, '!500', 'Error 500: Internal Server Error, RLS policy evaluation failed');
+          else row(x, x.subscriber.claims.role, p);
         }
       }
     }
     // Subscribers with the same protocol, topic and binding ids (e.g. every dashboard on
     // the same channel) get the very same frame: encode it once, share the Buffer.
     const frames = new Map<string, Buffer>();
-    for (const [sub, byVariant] of perSubscriber) {
-      for (const [variant, ids] of byVariant) {
-        const key = `${sub.vsn}|${sub.topic}|${ids.join(',')}|${variant}`;
-        let frame = frames.get(key);
-        if (!frame) {
-          frame = Buffer.from(encodeText(sub.vsn, null, null, sub.topic, 'postgres_changes', `{"ids":[${ids.join(',')}],"data":${variants.get(variant)}}`), 'utf8');
-          frames.set(key, frame);
-        }
-        sub.send(frame, false);
-        this.deps.metrics.deliveries++;
+    const send = (sub: ChangeSubscriber, variant: string, ids: number[]): void => {
+      const idList = ids.length === 1 ? String(ids[0]) : ids.join(',');
+      const key = `${sub.vsn}|${sub.topic}|${idList}|${variant}`;
+      let frame = frames.get(key);
+      if (!frame) {
+        frame = Buffer.from(encodeText(sub.vsn, null, null, sub.topic, 'postgres_changes', `{"ids":[${idList}],"data":${variants.get(variant)}}`), 'utf8');
+        frames.set(key, frame);
       }
+      sub.send(frame, false);
+    };
+    let n = 0;
+    for (const [sub, d] of per) {
+      send(sub, d.variant, d.ids);
+      n++;
+      if (d.more) for (const [variant, ids] of d.more) { send(sub, variant, ids); n++; }
     }
+    this.deps.metrics.deliveries += n;
   }
 }
 
-function addId(per: Map<ChangeSubscriber, Map<string, number[]>>, s: PgSubscription, variant: string): void {
-  let byVariant = per.get(s.subscriber);
-  if (!byVariant) { byVariant = new Map(); per.set(s.subscriber, byVariant); }
-  const ids = byVariant.get(variant);
-  if (!ids) byVariant.set(variant, [s.id]);
-  else if (!ids.includes(s.id)) ids.push(s.id);
+/** What one subscriber gets for one change: usually one variant with one binding id. */
+interface Delivery {
+  variant: string;
+  ids: number[];
+  more?: Map<string, number[]>;
 }
 
 /** A realtime.messages insert → the broadcast Realtime sends (meta {id}). */

@@ -118,7 +118,7 @@ export function collector<T = Record<string, unknown>>(): { items: T[]; push: (p
   return {
     items,
     push: (p: T) => { items.push(p); },
-    wait: async (n, timeoutMs = 10_000) => { await waitFor(() => items.length >= n, timeoutMs, `${n} messages (have ${items.length})`); return items; },
+    wait: async (n, timeoutMs = 20_000) => { await waitFor(() => items.length >= n, timeoutMs, `${n} messages (have ${items.length})`); return items; },
   };
 }
 
