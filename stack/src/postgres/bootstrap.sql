@@ -303,7 +303,9 @@ revoke execute on function realtime.authorize(text, text, text, text, text, text
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
 -- group whose policies raised. Keys are a JSON array of arrays of primary-key values.
--- The query is a session-level prepared statement, so groups of one role reuse its plan.
+-- The query is a session-level prepared statement, so groups of one role reuse its plan;
+-- the lateral + LIMIT 1 keeps it to one primary-key index probe per key (a semi-join
+-- is planned as a hash join that scans the whole table through the policy).
 create or replace function realtime.embedded_visible_keys(entity regclass, keys jsonb, groups jsonb)
 returns table (group_no int, key_no int)
 language plpgsql
@@ -323,9 +325,9 @@ begin
   if cond is null then
     return;
   end if;
-  stmt := 'rt_vis_' || entity::oid || '_' || left(md5(cond), 8);
+  stmt := 'rt_vis_' || entity::oid || '_' || left(md5(cond), 8) || '_l';
   if not exists (select 1 from pg_prepared_statements where name = stmt) then
-    execute format('prepare %I (jsonb, int) as select $2, k.n::int from jsonb_array_elements($1) with ordinality as k(v, n) where exists (select 1 from %s t where %s)', stmt, entity, cond);
+    execute format('prepare %I (jsonb, int) as select $2, k.n::int from jsonb_array_elements($1) with ordinality as k(v, n) cross join lateral (select 1 from %s t where %s limit 1) as hit', stmt, entity, cond);
   end if;
   for i in 0 .. jsonb_array_length(groups) - 1 loop
     g := groups -> i;
