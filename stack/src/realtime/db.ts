@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../log.ts';
+import { guardPoolErrors } from '../postgres/pool-errors.ts';
 
 export interface Db {
   <T = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]>;
@@ -19,8 +20,7 @@ export interface Db {
 
 export function createDb(url: string, log: Logger, max = 6): Db {
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'hotwatch-realtime', idleTimeoutMillis: 30_000 });
-  // Errors of idle clients (PostgreSQL restarting) must not become uncaught exceptions.
-  pool.on('error', (e) => log.warn('realtime pool connection error', { code: 'PoolConnectionError', error: String(e) }));
+  guardPoolErrors(pool, log, 'realtime pool');
   const db = (async <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => {
     let text = strings[0] ?? '';
     for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1] ?? ''}`;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
+import { guardPoolErrors } from '../postgres/pool-errors.ts';
 import type { ServiceFactory } from '../services.ts';
 import { JwtVerifier } from './auth.ts';
 import { loadRestConfig } from './config.ts';
@@ -59,7 +60,7 @@ export const startRest: ServiceFactory = async (sctx) => {
     // pg ≥ 8.20: queries queued on a client are written without waiting for the previous one (typings lag).
     ...({ pipeline: true } as object),
   });
-  pool.on('error', (e) => sctx.log.warn('idle pool connection error', { error: e.message }));
+  guardPoolErrors(pool, sctx.log, 'REST pool');
 
   // Supabase installs these event triggers so PostgREST reloads after DDL.
   await sctx.sql.unsafe(DDL_WATCH_SQL);

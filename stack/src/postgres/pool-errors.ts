@@ -1,0 +1,17 @@
+/**
+ * node-postgres' Pool listens for `error` only on idle clients; a checked-out client
+ * that receives a FATAL between queries (PostgreSQL shutting down or killed: 57P01)
+ * emits `error` with no listener, which is an uncaught exception that takes the whole
+ * stack down. Every client gets a permanent listener instead: the in-flight query
+ * still rejects, the release with that error discards the client, and the pool
+ * reconnects on the next checkout.
+ */
+import type pg from 'pg';
+import type { Logger } from '../log.ts';
+
+export function guardPoolErrors(pool: pg.Pool, log: Logger, name: string): pg.Pool {
+  const warn = (e: Error): void => log.warn(`${name} connection error`, { code: 'PoolConnectionError', error: e.message });
+  pool.on('error', warn);
+  pool.on('connect', (client) => { client.on('error', warn); });
+  return pool;
+}
