@@ -1,5 +1,6 @@
-import postgres, { type Sql } from 'postgres';
+import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { internalClient, type InternalDb } from '../postgres/internal-db.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';
 
 /** Named limits of the cron worker (pg_cron's own defaults where it has one). */
@@ -43,8 +44,8 @@ export interface CronWorker {
  * username (SET ROLE on a superuser connection), and records cron.job_run_details
  * (starting → running → succeeded|failed, return_message as pg_cron writes it).
  */
-export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logger }): Promise<CronWorker> {
-  const { sql, dbUrl, log } = opts;
+export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log: Logger }): Promise<CronWorker> {
+  const { db, dbUrl, log } = opts;
   const jobs = new Map<string, ScheduledJob>();
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -52,12 +53,12 @@ export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logg
   let database = '';
 
   const extensionPresent = async (): Promise<boolean> =>
-    (await sql`select to_regclass('cron.job') is not null as ok`)[0]?.ok === true;
+    (await db<{ ok: boolean }>`select to_regclass('cron.job') is not null as ok`)[0]?.ok === true;
 
   async function load(): Promise<void> {
     if (!(await extensionPresent())) { jobs.clear(); return; }
-    if (!database) database = (await sql<{ db: string }[]>`select current_database() as db`)[0]?.db ?? 'postgres';
-    const rows = await sql<JobRow[]>`
+    if (!database) database = (await db<{ db: string }>`select current_database() as db`)[0]?.db ?? 'postgres';
+    const rows = await db<JobRow>`
       select jobid::text, schedule, command, username, database, active, jobname from cron.job`;
     const now = Date.now();
     const seen = new Set<string>();
@@ -115,32 +116,38 @@ export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logg
   }
 
   async function runJob(row: JobRow): Promise<void> {
-    const [detail] = await sql<{ runid: string }[]>`
+    const [detail] = await db<{ runid: string }>`
       insert into cron.job_run_details (jobid, database, username, command, status, start_time)
       values (${row.jobid}, ${row.database}, ${row.username}, ${row.command}, 'starting', now())
       returning runid::text`;
-    const runid = detail?.runid;
-    const conn = postgres(dbUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'pg_cron' } });
+    const runid = detail?.runid ?? null;
+    // A connection of its own per run, as pg_cron's background workers: SET ROLE lasts for the run only.
+    const conn = internalClient(dbUrl, 'pg_cron', () => {});
+    const tags: string[] = [];
+    conn.connection.on('commandComplete', (m: { text?: string }) => { tags.push(m.text ?? ''); });
     let status = 'failed';
     let message: string;
     try {
-      const [pidRow] = await conn<{ pid: number }[]>`select pg_backend_pid() as pid, set_config('role', ${row.username}, false)`;
-      await sql`update cron.job_run_details set status = 'running', job_pid = ${pidRow?.pid ?? null} where runid = ${runid ?? null}`;
-      const result: unknown = await conn.unsafe(row.command);
+      await conn.connect();
+      const { rows: [pidRow] } = await conn.query<{ pid: number }>(`select pg_backend_pid() as pid, set_config('role', $1, false)`, [row.username]);
+      await db`update cron.job_run_details set status = 'running', job_pid = ${pidRow?.pid ?? null} where runid = ${runid}`;
+      tags.length = 0;
+      // No parameters: the simple protocol, so a command may hold several statements.
+      const result = (await conn.query(row.command)) as pg.QueryResult | pg.QueryResult[];
       status = 'succeeded';
-      message = returnMessage(result);
+      message = returnMessage(Array.isArray(result) ? result[result.length - 1] : result, tags[tags.length - 1] ?? '');
     } catch (e) {
       message = `ERROR:  ${e instanceof Error ? e.message : String(e)}`;
     } finally {
-      await conn.end({ timeout: 1 }).catch(() => {});
+      await conn.end().catch(() => {});
     }
-    await sql`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
-              where runid = ${runid ?? null}`;
+    await db`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
+              where runid = ${runid}`;
   }
 
   await load();
-  const listener = await sql.listen('cron_job_cache_invalidate', () => { void load().catch(() => {}); })
-    .catch((e: unknown) => { log.warn('cron: LISTEN failed; polling only', { error: String(e) }); return undefined; });
+  // Re-established by itself after a PostgreSQL restart; the periodic reload covers the gap.
+  const listener = db.listen('cron_job_cache_invalidate', () => { void load().catch(() => {}); });
   const reloadTimer = setInterval(() => { void load().catch((e: unknown) => log.warn('cron: reload failed', { error: String(e) })); },
     CRON_LIMITS.reloadIntervalMs);
   tick();
@@ -151,7 +158,7 @@ export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logg
       stopped = true;
       if (timer) clearTimeout(timer);
       clearInterval(reloadTimer);
-      await listener?.unlisten().catch(() => {});
+      await listener.unlisten();
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000))]);
     },
   };
@@ -159,18 +166,13 @@ export async function startCronWorker(opts: { sql: Sql; dbUrl: string; log: Logg
 
 /**
  * pg_cron's return_message for a successful run: "N row(s)" when the last statement
- * returned tuples, else its command status (e.g. "INSERT 0 1", "UPDATE 3", "CREATE TABLE").
+ * returned tuples, else its command status as the server sent it (e.g. "INSERT 0 1",
+ * "UPDATE 3", "CREATE TABLE").
  */
-function returnMessage(result: unknown): string {
-  const last = Array.isArray(result) && Array.isArray(result[result.length - 1]) ? result[result.length - 1] : result;
-  const r = last as { command?: string; count?: number | null; length?: number; columns?: unknown[] | null };
-  const command = r.command ?? '';
-  const count = r.count ?? 0;
-  if (command === 'SELECT' || (Array.isArray(r.columns) && r.columns.length > 0)) {
-    const n = r.length ?? count;
+export function returnMessage(last: Pick<pg.QueryResult, 'fields' | 'rows'> | undefined, tag: string): string {
+  if (last && last.fields.length > 0) {
+    const n = last.rows.length;
     return `${n} ${n === 1 ? 'row' : 'rows'}`;
   }
-  if (command === 'INSERT') return `INSERT 0 ${count}`;
-  if (['UPDATE', 'DELETE', 'MERGE', 'COPY', 'FETCH', 'MOVE'].includes(command)) return `${command} ${count}`;
-  return command;
+  return tag;
 }

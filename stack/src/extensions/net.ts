@@ -1,5 +1,5 @@
-import type { Sql } from 'postgres';
 import type { Logger } from '../log.ts';
+import type { InternalDb } from '../postgres/internal-db.ts';
 
 /** Named limits of the pg_net worker (pg_net's GUC defaults). */
 export const NET_LIMITS = {
@@ -35,8 +35,8 @@ export interface NetWorker {
  * and sends them concurrently; every outcome is one net._http_response row with the
  * request's id (status, headers, body, or timed_out / error_msg).
  */
-export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<NetWorker> {
-  const { sql, log } = opts;
+export async function startNetWorker(opts: { db: InternalDb; log: Logger }): Promise<NetWorker> {
+  const { db, log } = opts;
   let stopped = false;
   let round: Promise<void> | undefined;
   let again = false;
@@ -50,12 +50,12 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
   };
 
   const present = async (): Promise<boolean> =>
-    (await sql`select to_regclass('net.http_request_queue') is not null as ok`)[0]?.ok === true;
+    (await db`select to_regclass('net.http_request_queue') is not null as ok`)[0]?.ok === true;
 
   async function processQueue(): Promise<void> {
     if (!(await present())) return;
     for (;;) {
-      const batch = await sql<QueuedRequest[]>`
+      const batch = await db<QueuedRequest>`
         delete from net.http_request_queue
          where id in (select id from net.http_request_queue order by id limit ${NET_LIMITS.batchSize} for update skip locked)
         returning id::text, method, url, headers, body, timeout_milliseconds`;
@@ -95,8 +95,8 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
         error: timedOut ? `Timeout of ${r.timeout_milliseconds} ms reached. Total time: ${elapsed.toFixed(6)} ms`
           : curlLikeMessage(e) };
     }
-    await sql`insert into net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
-              values (${r.id}, ${row.status}, ${row.contentType}, ${row.headers === null ? null : sql.json(row.headers)},
+    await db`insert into net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
+              values (${r.id}, ${row.status}, ${row.contentType}, ${row.headers === null ? null : JSON.stringify(row.headers)}::jsonb,
                       ${row.content}, ${row.timedOut}, ${row.error})`;
   }
 
@@ -112,11 +112,11 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
     return round;
   }
 
-  const listener = await sql.listen('pg_net_wake', () => { void kick(); })
-    .catch((e: unknown) => { log.warn('pg_net: LISTEN failed; polling only', { error: String(e) }); return undefined; });
+  // Re-established by itself after a PostgreSQL restart; the poll covers the gap.
+  const listener = db.listen('pg_net_wake', () => { void kick(); });
   const poll = setInterval(() => { void kick(); }, NET_LIMITS.pollIntervalMs);
   const ttl = setInterval(() => {
-    void sql`delete from net._http_response where created < now() - ${`${NET_LIMITS.ttlMs} milliseconds`}::interval`
+    void db`delete from net._http_response where created < now() - ${`${NET_LIMITS.ttlMs} milliseconds`}::interval`
       .catch(() => {});
   }, 60_000);
   void kick();
@@ -127,7 +127,7 @@ export async function startNetWorker(opts: { sql: Sql; log: Logger }): Promise<N
       stopped = true;
       clearInterval(poll);
       clearInterval(ttl);
-      await listener?.unlisten().catch(() => {});
+      await listener.unlisten();
       await Promise.race([Promise.allSettled([round, ...sending]), new Promise((r) => setTimeout(r, 5_000))]);
     },
   };

@@ -1,0 +1,104 @@
+/**
+ * The stack's own long-lived connections (the pg_cron and pg_net workers) on
+ * node-postgres behind a small tagged template: db<Row>`select … ${value}` →
+ * parameterized query → rows.
+ *
+ * Why not postgres.js (the admin pool `stack.sql` tests use): postgres.js 3.4.9 can
+ * throw an uncaught TypeError from a write on a socket that closed meanwhile
+ * (porsager/postgres#1154, #1208 — e.g. the ROLLBACK `begin()` sends after its query
+ * failed because PostgreSQL died), which takes the whole stack process down. These
+ * workers query every second, so a PostgreSQL crash would hit that window.
+ */
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+import { guardPoolErrors } from './pool-errors.ts';
+
+/** Connection attempts give up after this long (pg waits forever by default). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** A lost LISTEN connection is re-established this long after it dropped. */
+const RELISTEN_DELAY_MS = 1_000;
+
+export interface Listener { unlisten(): Promise<void> }
+
+export interface InternalDb {
+  <T = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]>;
+  /**
+   * LISTEN on a dedicated connection that comes back by itself after PostgreSQL
+   * restarts; `onNotify` also runs after each re-LISTEN (notifications sent while it
+   * was down are lost).
+   */
+  listen(channel: string, onNotify: () => void): Listener;
+  end(): Promise<void>;
+}
+
+/** A client that can never raise an uncaught `error` (a FATAL between queries, a reset socket). */
+export function internalClient(url: string, applicationName: string, onError: (e: Error) => void): pg.Client {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', onError);
+  return client;
+}
+
+export function createInternalDb(url: string, log: Logger, opts: { max?: number; applicationName?: string } = {}): InternalDb {
+  const applicationName = opts.applicationName ?? 'hotwatch-stack';
+  const pool = guardPoolErrors(new pg.Pool({
+    connectionString: url, max: opts.max ?? 4, application_name: applicationName,
+    idleTimeoutMillis: 30_000, connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  }), log, applicationName);
+  const listeners = new Set<Listener>();
+
+  const db = (async <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => {
+    let text = strings[0] ?? '';
+    for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1] ?? ''}`;
+    const res = await pool.query(text, values);
+    return res.rows as T[];
+  }) as InternalDb;
+
+  db.listen = (channel, onNotify) => {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let lastWarn = 0;
+    const dropped = (e?: Error): void => {
+      const c = client;
+      client = undefined;
+      void c?.end().catch(() => {});
+      if (stopped || retry) return;
+      // While PostgreSQL is down every attempt fails; say so every 10 s, not every second.
+      if (e && Date.now() - lastWarn > 10_000) { lastWarn = Date.now(); log.warn(`LISTEN ${channel} lost; re-listening`, { error: e.message }); }
+      retry = setTimeout(() => { retry = undefined; void connect(); }, RELISTEN_DELAY_MS);
+    };
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      const c = internalClient(url, applicationName, (e) => { if (client === c) dropped(e); });
+      c.on('end', () => { if (client === c) dropped(new Error('connection ended')); });
+      c.on('notification', (m) => { if (m.channel === channel) onNotify(); });
+      client = c;
+      try {
+        await c.connect();
+        await c.query(`listen "${channel.replaceAll('"', '""')}"`);
+        if (client === c) onNotify();
+      } catch (e) {
+        if (client === c) dropped(e as Error);
+      }
+    };
+    const listener: Listener = {
+      async unlisten() {
+        stopped = true;
+        listeners.delete(listener);
+        if (retry) clearTimeout(retry);
+        const c = client;
+        client = undefined;
+        await c?.end().catch(() => {});
+      },
+    };
+    listeners.add(listener);
+    void connect();
+    return listener;
+  };
+
+  db.end = async () => {
+    await Promise.all([...listeners].map((l) => l.unlisten()));
+    await pool.end();
+  };
+  return db;
+}
