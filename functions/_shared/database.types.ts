@@ -651,6 +651,13 @@ export type Database = {
         }
         Returns: unknown
       }
+      purge_scan_history: {
+        Args: { keep_cron?: string; keep_runs?: string }
+        Returns: {
+          cron_runs_deleted: number
+          scan_runs_deleted: number
+        }[]
+      }
       stream_resume: {
         Args: {
           p_after_id?: number
