@@ -44,10 +44,13 @@ export async function closeClients(): Promise<void> {
   }
 }
 
-/** Cut the client's WebSocket without a close handshake (like a network drop). */
-export function dropSocket(client: SupabaseClient<Database>): void {
+/** Cut the client's socket without a close handshake; false when there was no open socket to cut (mid-reconnect). */
+export function dropSocket(client: SupabaseClient<Database>): boolean {
   const rt = client.realtime as unknown as { socketAdapter: { getSocket(): { conn: WebSocket | null } } };
-  rt.socketAdapter.getSocket().conn?.terminate();
+  const conn = rt.socketAdapter.getSocket().conn;
+  if (!conn || conn.readyState !== WebSocket.OPEN) return false;
+  conn.terminate();
+  return true;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
