@@ -34,6 +34,8 @@ export interface ScanConfig {
   minGrowthCases: number;
   /** Playbooks recommended per alert revision. */
   topK: number;
+  /** A run still `running` this long after it started is abandoned (the hosted wall-clock limit of a function worker, 400 s on paid plans). */
+  abandonedRunAfterMs: number;
 }
 
 export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
@@ -51,6 +53,7 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   growthFactor: 0.25,
   minGrowthCases: 3,
   topK: 3,
+  abandonedRunAfterMs: 400_000,
 });
 
 export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = Object.freeze({ low: 1, medium: 2, high: 3, critical: 4 });

@@ -1,7 +1,7 @@
 /**
  * hotspot-scan: one prospective scan of one org.
  *
- *   1. record a `running` scan_runs row;
+ *   1. record a `running` scan_runs row (and mark the org's abandoned runs failed: abandoned.ts);
  *   2. read the count cube and the active hotspots/alerts (no transaction);
  *   3. run the engine per category — the expensive part, outside any transaction;
  *      retrieve playbooks (and optionally phrase rationales) for the alerts that will
@@ -22,6 +22,7 @@ import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, 
 import { queryFromAlert } from '../retrieval/query.ts';
 import { searchPlaybooks } from '../retrieval/search.ts';
 import { fieldErrors } from '../validation.ts';
+import { failAbandonedRuns } from './abandoned.ts';
 import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './config.ts';
 import { detect, type ScanEngine } from './detect.ts';
 import type { Phraser } from './llm.ts';
@@ -113,6 +114,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     bucket_ms: cfg.bucketMs, max_duration_buckets: cfg.maxDurationBuckets, max_history_days: cfg.maxHistoryDays, max_k: cfg.maxK,
     replicates: cfg.replicates, compute_budget_ms: cfg.computeBudgetMs, now: new Date(now).toISOString(), llm: phraser ? phraser.model : null,
   };
+  await failAbandonedRuns(sql, orgId, cfg.abandonedRunAfterMs);
   const [run] = await sql<Array<{ id: string }>>`
     insert into public.scan_runs (org_id, trigger, parameters, status) values (${orgId}, ${trigger}, ${JSON.stringify(parameters)}::text::jsonb, 'running')
     returning id`;
