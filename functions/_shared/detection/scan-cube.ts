@@ -45,13 +45,13 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
   if (model === 'ebp') {
     if (bopts.priorRadius > 0) hist.neighbours = diskNeighbours(diskIndex, Math.min(bopts.priorRadius, diskIndex.maxK));
     const base = cubeBaselines(hist, cube.clock, cube.studySlots, bopts);
-    expected = base.baselines;
+    expected = prorateCurrentBucket(base.baselines, W, elapsedFraction(input.now, end, bucketMs));
     const shape = bopts.predictive ? base.cellShape : null;
     replicator = new EbpReplicator(expected, W, shape);
     if (A > 1) {
       const extSlots = new Int32Array(extB);
       for (let j = 0; j < extB; j++) extSlots[j] = weekSlot(cube.clock, end - (extB - j) * bucketMs);
-      const ext = cubeBaselines(hist, cube.clock, extSlots, bopts).baselines;
+      const ext = prorateCurrentBucket(cubeBaselines(hist, cube.clock, extSlots, bopts).baselines, extB, elapsedFraction(input.now, end, bucketMs));
       replicateSpace = { layout: analysesLayout(extB, W, A), expected: ext, replicator: new EbpReplicator(ext, extB, shape) };
     }
   } else {
@@ -160,6 +160,27 @@ export function estimateCubeBaselines(
   const { hist, bopts, diskIndex } = cube;
   if (bopts.priorRadius > 0) hist.neighbours = diskNeighbours(diskIndex, Math.min(bopts.priorRadius, diskIndex.maxK));
   const base = cubeBaselines(hist, cube.clock, cube.studySlots, bopts);
+  const baselines = prorateCurrentBucket(base.baselines, cube.W, elapsedFraction(input.now, cube.end, cube.bucketMs));
   const bucketStarts = Array.from({ length: cube.W }, (_, j) => cube.studyStart + j * cube.bucketMs);
-  return { cells: diskIndex.cells, bucketStarts, baselines: base.baselines, observed: cube.observed, model: cube.model };
+  return { cells: diskIndex.cells, bucketStarts, baselines, observed: cube.observed, model: cube.model };
+}
+
+/** How much of the latest bucket has elapsed at `now`: (0, 1]; 1 on a bucket boundary. */
+function elapsedFraction(now: number, end: number, bucketMs: number): number {
+  return (now - (end - bucketMs)) / bucketMs;
+}
+
+/**
+ * A scan at 10:15 sees a quarter of the 10:00 bucket's events, so the bucket's EBP
+ * baseline is a quarter of the hour's (rates uniform within a bucket). Expecting the
+ * whole hour would make every cluster in the current hour look ~30–40 % weaker on
+ * average under a per-minute schedule, and weakest just after the hour, when an
+ * emerging cluster matters most. Baselines are row-major cell × bucket; the latest
+ * bucket is the last column. Permutation needs nothing: its expectations come from
+ * the observed margins.
+ */
+function prorateCurrentBucket(baselines: Float64Array, buckets: number, fraction: number): Float64Array {
+  if (fraction >= 1) return baselines;
+  for (let i = buckets - 1; i < baselines.length; i += buckets) baselines[i] = baselines[i]! * fraction;
+  return baselines;
 }

@@ -153,6 +153,30 @@ describe('scanCube', () => {
     expect(est.model).toBe('ebp');
   });
 
+  it('prorates the current, partly elapsed bucket: a scan at :15 expects a quarter of that hour', () => {
+    const s = sample(9);
+    const full = estimateCubeBaselines({ cells, rows: s.rows, now: NOW, historyStart: s.historyStart });
+    const quarter = estimateCubeBaselines({ cells, rows: s.rows, now: NOW - 0.75 * HOUR_MS, historyStart: s.historyStart });
+    expect(quarter.bucketStarts).toEqual(full.bucketStarts);
+    for (let l = 0; l < full.cells.length; l++) {
+      for (let j = 0; j < 5; j++) expect(quarter.baselines[l * 6 + j]).toBeCloseTo(full.baselines[l * 6 + j]!, 12);
+      expect(quarter.baselines[l * 6 + 5]).toBeCloseTo(full.baselines[l * 6 + 5]! * 0.25, 12);
+    }
+  });
+
+  it('sees the same burst as stronger when it came in the first quarter of the hour than over a whole hour', () => {
+    const s = sample(10);
+    // Eight events in the centre cell's current bucket, on top of the sampled counts.
+    const rows: CubeRow[] = [...s.rows, { cell: city.center, bucketStart: NOW - HOUR_MS, n: 8 }];
+    const opts = { diskIndex, monteCarlo: { replicates: 99, seed: 3 } } as const;
+    const atQuarter = scanCube({ cells, rows, now: NOW - 0.75 * HOUR_MS, historyStart: s.historyStart }, opts);
+    const atHour = scanCube({ cells, rows, now: NOW, historyStart: s.historyStart }, opts);
+    const top = (r: ScanCubeResult) => r.clusters.find((c) => c.cells.includes(city.center))!;
+    expect(top(atQuarter).expected).toBeLessThan(top(atHour).expected);
+    expect(top(atQuarter).relativeRisk).toBeGreaterThan(top(atHour).relativeRisk);
+    expect(top(atQuarter).score).toBeGreaterThan(top(atHour).score);
+  });
+
   it('tracks the daily cycle in its baselines (evening above night)', () => {
     const s = sample(9);
     const evening = estimateCubeBaselines({ cells, rows: s.rows, now: NOW, historyStart: s.historyStart });
