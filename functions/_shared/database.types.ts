@@ -651,13 +651,7 @@ export type Database = {
         }
         Returns: unknown
       }
-      purge_scan_history: {
-        Args: { keep_cron?: string; keep_runs?: string }
-        Returns: {
-          cron_runs_deleted: number
-          scan_runs_deleted: number
-        }[]
-      }
+      purge_scan_runs: { Args: { keep?: string }; Returns: number }
       stream_resume: {
         Args: {
           p_after_id?: number
