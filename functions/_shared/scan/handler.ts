@@ -173,8 +173,10 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
       Object.assign(summary, counts);
       summary.timings_ms.write = Math.round(wall() - w3);
       finish();
-      await tx`update public.scan_runs set status = 'succeeded', finished_at = now(), cpu_ms = ${summary.cpu_ms},
-                      stats = ${JSON.stringify(statsOf())}::text::jsonb where id = ${scanId}`;
+      const [ours] = await tx`update public.scan_runs set status = 'succeeded', finished_at = now(), cpu_ms = ${summary.cpu_ms},
+                      stats = ${JSON.stringify(statsOf())}::text::jsonb where id = ${scanId} and status = 'running' returning id`;
+      // Outlived the wall-clock limit and marked abandoned by a later scan: roll back, so only succeeded runs ever wrote.
+      if (!ours) throw new Error('this scan run was marked abandoned before it could commit; its writes were rolled back');
       return null;
     });
     if (outcome) {
@@ -183,7 +185,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
       summary.timings_ms.write = Math.round(wall() - w3);
       finish();
       await sql`update public.scan_runs set status = 'skipped', finished_at = now(), cpu_ms = ${summary.cpu_ms},
-                       stats = ${JSON.stringify({ ...statsOf(), skipped_reason: outcome })}::text::jsonb where id = ${scanId}`;
+                       stats = ${JSON.stringify({ ...statsOf(), skipped_reason: outcome })}::text::jsonb where id = ${scanId} and status = 'running'`;
     }
     return summary;
   } catch (e) {

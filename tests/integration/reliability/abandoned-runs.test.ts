@@ -2,14 +2,20 @@
  * A scan whose worker dies (killed, over a limit, the database connection lost) never
  * records its end. Through the real function: the next scan of the org marks the org's
  * runs still `running` past the function wall-clock limit as `failed`, and leaves
- * younger running runs alone; other orgs' runs are left to their own next scan.
+ * younger running runs alone; other orgs' runs are left to their own next scan. A run
+ * marked abandoned that comes back to write rolls its writes back.
  */
+import { gridDisk } from 'h3-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scanCube } from '../../../functions/_shared/detection/index.ts';
 import { ABANDONED_RUN_ERROR, failAbandonedRuns } from '../../../functions/_shared/scan/abandoned.ts';
 import { DEFAULT_SCAN_CONFIG } from '../../../functions/_shared/scan/config.ts';
+import { runScan } from '../../../functions/_shared/scan/handler.ts';
+import type { Phraser } from '../../../functions/_shared/scan/llm.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { serviceJwt, stackInfo } from '../../support/hardening.ts';
+import { area, background, burst, HOUR, insertWorld } from './world.ts';
 
 const info = stackInfo();
 const sql = adminSql(2);
@@ -58,4 +64,46 @@ async function runs(ids: number[]): Promise<Map<number, { status: string; error:
   const rows = await sql<{ id: string; status: string; error: string | null; finished: boolean }[]>`
     select id, status, error, finished_at is not null as finished from public.scan_runs where id = any(${ids}::bigint[])`;
   return new Map(rows.map(({ id, ...r }) => [Number(id), r]));
+}
+
+describe('a run marked abandoned cannot commit', () => {
+  it('a scan that outlives the limit rolls its writes back when it reaches its write transaction', async () => {
+    // 12 days ahead of real time, as the scan tests: the schedule's scans never see these events or race them.
+    const NOW = Math.floor(Date.now() / HOUR) * HOUR + 12 * 24 * HOUR + 30 * 60_000;
+    const org = await createTestOrg(sql, 'abandoned-late');
+    await sql`update public.orgs set created_at = ${new Date(NOW - 30 * 24 * HOUR)} where id = ${org.id}`;
+    const cells = area(40.75, -73.99, 4);
+    await insertWorld(sql, org.id, [...background(cells, NOW), ...burst(gridDisk(cells[0]!, 1), 40, NOW)]);
+
+    // Scan A stops before its write transaction (in the phrasing step, which runs for each recommendation).
+    let phrasing!: () => void;
+    const reached = new Promise<void>((r) => { phrasing = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow: Phraser = { model: 'gate', async phrase() { phrasing(); await gate; return null; } };
+    const a = runScan({ sql, engine: scanCube, now: () => NOW, phraser: slow }, org.id, 'manual').then(() => 'committed', (e: unknown) => String(e));
+    await reached;
+    const [running] = await sql<{ id: string }[]>`select id from public.scan_runs where org_id = ${org.id} and status = 'running'`;
+    const aId = Number(running!.id);
+
+    // Scan B, with a zero limit, finds A abandoned and writes the results (its clock is earlier, so A is not "stale").
+    const b = await runScan({ sql, engine: scanCube, now: () => NOW - 60_000, config: { abandonedRunAfterMs: 0 } }, org.id, 'manual');
+    expect(b.status).toBe('succeeded');
+    expect(b.hotspots.inserted).toBeGreaterThan(0);
+    const before = await streamRows(org.id);
+    release();
+    expect(await a).toMatch(/marked abandoned/);
+    const rows = await runs([aId]);
+    expect(rows.get(aId)).toMatchObject({ status: 'failed', finished: true });
+    expect(await streamRows(org.id), 'nothing of A committed').toEqual(before);
+  });
+});
+
+/** Every stream row of the org with its version (a committed write bumps one). */
+async function streamRows(orgId: string): Promise<string[]> {
+  const rows = await sql<{ k: string }[]>`
+    select 'h' || id || 'v' || version as k from public.hotspots where org_id = ${orgId}
+    union all select 'a' || id || 'v' || version from public.alerts where org_id = ${orgId}
+    union all select 'r' || id || 'v' || version from public.recommendations where org_id = ${orgId} order by 1`;
+  return rows.map((r) => r.k);
 }
