@@ -73,8 +73,10 @@ describe.each(['postgres_changes', 'broadcast'] as const)('SDK over %s', (transp
       await reserved`begin`;
       await reserved`update public.alerts set notify_count = notify_count + 10 where id = ${chain.alert}`;
       // Under load realtime-js may itself be between sockets (a missed heartbeat): cut an open one.
+      // The whole reconnect can complete between two polls, so wait for the recorded status event.
+      const lostBefore = rec.statuses.filter((s) => s === 'reconnecting').length;
       await waitFor(() => dropSocket(client), 10_000, () => 'an open socket to drop');
-      await waitFor(() => hw.status !== 'live', 10_000, () => `the drop to be noticed (status ${hw.status})`);
+      await waitFor(() => rec.statuses.filter((s) => s === 'reconnecting').length > lostBefore, 10_000, () => `the drop to be noticed (statuses ${rec.statuses.join(' → ')})`);
       await waitFor(() => hw.status === 'live', 30_000, () => `live again (status ${hw.status})`);
       expect(rec.version('alerts', chain.alert)).toBe(1);
       await reserved`commit`;
