@@ -98,8 +98,10 @@ describe('concurrency', () => {
     expect(await invariantViolations(sql, twin.id)).toEqual([]);
     // The scans that won the write lock wrote one after another; the rest skipped. One more scan after the burst
     // (so the twin has had at least two looks too) must leave it exactly where two sequential scans left the control.
-    const last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
-    expect(last.body.status).toBe('succeeded');
+    // (The shared stack's schedule scans every org each minute: a scheduled scan writing at that moment makes ours skip.)
+    let last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
+    for (let i = 0; i < 3 && last.body.status === 'skipped'; i++) last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
+    expect(last.body.status, JSON.stringify(last.body)).toBe('succeeded');
     expect(await invariantViolations(sql, twin.id)).toEqual([]);
     const [twinState, controlState] = [await streamState(sql, twin.id), await streamState(sql, control.id)];
     expect(twinState.hotspots.length).toBeGreaterThan(0);
