@@ -306,7 +306,14 @@ revoke execute on function realtime.authorize(text, text, text, text, text, text
 -- The query is a session-level prepared statement, so groups of one role reuse its plan;
 -- the lateral + LIMIT 1 keeps it to one primary-key index probe per key (a semi-join
 -- is planned as a hash join that scans the whole table through the policy).
-create or replace function realtime.embedded_visible_keys(entity regclass, keys jsonb, groups jsonb)
+-- `xids` are the (32-bit) ids of the transactions that wrote the keys. A commit record
+-- is flushed to WAL — and so can reach the Realtime server — a moment before the
+-- committing backend leaves the proc array; a snapshot taken in that window does not
+-- see the commit, so the probe would miss a new row (or read its previous version) and
+-- the change would be dropped for every RLS subscriber. Under CPU contention that window
+-- lasts milliseconds; so first wait until every one of `xids` is visible (bounded, ~2 s).
+drop function if exists realtime.embedded_visible_keys(regclass, jsonb, jsonb);
+create or replace function realtime.embedded_visible_keys(entity regclass, keys jsonb, groups jsonb, xids bigint[] default '{}')
 returns table (group_no int, key_no int)
 language plpgsql
 as $$
@@ -315,7 +322,24 @@ declare
   stmt text;
   g jsonb;
   i int;
+  waited int := 0;
 begin
+  -- Each statement of this volatile function takes a new snapshot, so every check sees
+  -- the latest commits. A 32-bit xid becomes the xid8 nearest to the snapshot's xmax.
+  while cardinality(xids) > 0 and exists (
+    select 1
+      from (select pg_current_snapshot() as snap) s
+      cross join lateral (select pg_snapshot_xmax(s.snap)::text::bigint as xm) m
+      cross join unnest(xids) as t(x)
+     where not pg_visible_in_snapshot(
+       greatest(m.xm + ((t.x - m.xm % 4294967296 + 6442450944) % 4294967296 - 2147483648), 3)::text::xid8, s.snap)) loop
+    if waited >= 2000 then
+      raise warning 'WarnCommitNotVisible: transactions % still not visible after % waits', xids, waited;
+      exit;
+    end if;
+    perform pg_sleep(0.001);
+    waited := waited + 1;
+  end loop;
   select string_agg(format('t.%I = (k.v ->> %s)::%s', a.attname, k.ord - 1, format_type(a.atttypid, a.atttypmod)), ' and ' order by k.ord)
     into cond
     from pg_index x
@@ -348,7 +372,7 @@ begin
   perform set_config('role', null, true);
 end;
 $$;
-revoke execute on function realtime.embedded_visible_keys(regclass, jsonb, jsonb) from public, anon, authenticated;
+revoke execute on function realtime.embedded_visible_keys(regclass, jsonb, jsonb, bigint[]) from public, anon, authenticated;
 
 -- Daily partitions for yesterday through three days ahead; the Realtime server keeps
 -- creating them daily and drops those older than three days, as Supabase's does.

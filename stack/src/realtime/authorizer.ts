@@ -4,7 +4,8 @@
  * table's policies read (catalog `claimPaths`) see the same rows. For a batch of
  * changes to one table, realtime.embedded_visible_keys runs ONE query per group over
  * all the batch's primary keys, as that group's role and claims, in one round trip.
- * Like Supabase's walrus check it reads the table's current state by primary key.
+ * Like Supabase's walrus check it reads the table's current state by primary key —
+ * once the writing transactions' commits are visible (`xids`; see bootstrap.sql).
  */
 import type { Db } from './db.ts';
 import type { TableInfo } from './catalog.ts';
@@ -27,12 +28,12 @@ export interface Visibility {
 export class Authorizer {
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
-  async visible(table: TableInfo, keys: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
+  async visible(table: TableInfo, keys: Array<Array<string | null>>, groups: Group[], xids: number[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };
     if (keys.length === 0 || groups.length === 0) return out;
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const rows = await this.sql<{ group_no: number; key_no: number }>`
-      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::jsonb, ${JSON.stringify(groupJson)}::jsonb)`;
+      select group_no, key_no from realtime.embedded_visible_keys(${table.oid}::oid::regclass, ${JSON.stringify(keys)}::jsonb, ${JSON.stringify(groupJson)}::jsonb, ${xids}::bigint[])`;
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {

@@ -45,7 +45,7 @@ interface Plan {
   members: Map<number, PgSubscription[]>;
 }
 
-type ChangeItem = { kind: 'change'; plan: Plan; change: RowChange; ts: string; keyIndex: number; passing: Set<PgSubscription> | null };
+type ChangeItem = { kind: 'change'; plan: Plan; change: RowChange; ts: string; xid: number; keyIndex: number; passing: Set<PgSubscription> | null };
 type BroadcastItem = { kind: 'broadcast'; key: string; msg: BroadcastMessage };
 type Item = ChangeItem | BroadcastItem;
 
@@ -53,6 +53,8 @@ interface TableBatch {
   table: TableInfo;
   keys: Array<Array<string | null>>;
   keyIndex: Map<string, number>;
+  /** Transactions that wrote the keys: the check waits until their commits are visible. */
+  xids: Set<number>;
   groups: Group[];
   groupIndex: Map<string, number>;
   result?: Visibility;
@@ -183,7 +185,7 @@ export class ChangePipeline {
           if (passing.size === 0) continue;
         }
         ts ??= commitTimestamp(tx.commitTimeMicros);
-        items.push({ kind: 'change', plan, change, ts, keyIndex: -1, passing });
+        items.push({ kind: 'change', plan, change, ts, xid: tx.xid, keyIndex: -1, passing });
       }
     }
 
@@ -209,7 +211,7 @@ export class ChangePipeline {
         if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { plan.direct.push(x); continue; }
         if (!tb) {
           tb = tables.get(table.oid);
-          if (!tb) { tb = { table, keys: [], keyIndex: new Map(), groups: [], groupIndex: new Map() }; tables.set(table.oid, tb); }
+          if (!tb) { tb = { table, keys: [], keyIndex: new Map(), xids: new Set(), groups: [], groupIndex: new Map() }; tables.set(table.oid, tb); }
         }
         const gk = x.subscriber.groupKey(table.claimPaths);
         let gi = tb.groupIndex.get(gk);
@@ -226,10 +228,11 @@ export class ChangePipeline {
       let ki = tb.keyIndex.get(ks);
       if (ki === undefined) { ki = tb.keys.length; tb.keys.push(key); tb.keyIndex.set(ks, ki); }
       item.keyIndex = ki;
+      tb.xids.add(item.xid);
     }
     await Promise.all([...tables.values()].map(async (tb) => {
       try {
-        tb.result = await this.deps.authorizer.visible(tb.table, tb.keys, tb.groups);
+        tb.result = await this.deps.authorizer.visible(tb.table, tb.keys, tb.groups, [...tb.xids]);
       } catch (e) {
         if (this.failures < 5) throw e;
         // A batch that keeps failing must not stall every subscriber: report it as 500s.

@@ -25,6 +25,8 @@ export interface RowChange {
 }
 
 export interface Transaction {
+  /** Top-level transaction id (32-bit, as pgoutput's Begin carries it). */
+  xid: number;
   commitLsn: bigint;
   endLsn: bigint;
   commitTimeMicros: bigint;
@@ -208,7 +210,7 @@ export class ReplicationStream {
     const msg = this.decoder.decode(chunk.subarray(25));
     switch (msg.tag) {
       case 'begin':
-        this.current = { commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [] };
+        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [] };
         break;
       case 'relation':
         this.current?.relations.push(msg.relation);

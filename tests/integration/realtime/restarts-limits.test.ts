@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../../../stack/src/postgres/embedded.ts';
@@ -151,6 +152,42 @@ describe('grouped RLS checks', () => {
     await sleep(300);
     expect(rt.metrics().rlsGroupQueries! - before.rlsGroupQueries!).toBe(4);
     expect(cols.map((c) => c.items.length)).toEqual([0, 0, 1, 0]);
+  });
+
+  it('a commit that reaches the WAL before it is visible is still checked against its own row', async () => {
+    // A commit record is flushed (and decoded by the server) a moment before the committing
+    // backend leaves the proc array; under load that window was long enough for the RLS probe
+    // to miss the new row and drop the change (the full-suite flakes). A synchronous-standby
+    // wait that nobody answers holds a commit in exactly that window, for as long as we like.
+    const secret = stack.config.keys.jwtSecret;
+    const t = await scratchTable(stack.sql, 'vis', 'id bigint primary key, org_id uuid not null', { rls: true });
+    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${t} for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
+    const org = await createTestOrg(stack.sql, 'vis');
+    const got = collector<Change>();
+    await subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, memberClaims([org.id])) }).channel('vis')
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(got.push)));
+    const held = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      // Only `held` waits for the (absent) standby; every other session commits locally.
+      await stack.sql.unsafe(`alter system set synchronous_commit = 'local'`);
+      await stack.sql.unsafe(`alter system set synchronous_standby_names = 'nobody'`);
+      await stack.sql`select pg_reload_conf()`;
+      await sleep(300);
+      const pid = (await held<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+      await held`set synchronous_commit = on`;
+      const insert = held.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (1, '${org.id}')`).execute(); // sent now, not when awaited
+      await sleep(1_000); // decoded by the server, still invisible to other snapshots
+      expect(got.items).toEqual([]);
+      await stack.sql`select pg_cancel_backend(${pid})`; // ends the wait: the commit becomes visible
+      await insert;
+      await got.wait(1, 10_000);
+      expect(got.items[0]!.new).toMatchObject({ id: 1, org_id: org.id });
+    } finally {
+      await stack.sql.unsafe(`alter system reset synchronous_standby_names`);
+      await stack.sql.unsafe(`alter system reset synchronous_commit`);
+      await stack.sql`select pg_reload_conf()`;
+      await held.end();
+    }
   });
 });
 

@@ -77,11 +77,16 @@ describe('RLS semantics', () => {
     const tokenB = await mintToken(info.jwtSecret, memberClaims([orgB.id]));
     const c = rtClient(info.apiUrl, info.anonKey, { token: tokenA });
     const got = collector<Change>();
-    await subscribed(c.channel('rls-refresh').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'hotspots' }, as(got.push)));
+    let confirmations = 0;
+    await subscribed(c.channel('rls-refresh').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'hotspots' }, as(got.push))
+      .on('system', {}, (p: { message?: string }) => { if (p.message === 'Subscribed to PostgreSQL') confirmations++; }));
     await insertHotspot(sql, orgA.id, 'refresh-1');
     await got.wait(1);
+    await waitFor(() => confirmations === 1);
     await c.realtime.setAuth(tokenB);
-    await sleep(300);
+    // The server confirms the switch with "Subscribed to PostgreSQL" again (as Realtime does);
+    // a fixed sleep here raced the token verification on a loaded machine.
+    await waitFor(() => confirmations === 2);
     await insertHotspot(sql, orgA.id, 'refresh-2');
     await insertHotspot(sql, orgB.id, 'refresh-3');
     await waitFor(() => got.items.some((p) => p.new.dedup_key === 'refresh-3'));
