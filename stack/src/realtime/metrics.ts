@@ -1,3 +1,34 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/**
+ * Where a change's time goes between its commit and the server's socket writes, per
+ * transaction (wal: commit → decoded here; queue: → its batch starts; rls: → visibility
+ * known; order: → its turn in commit order; emit: frames written, per batch) and per
+ * change (send: commit → frames written). Rings of the last 8,192 samples each.
+ */
+export const STAGES = ['wal', 'queue', 'rls', 'order', 'emit', 'send'] as const;
+export type Stage = (typeof STAGES)[number];
+
+class Ring {
+  private readonly values = new Float64Array(8192);
+  private count = 0;
+  add(ms: number): void {
+    this.values[this.count++ % this.values.length] = ms;
+  }
+  reset(): void {
+    this.count = 0;
+  }
+  percentile(p: number): number {
+    const n = Math.min(this.count, this.values.length);
+    if (n === 0) return 0;
+    const sorted = this.values.slice(0, n).sort();
+    return sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)]!;
+  }
+}
+
+/** Epoch milliseconds with sub-millisecond precision (stage timestamps). */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
 /** Counters the server keeps (exposed by `service.metrics()` and logged at stop). */
 export class Metrics {
   connections = 0;
@@ -20,29 +51,42 @@ export class Metrics {
   unknownEvents = 0;
   slowConsumerDisconnects = 0;
   oversizedFrames = 0;
+  /** Emits that threw (a bug): the batch's frames were cut short, logged. */
+  emitErrors = 0;
 
-  /** Commit → frames written, per change (ring of the last 8,192). */
-  private readonly lags = new Float64Array(8192);
-  private lagCount = 0;
+  private readonly stages = new Map<Stage, Ring>(STAGES.map((s) => [s, new Ring()]));
+  private loopDelay: IntervalHistogram | undefined;
+
+  recordStage(stage: Stage, ms: number): void {
+    this.stages.get(stage)!.add(ms);
+  }
 
   recordLag(ms: number): void {
-    this.lags[this.lagCount++ % this.lags.length] = ms;
+    this.recordStage('send', ms);
   }
 
-  /** Drop the recorded lags (benchmarks measure one run at a time). */
+  /** Drop the recorded stage times and start sampling event-loop delay (benchmarks measure one run at a time). */
   resetLag(): void {
-    this.lagCount = 0;
-  }
-
-  private lagPercentile(p: number): number {
-    const n = Math.min(this.lagCount, this.lags.length);
-    if (n === 0) return 0;
-    const sorted = Array.from(this.lags.subarray(0, n)).sort((a, b) => a - b);
-    return sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)]!;
+    for (const r of this.stages.values()) r.reset();
+    this.loopDelay?.disable();
+    this.loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    this.loopDelay.enable();
   }
 
   snapshot(): Record<string, number> {
-    const { lags: _l, lagCount: _c, ...counters } = this as unknown as Record<string, number> & { lags: unknown; lagCount: unknown };
-    return { ...counters, commitToSendP50Ms: this.lagPercentile(50), commitToSendP99Ms: this.lagPercentile(99) };
+    const { stages: _s, loopDelay: _l, ...counters } = this as unknown as Record<string, number> & { stages: unknown; loopDelay: unknown };
+    const out: Record<string, number> = { ...counters };
+    for (const [name, ring] of this.stages) {
+      out[`${name}P50Ms`] = ring.percentile(50);
+      out[`${name}P99Ms`] = ring.percentile(99);
+    }
+    out.commitToSendP50Ms = out.sendP50Ms!;
+    out.commitToSendP99Ms = out.sendP99Ms!;
+    if (this.loopDelay) {
+      out.loopDelayP50Ms = this.loopDelay.percentile(50) / 1e6;
+      out.loopDelayP99Ms = this.loopDelay.percentile(99) / 1e6;
+      out.loopDelayMaxMs = this.loopDelay.max / 1e6;
+    }
+    return out;
   }
 }

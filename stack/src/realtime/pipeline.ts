@@ -12,7 +12,7 @@ import type { Catalog, RolePrivileges, TableInfo } from './catalog.ts';
 import type { RealtimeLimits } from './constants.ts';
 import { matchesFilters } from './filters.ts';
 import { hubKey, type BroadcastMessage, type Hub } from './hub.ts';
-import type { Metrics } from './metrics.ts';
+import { nowMs, type Metrics } from './metrics.ts';
 import { commitTimestamp, renderChange, renderError } from './payload.ts';
 import type { ReplicationStream, RowChange, Transaction } from './replication.ts';
 import { encodeText } from './serializer.ts';
@@ -39,8 +39,8 @@ interface Plan {
   action: RowChange['kind'];
   subs: PgSubscription[];
   filtered: boolean;
-  /** Subscriptions handled one by one: no RLS check (DELETE, no RLS, bypass) or an error payload. */
-  direct: PgSubscription[];
+  /** Subscriptions handled one by one (no RLS check: DELETE, no RLS, bypass; or an error payload), with their role when planned. */
+  direct: Array<{ x: PgSubscription; role: string }>;
   /** RLS group index → its subscriptions. */
   members: Map<number, PgSubscription[]>;
 }
@@ -63,8 +63,18 @@ interface TableBatch {
 const MAX_BATCH_CHANGES = 10_000;
 const PIPELINE_DEPTH = 3;
 
+interface Inflight {
+  gen: number;
+  settled: boolean;
+  prepared?: Prepared;
+  error?: unknown;
+}
+
 interface Prepared {
   items: Item[];
+  /** The batch's transactions' decode times and the moment its RLS answers were in (stage tracing). */
+  received: number[];
+  readyAt: number;
   tables: Map<number, TableBatch>;
   privs: Map<string, RolePrivileges>;
   /** End LSN of the last transaction not delivered before (0: all were). */
@@ -75,7 +85,10 @@ interface Prepared {
 
 export class ChangePipeline {
   private queue: Transaction[] = [];
-  private running = false;
+  /** Batches being prepared or waiting for their turn, in commit order. */
+  private inflight: Inflight[] = [];
+  /** Of those, how many are still being prepared (each holds a pool connection). */
+  private preparing = 0;
   private generation = 0;
   private lastDelivered = 0n;
   private failures = 0;
@@ -85,53 +98,55 @@ export class ChangePipeline {
   enqueue(tx: Transaction): void {
     this.queue.push(tx);
     if (this.queue.length > this.deps.limits.maxQueuedTransactions) this.deps.replication()?.pause();
-    if (!this.running) void this.run();
+    this.pump();
   }
 
-  /** The stream reconnected: queued transactions will be sent again. */
+  /** The stream reconnected: queued and in-flight transactions will be sent again. */
   reset(): void {
     this.queue = [];
+    this.inflight = [];
+    this.preparing = 0;
     this.generation++;
     this.deps.replication()?.resume();
   }
 
   /**
-   * Up to PIPELINE_DEPTH batches are prepared (catalog, privileges, RLS queries) at once,
-   * so one batch's database round trip overlaps the next one's; frames still go out
-   * strictly batch after batch, in commit order.
+   * Up to PIPELINE_DEPTH batches are prepared (catalog, privileges, RLS query) at once on
+   * separate pool connections, so one batch's round trip overlaps the next ones'; a batch
+   * starts as soon as a preparation slot is free (a lone transaction is not held back to
+   * fill a batch), and a slow round trip at the head does not hold later batches' queries
+   * back — only their frames. Frames go out strictly batch after batch, in commit order.
    */
-  private async run(): Promise<void> {
-    this.running = true;
-    const inflight: Array<{ gen: number; prepared: Promise<Prepared> }> = [];
-    try {
-      while (this.queue.length > 0 || inflight.length > 0) {
-        while (this.queue.length > 0 && inflight.length < PIPELINE_DEPTH) {
-          const gen = this.generation;
-          const prepared = this.prepare(this.take());
-          prepared.catch(() => {}); // awaited in order below
-          inflight.push({ gen, prepared });
-        }
-        const head = inflight.shift()!;
-        let prepared: Prepared;
-        try {
-          prepared = await head.prepared;
-        } catch (e) {
-          if (head.gen !== this.generation) continue;
-          this.failures++;
-          this.deps.log.error('change batch failed; resuming from the last acknowledged position', {
-            code: 'ChangeBatchFailed', error: String(e), attempt: this.failures,
-          });
-          this.deps.replication()?.reconnect('change batch failed');
-          continue;
-        }
-        if (head.gen !== this.generation) continue;
-        this.failures = 0;
-        this.emit(prepared);
-        if (this.queue.length < this.deps.limits.maxQueuedTransactions / 2) this.deps.replication()?.resume();
+  private pump(): void {
+    while (this.inflight.length > 0 && this.inflight[0]!.settled) {
+      const head = this.inflight.shift()!;
+      if (head.gen !== this.generation) continue;
+      if (head.error !== undefined) {
+        this.failures++;
+        this.deps.log.error('change batch failed; resuming from the last acknowledged position', {
+          code: 'ChangeBatchFailed', error: String(head.error), attempt: this.failures,
+        });
+        // Drops the queue and every later batch (reset()); they are streamed again.
+        this.deps.replication()?.reconnect('change batch failed');
+        continue;
       }
-    } finally {
-      this.running = false;
+      this.failures = 0;
+      this.emit(head.prepared!);
     }
+    while (this.queue.length > 0 && this.preparing < PIPELINE_DEPTH) {
+      const entry: Inflight = { gen: this.generation, settled: false };
+      this.inflight.push(entry);
+      this.preparing++;
+      this.prepare(this.take()).then(
+        (p) => { entry.prepared = p; },
+        (e: unknown) => { entry.error = e ?? new Error('batch failed'); },
+      ).finally(() => {
+        if (entry.gen === this.generation) this.preparing--;
+        entry.settled = true;
+        this.pump();
+      });
+    }
+    if (this.queue.length < this.deps.limits.maxQueuedTransactions / 2) this.deps.replication()?.resume();
   }
 
   private take(): Transaction[] {
@@ -147,6 +162,8 @@ export class ChangePipeline {
 
   private async prepare(batch: Transaction[]): Promise<Prepared> {
     const { catalog, registry, metrics } = this.deps;
+    const started = nowMs();
+    const received: number[] = [];
     const items: Item[] = [];
     const plans = new Map<string, Plan | null>();
     const tables = new Map<number, TableBatch>();
@@ -155,6 +172,9 @@ export class ChangePipeline {
     for (const tx of batch) {
       if (tx.endLsn <= this.lastDelivered) continue;
       lastLsn = tx.endLsn;
+      received.push(tx.receivedAt);
+      metrics.recordStage('wal', tx.receivedAt - Number(tx.commitTimeMicros) / 1000);
+      metrics.recordStage('queue', started - tx.receivedAt);
       metrics.transactions++;
       for (const rel of tx.relations) catalog.invalidate(rel.oid);
       let ts: string | undefined;
@@ -208,7 +228,7 @@ export class ChangePipeline {
       for (const x of plan.subs) {
         const p = privs.get(`${table.oid}:${x.subscriber.claims.role}`);
         if (!p || !p.exists) continue;
-        if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { plan.direct.push(x); continue; }
+        if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { plan.direct.push({ x, role: x.subscriber.claims.role }); continue; }
         if (!tb) {
           tb = tables.get(table.oid);
           if (!tb) { tb = { table, keys: [], keyIndex: new Map(), xids: new Set(), groups: [], groupIndex: new Map() }; tables.set(table.oid, tb); }
@@ -240,18 +260,29 @@ export class ChangePipeline {
         tb.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
       }
     }));
-    return { items, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
+    const readyAt = nowMs();
+    metrics.recordStage('rls', readyAt - started);
+    return { items, received, readyAt, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
   }
 
   private emit(p: Prepared): void {
-    const sentAt = Date.now();
+    const { metrics, log } = this.deps;
+    const start = nowMs();
+    metrics.recordStage('order', start - p.readyAt);
     for (const item of p.items) {
-      if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
-      else {
-        this.emitChange(item, p.tables.get(item.plan.table.oid), p.privs);
-        this.deps.metrics.recordLag(sentAt - Date.parse(item.ts));
+      // A bug rendering one change must not cut the rest of the batch (or stall the stream).
+      try {
+        if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
+        else {
+          this.emitChange(item, p.tables.get(item.plan.table.oid), p.privs);
+          metrics.recordLag(start - Date.parse(item.ts));
+        }
+      } catch (e) {
+        metrics.emitErrors++;
+        log.error('could not deliver a change', { code: 'EmitFailed', error: String(e instanceof Error ? e.stack ?? e : e) });
       }
     }
+    metrics.recordStage('emit', nowMs() - start);
     if (p.lastLsn > this.lastDelivered) this.lastDelivered = p.lastLsn;
     const ack = p.lastLsn > 0n ? p.lastLsn : p.batchEnd;
     if (ack > 0n) this.deps.replication()?.ack(ack);
@@ -284,9 +315,9 @@ export class ChangePipeline {
       add(x, variant);
     };
     const noKey = change.kind !== 'DELETE' && table.pk.length === 0;
-    for (const x of plan.direct) {
+    for (const { x, role } of plan.direct) {
       if (passing && !passing.has(x)) continue;
-      const role = x.subscriber.claims.role;
+      // The role it was planned with: claims may have changed since (access_token).
       const p = privs.get(`${table.oid}:${role}`)!;
       if (noKey) error(x, '!400', 'Error 400: Bad Request, no primary key');
       else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) error(x, '!401', 'Error 401: Unauthorized');
@@ -297,13 +328,14 @@ export class ChangePipeline {
       for (const [gi, members] of plan.members) {
         const failed = result.failed.has(gi);
         if (!failed && !result.visible.get(gi)?.has(item.keyIndex)) continue;
-        // Members of a group share their role, hence their privileges.
-        const role = members[0]!.subscriber.claims.role;
+        // Members of a group share their role, hence their privileges; the group's role is
+        // the one RLS was checked with, even if a member's claims changed since.
+        const role = tb!.groups[gi]!.role;
         const p = privs.get(`${table.oid}:${role}`)!;
         for (const x of members) {
           if (passing && !passing.has(x)) continue;
           if (failed) error(x, '!500', 'Error 500: Internal Server Error, RLS policy evaluation failed');
-          else row(x, x.subscriber.claims.role, p);
+          else row(x, role, p);
         }
       }
     }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION, MESSAGES_PUBLICATION } from './constants.ts';
+import { nowMs } from './metrics.ts';
 import { PgOutputDecoder, PG_EPOCH_MICROS, lsnToString, type Relation, type Tuple } from './pgoutput.ts';
 
 export type ChangeKind = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -33,6 +34,8 @@ export interface Transaction {
   changes: RowChange[];
   /** Relations (re)described in this transaction: their catalog entries may be stale. */
   relations: Relation[];
+  /** When its commit message was decoded here (epoch ms, sub-ms precision; stage tracing). */
+  receivedAt: number;
 }
 
 export interface ReplicationHandlers {
@@ -210,7 +213,7 @@ export class ReplicationStream {
     const msg = this.decoder.decode(chunk.subarray(25));
     switch (msg.tag) {
       case 'begin':
-        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [] };
+        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [], receivedAt: 0 };
         break;
       case 'relation':
         this.current?.relations.push(msg.relation);
@@ -230,6 +233,7 @@ export class ReplicationStream {
         if (!tx) break;
         tx.endLsn = msg.endLsn;
         tx.commitTimeMicros = msg.commitTimeMicros;
+        tx.receivedAt = nowMs();
         this.lastEmitted = tx.endLsn;
         this.opts.handlers.onTransaction(tx);
         break;
