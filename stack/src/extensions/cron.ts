@@ -138,11 +138,15 @@ export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log
       message = returnMessage(Array.isArray(result) ? result[result.length - 1] : result, tags[tags.length - 1] ?? '');
     } catch (e) {
       message = `ERROR:  ${e instanceof Error ? e.message : String(e)}`;
+    }
+    // Recorded before the job's connection is closed: what the job committed (a pg_net request) can be acted
+    // on at once, and its run should already read as finished by then.
+    try {
+      await db`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
+                where runid = ${runid}`;
     } finally {
       await conn.end().catch(() => {});
     }
-    await db`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
-              where runid = ${runid}`;
   }
 
   await load();
