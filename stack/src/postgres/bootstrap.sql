@@ -302,7 +302,7 @@ revoke execute on function realtime.authorize(text, text, text, text, text, text
 -- realtime.embedded_visible_keys (embedded stack only): the batched RLS check. For each
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
--- group whose policies raised. Keys are a JSON array of arrays of primary-key values.
+-- group whose policies raised; a row (-1, n) reports n waits for visibility (below). Keys are a JSON array of arrays of primary-key values.
 -- The query is a session-level prepared statement, so groups of one role reuse its plan;
 -- the lateral + LIMIT 1 keeps it to one primary-key index probe per key (a semi-join
 -- is planned as a hash join that scans the whole table through the policy).
@@ -340,6 +340,11 @@ begin
     perform pg_sleep(0.001);
     waited := waited + 1;
   end loop;
+  if waited > 0 then
+    group_no := -1;
+    key_no := waited;
+    return next;
+  end if;
   select string_agg(format('t.%I = (k.v ->> %s)::%s', a.attname, k.ord - 1, format_type(a.atttypid, a.atttypmod)), ' and ' order by k.ord)
     into cond
     from pg_index x

@@ -37,7 +37,8 @@ export class Authorizer {
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {
-      if (r.key_no < 0) out.failed.add(r.group_no);
+      if (r.group_no < 0) this.metrics.visibilityWaits += r.key_no;
+      else if (r.key_no < 0) out.failed.add(r.group_no);
       else {
         let keys = out.visible.get(r.group_no);
         if (!keys) { keys = new Set(); out.visible.set(r.group_no, keys); }
