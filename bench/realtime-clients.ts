@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 
 type Cmd =
-  | { cmd: 'latency'; apiUrl: string; anonKey: string; tokens: string[]; schema: string; table: string }
+  | { cmd: 'latency'; apiUrl: string; anonKey: string; tokens: string[]; first: number; every: number; schema: string; table: string }
   | { cmd: 'latency-stop' }
   | { cmd: 'floor'; dbUrl: string; slot: string; table: string }
   | { cmd: 'floor-stop' }
@@ -22,7 +22,8 @@ type Cmd =
   | { cmd: 'count-peek' }
   | { cmd: 'raw-connect'; url: string; n: number }
   | { cmd: 'idle'; url: string; n: number; join: boolean }
-  | { cmd: 'close-all' };
+  | { cmd: 'close-all' }
+  | { cmd: 'cpu' };
 
 const now = (): number => performance.timeOrigin + performance.now();
 const reply = (m: unknown): void => { process.send?.(m); };
@@ -38,7 +39,7 @@ async function latency(c: Extract<Cmd, { cmd: 'latency' }>): Promise<void> {
     const client = new RealtimeClient(url, { params: { apikey: c.anonKey }, transport: WebSocket as never, heartbeatIntervalMs: 25_000 });
     rtClients.push(client);
     void client.setAuth(token);
-    client.channel(`lat-${i}`)
+    client.channel(`lat-${c.first + i * c.every}`)
       .on('postgres_changes', { event: 'INSERT', schema: c.schema, table: c.table }, (p: { commit_timestamp: string }) => {
         latencies.push(now() - Date.parse(p.commit_timestamp));
       })
@@ -210,6 +211,7 @@ process.on('message', (m: Cmd) => {
       case 'count-start': counting = true; count = 0; bytes = 0; first = 0; last = 0; return reply({ ok: 'counting' });
       case 'count-stop': counting = false; return reply({ ok: 'count', count, bytes, first, last });
       case 'count-peek': return reply({ ok: 'count', count });
+      case 'cpu': { const u = process.cpuUsage(); return reply({ ok: 'cpu', micros: u.user + u.system }); }
       case 'raw-connect': return rawConnect(m);
       case 'idle': return idle(m);
       case 'close-all': {

@@ -17,6 +17,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { SignJWT } from 'jose';
@@ -32,6 +33,12 @@ const LAT_SUBSCRIBERS = 100;
 const LAT_ORGS = 10;
 const LAT_RATE = 1_000;
 const LAT_SECONDS = Number(process.env.HOTWATCH_BENCH_RT_SECONDS ?? 10);
+/**
+ * Client processes for the latency run's 100 realtime-js clients (subscriber i in process
+ * i mod N). Real subscribers are separate devices, but on this 2-core machine 4 processes
+ * cost more CPU (25 % vs 18 % of a core) for the same p50, so the default stays 1.
+ */
+const LAT_CLIENT_PROCS = Number(process.env.HOTWATCH_BENCH_RT_CLIENT_PROCS ?? 1);
 const TP_SUBSCRIBERS = 1_000;
 const IDLE_CONNECTIONS = 2_000;
 /** Run only some parts while investigating: HOTWATCH_BENCH_RT_ONLY=latency,throughput,memory. */
@@ -82,6 +89,45 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
+interface CpuSnap { at: number; server: number; clients: number; writer: number; floor: number; busy: number; total: number }
+
+/** CPU time of this process and the three children, and the machine's busy/total jiffies (Linux /proc/stat). */
+async function cpuSnapshot(e: Env, clientProcs: Child[]): Promise<CpuSnap> {
+  const u = process.cpuUsage();
+  const [w, f, ...cs] = await Promise.all([e.writer, e.floorProc, ...clientProcs].map(async (ch) => Number((await ch.call({ cmd: 'cpu' })).micros)));
+  const c = cs.reduce((a, b) => a + b, 0);
+  const fields = (await fs.readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { at: performance.now(), server: u.user + u.system, clients: c!, writer: w!, floor: f!, busy: total - idle, total };
+}
+
+function cpuShares(a: CpuSnap, b: CpuSnap): Record<'server' | 'clients' | 'writer' | 'floor' | 'machineBusy', string> {
+  const wallMicros = (b.at - a.at) * 1000;
+  const pctOf = (k: 'server' | 'clients' | 'writer' | 'floor'): string => `${(((b[k] - a[k]) / wallMicros) * 100).toFixed(0)} %`;
+  return { server: pctOf('server'), clients: pctOf('clients'), writer: pctOf('writer'), floor: pctOf('floor'), machineBusy: `${(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100).toFixed(0)} %` };
+}
+
+/** GC pauses in this process (which hosts the stack, hence the Realtime server) until stop(). */
+function watchGc(): { stop(): string } {
+  const pauses: number[] = [];
+  let major = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const en of list.getEntries()) {
+      pauses.push(en.duration);
+      if ((((en as unknown as { detail?: { kind?: number } }).detail?.kind) ?? 0) & 2) major++; // NODE_PERFORMANCE_GC_MAJOR
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      obs.disconnect();
+      const total = pauses.reduce((a, b) => a + b, 0);
+      return `${pauses.length} pauses (${major} major), ${total.toFixed(0)} ms in total, longest ${Math.max(0, ...pauses).toFixed(1)} ms`;
+    },
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function gcNow(): () => void {
@@ -127,23 +173,39 @@ interface Env {
 
 /** 1. commit → realtime-js callback at 10,000 deliveries/s, beside the raw pgoutput floor. */
 async function latencyRun(e: Env): Promise<void> {
-  const { stack, rt, clients, writer, floorProc } = e;
+  // Own client processes for this run (see LAT_CLIENT_PROCS); e.clients serves the other runs.
+  const procs = Array.from({ length: LAT_CLIENT_PROCS }, () => new Child('clients'));
+  try {
+    await Promise.all(procs.map((p) => p.started));
+    await latencyWith(e, procs);
+  } finally {
+    for (const p of procs) p.kill();
+  }
+}
+
+async function latencyWith(e: Env, procs: Child[]): Promise<void> {
+  const { stack, rt, writer, floorProc } = e;
   const orgs = Array.from({ length: LAT_ORGS }, () => randomUUID());
   const tokens = await Promise.all(Array.from({ length: LAT_SUBSCRIBERS }, (_, i) => token(e.secret, { [orgs[i % LAT_ORGS]!]: 'viewer' })));
   await floorProc.call({ cmd: 'floor', dbUrl: stack.dbUrl, slot: 'bench_floor_slot', table: 'rt_lat' });
-  await clients.call({ cmd: 'latency', apiUrl: stack.apiUrl, anonKey: e.anonKey, tokens, schema: 'bench', table: 'rt_lat' });
+  await Promise.all(procs.map((p, k) => p.call({ cmd: 'latency', apiUrl: stack.apiUrl, anonKey: e.anonKey, tokens: tokens.filter((_, i) => i % procs.length === k), first: k, every: procs.length, schema: 'bench', table: 'rt_lat' })));
   const before = rt.metrics();
   rt.resetLag();
+  const gcs = watchGc();
+  const cpu0 = await cpuSnapshot(e, procs);
   const w = await writer.call({ cmd: 'write', dbUrl: stack.dbUrl, schema: 'bench', table: 'rt_lat', orgIds: orgs, perSecond: LAT_RATE, seconds: LAT_SECONDS, workers: 8 });
   await sleep(1_500);
-  const lat = (await clients.call({ cmd: 'latency-stop' })).values as number[];
+  const cpu = cpuShares(cpu0, await cpuSnapshot(e, procs));
+  const perProc = await Promise.all(procs.map(async (p) => (await p.call({ cmd: 'latency-stop' })).values as number[]));
+  const lat = perProc.flat();
   const floorAll = (await floorProc.call({ cmd: 'floor-stop' })).values as number[];
   await stack.sql`select pg_drop_replication_slot('bench_floor_slot')`.catch(() => {});
   const after = rt.metrics();
+  const gcStats = gcs.stop();
   const perChange = LAT_SUBSCRIBERS / LAT_ORGS;
   const expected = LAT_RATE * LAT_SECONDS * perChange;
   // Drop the first second (connection warm-up, JIT) from both.
-  const ours = lat.slice(LAT_RATE * perChange);
+  const ours = perProc.flatMap((v) => v.slice(Math.round((LAT_RATE * perChange) / procs.length)));
   const floor = floorAll.slice(LAT_RATE);
   const [p50, p95, p99] = [pct(ours, 50), pct(ours, 95), pct(ours, 99)];
   const [f50, f95, f99] = [pct(floor, 50), pct(floor, 95), pct(floor, 99)];
@@ -156,7 +218,10 @@ async function latencyRun(e: Env): Promise<void> {
     { metric: 'latency run: deliveries/s', value: lat.length / Number(w.elapsed), unit: 'msg/s', anchor: 'target 10,000/s (1,000 changes/s × 10 subscribers each)' },
     { metric: 'latency run: deliveries received / expected', value: lat.length / expected, unit: 'fraction' },
   );
-  e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, ${LAT_RATE} single-row inserts/s for ${LAT_SECONDS} s from 8 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches.`);
+  e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, spread over ${procs.length} client processes, ${LAT_RATE} single-row inserts/s for ${LAT_SECONDS} s from 8 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches; ${(after.visibilityWaits ?? 0) - (before.visibilityWaits ?? 0)} 1-ms waits for a decoded commit to become visible.`);
+  const st = (s: string): string => `${after[`${s}P50Ms`]!.toFixed(1)}/${after[`${s}P99Ms`]!.toFixed(1)}`;
+  e.notes.push(`Latency run, server stages p50/p99 ms: WAL commit → decoded ${st('wal')}; waiting for a batch slot ${st('queue')}; batch start → RLS answered ${st('rls')}; waiting for earlier batches ${st('order')}; writing a batch's frames ${st('emit')}; commit → frames written ${st('send')}. Server event-loop delay p50/p99/max ${after.loopDelayP50Ms!.toFixed(1)}/${after.loopDelayP99Ms!.toFixed(1)}/${after.loopDelayMaxMs!.toFixed(1)} ms; GC in the server process: ${gcStats}.`);
+  e.notes.push(`Latency run, CPU used during the run (% of one core): server process (the whole stack) ${cpu.server}, realtime-js client processes (together) ${cpu.clients}, writer process ${cpu.writer}, floor consumer ${cpu.floor}; the whole machine was ${cpu.machineBusy} busy (both cores; other users included).`);
   e.notes.push('Latency reference for the run and its floor alike is the commit time truncated to the millisecond (the precision of commit_timestamp), so both carry the same +0..1 ms bias; the floor is pg-logical-replication on its own slot in its own process.');
 }
 
