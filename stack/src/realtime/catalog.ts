@@ -48,20 +48,31 @@ export class Catalog {
   private readonly types = new Map<number, PgType>();
   private builtins: Entry<Set<string>> | undefined;
   private publication: Entry<Array<{ schema: string; table: string }>> | undefined;
+  /** Invalidations per table oid: a load that started before one must not store its result. */
+  private readonly invalidations = new Map<number, number>();
 
   constructor(private readonly sql: Db, private readonly log: Logger) {}
+
+  /** Keys are a table oid or `${oid}:${role}`. */
+  private stamp(key: string | number): number {
+    return this.invalidations.get(typeof key === 'number' ? key : Number.parseInt(key, 10)) ?? 0;
+  }
 
   private cached<T>(map: Map<string | number, Entry<T>>, key: string | number, load: () => Promise<T>, fresh = false): Promise<T> {
     const e = map.get(key);
     const now = Date.now();
+    // A refresh that was already running when the stream re-described the table read the
+    // catalog before the DDL: storing it would bring back stale policies for up to TTL_MS.
+    const stamp = this.stamp(key);
+    const store = (v: T): T => { if (this.stamp(key) === stamp) map.set(key, { value: v, loadedAt: Date.now() }); return v; };
     if (e && !fresh) {
       if (now - e.loadedAt > TTL_MS && !e.refreshing) {
-        e.refreshing = load().then((v) => { map.set(key, { value: v, loadedAt: Date.now() }); return v; })
+        e.refreshing = load().then(store)
           .catch((err: unknown) => { this.log.warn('catalog refresh failed', { key: String(key), error: String(err) }); e.refreshing = undefined; return e.value; });
       }
       return Promise.resolve(e.value);
     }
-    return load().then((v) => { map.set(key, { value: v, loadedAt: Date.now() }); return v; });
+    return load().then(store);
   }
 
   /** Table facts by oid; `fresh` forces a reload (the relation changed). */
@@ -77,6 +88,7 @@ export class Catalog {
   }
 
   invalidate(oid: number): void {
+    this.invalidations.set(oid, (this.invalidations.get(oid) ?? 0) + 1);
     this.tables.delete(oid);
     for (const key of this.privileges.keys()) if (key.startsWith(`${oid}:`)) this.privileges.delete(key);
   }
