@@ -8,7 +8,11 @@ export interface StackContext {
   config: StackConfig;
   apiUrl: string;
   dbUrl: string;
-  /** Admin (postgres superuser) pool for the stack's own bookkeeping. */
+  /**
+   * Admin (postgres superuser) postgres.js pool for start-up bookkeeping and auth. Code that
+   * queries all the time uses a node-postgres pool of its own instead (postgres/internal-db.ts:
+   * postgres.js can throw uncaught when PostgreSQL dies, porsager/postgres#1154).
+   */
   sql: Sql;
   log: Logger;
 }
