@@ -17,6 +17,19 @@ function fmt(n: number): string {
   return abs >= 100 ? n.toFixed(0) : abs >= 1 ? n.toFixed(2) : n.toPrecision(3);
 }
 
+/**
+ * Keep bench/results/<name>.json from this run too: benchmarks that write their own
+ * (with extra data, e.g. the soak's samples) have done so; the others get their figures.
+ */
+async function refreshResultFile(result: BenchResult, startedAtPerfMs: number): Promise<void> {
+  const file = path.join(here, 'results', `${result.name}.json`);
+  const startedAt = Date.now() - (performance.now() - startedAtPerfMs);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat && stat.mtimeMs >= startedAt) return;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(result, null, 2));
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = (await fs.readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort()
@@ -30,6 +43,7 @@ async function main(): Promise<void> {
       const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule;
       const result = await mod.run();
       results.push(result);
+      await refreshResultFile(result, started);
       for (const f of result.figures) {
         const verdict = f.pass === undefined ? '' : f.pass ? ' PASS' : ' FAIL';
         process.stdout.write(`  ${f.metric}: ${fmt(f.value)} ${f.unit}${f.floor !== undefined ? ` (floor ${fmt(f.floor)})` : ''}${f.gate ? ` [gate ${f.gate}]${verdict}` : ''}\n`);
