@@ -184,7 +184,9 @@ describe('pg_cron (emulated extension + stack scheduler)', () => {
     try {
       await waitFor(async () => (received.some((r) => r.body.includes(marker)) ? true : undefined), 8_000);
       expect(Date.now() - t0).toBeLessThan(8_000);
-      const [run] = await sql`select status, return_message from cron.job_run_details where jobid = ${id} and status = 'succeeded' limit 1`;
+      // The job's command commits (queuing the request) before its run's end is recorded.
+      const run = await waitFor(async () => (await sql`select status, return_message from cron.job_run_details
+        where jobid = ${id} and status = 'succeeded' limit 1`)[0], 5_000);
       expect(run).toEqual({ status: 'succeeded', return_message: '1 row' });
     } finally {
       await sql`select cron.unschedule(${id}::bigint)`;
