@@ -9,7 +9,7 @@ export interface StackContext {
   apiUrl: string;
   dbUrl: string;
   /**
-   * Admin (postgres superuser) postgres.js pool for start-up bookkeeping and auth. Code that
+   * Admin (postgres superuser) postgres.js pool for start-up bookkeeping. Code that
    * queries all the time uses a node-postgres pool of its own instead (postgres/internal-db.ts:
    * postgres.js can throw uncaught when PostgreSQL dies, porsager/postgres#1154).
    */

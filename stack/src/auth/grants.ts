@@ -1,5 +1,4 @@
-import type { Sql } from 'postgres';
-import type postgres from 'postgres';
+import type { InternalDb, Queryable } from '../postgres/internal-db.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 import { runAccessTokenHook } from './hook.ts';
 import type { AuthSettings } from './settings.ts';
@@ -7,7 +6,8 @@ import { newRefreshToken, signAccessToken } from './tokens.ts';
 import { findUserById, isBanned, userJson, USER_COLUMNS, type UserRow } from './users.ts';
 
 export interface TokenContext {
-  sql: Sql;
+  /** node-postgres (a PostgreSQL crash must not become an uncaught postgres.js error). */
+  sql: InternalDb;
   settings: AuthSettings;
   jwtSecret: string;
   /** GOTRUE_JWT_ISSUER: <API URL>/auth/v1, as the Supabase CLI sets it. */
@@ -31,11 +31,11 @@ const invalidCredentials = (): AuthError => new AuthError(400, AUTH_ERROR.invali
  * Build the claims, let the custom access token hook amend them (as supabase_auth_admin,
  * in the same transaction), and sign. Claim order follows GoTrue's AccessTokenClaims.
  */
-async function accessToken(ctx: TokenContext, tx: postgres.TransactionSql, user: UserRow, sessionId: string,
+async function accessToken(ctx: TokenContext, tx: Queryable, user: UserRow, sessionId: string,
   method: 'password' | 'token_refresh'): Promise<{ token: string; exp: number }> {
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + ctx.settings.jwtExpiry;
-  const amrRows = await tx<{ method: string; ts: number }[]>`
+  const amrRows = await tx<{ method: string; ts: number }>`
     select authentication_method as method, extract(epoch from created_at)::bigint::int as ts
       from auth.mfa_amr_claims where session_id = ${sessionId} order by created_at`;
   let claims: Record<string, unknown> = {
@@ -82,9 +82,9 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
   }
   if (email === '' && phone === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'missing email or phone');
   const [user] = email !== ''
-    ? await ctx.sql.unsafe<UserRow[]>(`select ${USER_COLUMNS} from auth.users where lower(email) = lower($1) and aud = $2 limit 1`,
+    ? await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where lower(email) = lower($1) and aud = $2 limit 1`,
       [email, ctx.settings.audience])
-    : await ctx.sql.unsafe<UserRow[]>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,
+    : await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,
       [phone.replace(/[^\d]/g, ''), ctx.settings.audience]);
   if (!user || !user.encrypted_password) throw invalidCredentials();
   if (isBanned(user)) throw new AuthError(400, AUTH_ERROR.userBanned, 'User is banned');
@@ -93,10 +93,10 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
   if (phone !== '' && user.phone_confirmed_at === null) throw new AuthError(400, AUTH_ERROR.phoneNotConfirmed, 'Phone not confirmed');
 
   return ctx.sql.begin(async (tx) => {
-    const [fresh] = await tx.unsafe<UserRow[]>(
+    const [fresh] = await tx.unsafe<UserRow>(
       `update auth.users set last_sign_in_at = now() where id = $1 returning ${USER_COLUMNS}`, [user.id]);
     const u = fresh ?? user;
-    const [session] = await tx<{ id: string }[]>`
+    const [session] = await tx<{ id: string }>`
       insert into auth.sessions (user_id, aal, user_agent, ip) values (${u.id}, 'aal1', ${meta.userAgent ?? null}, ${meta.ip ?? null})
       returning id`;
     if (!session) throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error granting user');
@@ -135,13 +135,13 @@ export async function refreshTokenGrant(ctx: TokenContext, params: { refresh_tok
   const presented = typeof params.refresh_token === 'string' ? params.refresh_token : '';
   if (presented === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'refresh_token required');
   const outcome = await ctx.sql.begin(async (tx): Promise<TokenResponse | CommitThenFail> => {
-      const [rt] = await tx<RefreshRow[]>`
+      const [rt] = await tx<RefreshRow>`
         select r.id::text, r.token, r.user_id::text, r.session_id::text, r.parent, r.revoked, r.updated_at, s.not_after
           from auth.refresh_tokens r join auth.sessions s on s.id = r.session_id
          where r.token = ${presented}
            for update of r, s`;
       if (!rt) throw new AuthError(400, AUTH_ERROR.refreshTokenNotFound, 'Invalid Refresh Token: Refresh Token Not Found');
-      const user = await findUserById(tx as unknown as Sql, rt.user_id);
+      const user = await findUserById(tx, rt.user_id);
       if (!user) throw new AuthError(400, AUTH_ERROR.refreshTokenNotFound, 'Invalid Refresh Token: Refresh Token Not Found');
       if (isBanned(user)) throw new AuthError(400, AUTH_ERROR.userBanned, 'Invalid Refresh Token: User Banned');
       if (rt.not_after && rt.not_after.getTime() < Date.now()) {
@@ -150,7 +150,7 @@ export async function refreshTokenGrant(ctx: TokenContext, params: { refresh_tok
 
       let issued: string | undefined;
       if (rt.revoked) {
-        const [active] = await tx<{ token: string; parent: string | null }[]>`
+        const [active] = await tx<{ token: string; parent: string | null }>`
           select token, parent from auth.refresh_tokens
            where session_id = ${rt.session_id} and not revoked order by id desc limit 1`;
         if (active && active.parent === rt.token) {

@@ -1,4 +1,4 @@
-import type postgres from 'postgres';
+import type { Queryable } from '../postgres/internal-db.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 
 /** Claims GoTrue requires in the hook's output (supabase/auth hooks JSON schema). */
@@ -14,7 +14,7 @@ export const HOOK_TIMEOUT_MS = 2_000;
  * A returned {"error": {"http_code", "message"}} fails the request with that status.
  */
 export async function runAccessTokenHook(
-  tx: postgres.TransactionSql,
+  tx: Queryable,
   hook: { uri: string; schema: string; fn: string },
   input: { user_id: string; claims: Record<string, unknown>; authentication_method: string },
 ): Promise<Record<string, unknown>> {
@@ -22,7 +22,7 @@ export async function runAccessTokenHook(
   try {
     await tx`select set_config('statement_timeout', ${`${HOOK_TIMEOUT_MS}ms`}, true)`;
     await tx`set local role supabase_auth_admin`;
-    const [row] = await tx.unsafe<Array<{ out: unknown }>>(
+    const [row] = await tx.unsafe<{ out: unknown }>(
       `select ${quoteIdent(hook.schema)}.${quoteIdent(hook.fn)}(($1::text)::jsonb) as out`, [JSON.stringify(input)]);
     output = row?.out;
     await tx`reset role`;

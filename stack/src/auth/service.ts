@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
+import { createInternalDb } from '../postgres/internal-db.ts';
 import type { ServiceFactory } from '../services.ts';
 import { AUTH_ERROR, AuthError, sendError, sendJson } from './errors.ts';
 import { passwordGrant, refreshTokenGrant, type TokenContext } from './grants.ts';
@@ -94,7 +95,8 @@ async function logout(ctx: TokenContext, req: IncomingMessage, scope: string | n
  */
 export const startAuth: ServiceFactory = async (ctx) => {
   const settings = loadAuthSettings();
-  const tctx: TokenContext = { sql: ctx.sql, settings, jwtSecret: ctx.config.keys.jwtSecret, issuer: `${ctx.apiUrl}/auth/v1` };
+  const db = createInternalDb(ctx.dbUrl, ctx.log, { max: 4, applicationName: 'gotrue' });
+  const tctx: TokenContext = { sql: db, settings, jwtSecret: ctx.config.keys.jwtSecret, issuer: `${ctx.apiUrl}/auth/v1` };
   const verifyPassword = (plain: string, hash: string): Promise<boolean> =>
     bcrypt.compare(plain, hash).catch(() => false);
 
@@ -144,6 +146,6 @@ export const startAuth: ServiceFactory = async (ctx) => {
   return {
     name: 'auth',
     mounts: [{ prefix: '/auth/v1', handle }],
-    async stop() { /* stateless: nothing to release */ },
+    async stop() { await db.end(); },
   };
 };

@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Queryable } from '../postgres/internal-db.ts';
 
 /** The auth.users columns this subset reads. */
 export interface UserRow {
@@ -22,14 +22,14 @@ export interface UserRow {
 export const USER_COLUMNS = `id, aud, role, email, encrypted_password, email_confirmed_at, phone, phone_confirmed_at,
   last_sign_in_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at, banned_until, is_anonymous`;
 
-export async function findUserById(sql: Sql, id: string): Promise<UserRow | undefined> {
-  const [row] = await sql.unsafe<UserRow[]>(`select ${USER_COLUMNS} from auth.users where id = $1`, [id]);
+export async function findUserById(sql: Queryable, id: string): Promise<UserRow | undefined> {
+  const [row] = await sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [id]);
   return row;
 }
 
 /** GoTrue's FindUserByEmailAndAudience: case-insensitive email within the audience. */
-export async function findUserByEmail(sql: Sql, email: string, aud: string): Promise<UserRow | undefined> {
-  const [row] = await sql.unsafe<UserRow[]>(
+export async function findUserByEmail(sql: Queryable, email: string, aud: string): Promise<UserRow | undefined> {
+  const [row] = await sql.unsafe<UserRow>(
     `select ${USER_COLUMNS} from auth.users where lower(email) = lower($1) and aud = $2 limit 1`, [email, aud]);
   return row;
 }

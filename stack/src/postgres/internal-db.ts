@@ -1,5 +1,5 @@
 /**
- * The stack's own long-lived connections (the pg_cron and pg_net workers) on
+ * The stack's own long-lived connections (the pg_cron and pg_net workers, Auth) on
  * node-postgres behind a small tagged template: db<Row>`select … ${value}` →
  * parameterized query → rows.
  *
@@ -20,8 +20,19 @@ const RELISTEN_DELAY_MS = 1_000;
 
 export interface Listener { unlisten(): Promise<void> }
 
-export interface InternalDb {
+/** Tagged-template and text queries, on the pool or inside one transaction. */
+export interface Queryable {
   <T = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]>;
+  /** A query built from trusted text with `$n` parameters. */
+  unsafe<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface InternalDb extends Queryable {
+  /**
+   * Run `fn` in a transaction on one connection: COMMIT when it resolves, ROLLBACK when
+   * it throws. A connection whose ROLLBACK failed (PostgreSQL gone) is discarded.
+   */
+  begin<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * LISTEN on a dedicated connection that comes back by itself after PostgreSQL
    * restarts; `onNotify` also runs after each re-LISTEN (notifications sent while it
@@ -46,12 +57,22 @@ export function createInternalDb(url: string, log: Logger, opts: { max?: number;
   }), log, applicationName);
   const listeners = new Set<Listener>();
 
-  const db = (async <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => {
-    let text = strings[0] ?? '';
-    for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1] ?? ''}`;
-    const res = await pool.query(text, values);
-    return res.rows as T[];
-  }) as InternalDb;
+  const db = queryable((text, params) => pool.query(text, params)) as InternalDb;
+  db.begin = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const out = await fn(queryable((text, params) => client.query(text, params)));
+      await client.query('commit');
+      return out;
+    } catch (e) {
+      await client.query('rollback').catch((r: unknown) => { broken = r instanceof Error ? r : new Error(String(r)); });
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  };
 
   db.listen = (channel, onNotify) => {
     let stopped = false;
@@ -101,4 +122,14 @@ export function createInternalDb(url: string, log: Logger, opts: { max?: number;
     await pool.end();
   };
   return db;
+}
+
+function queryable(run: (text: string, params: unknown[]) => Promise<pg.QueryResult>): Queryable {
+  const q = (async <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => {
+    let text = strings[0] ?? '';
+    for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1] ?? ''}`;
+    return (await run(text, values)).rows as T[];
+  }) as Queryable;
+  q.unsafe = async <T>(text: string, params: unknown[] = []): Promise<T[]> => (await run(text, params)).rows as T[];
+  return q;
 }

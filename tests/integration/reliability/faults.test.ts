@@ -15,6 +15,7 @@ import type { FunctionsGateway } from '../../../stack/src/functions-gateway/serv
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
 import { ABANDONED_RUN_ERROR } from '../../../functions/_shared/scan/abandoned.ts';
 import { DEFAULT_SCAN_CONFIG } from '../../../functions/_shared/scan/config.ts';
+import { TEST_PASSWORD } from '../../support/fixtures.ts';
 import { sleep, waitFor } from '../../support/hardening.ts';
 import { converged, lostEvents, restartPostgres, scenario, startOwnStack, type OwnStack, type Scenario } from './fault-kit.ts';
 import { burst, insertWorld, invariantViolations } from './world.ts';
@@ -192,8 +193,8 @@ describe('fault injection', () => {
   // Guard for a crash found here: postgres.js 3.4.9 schedules small writes with setImmediate and its nextWrite()
   // dereferences a socket that closed meanwhile — an uncaught TypeError "Cannot read properties of null (reading
   // 'write')" (porsager/postgres#1154, #1208) that kills `npm start` when PostgreSQL dies under load. Realtime, REST
-  // and the pg_cron/pg_net workers (which query every second) have since moved to node-postgres; the postgres.js
-  // admin pool (stack.sql, auth) is idle here. The test keeps failing on any uncaught exception during the crash.
+  // Auth and the pg_cron/pg_net workers (which query every second) have since moved to node-postgres; the
+  // postgres.js admin pool (stack.sql) is idle here. The test keeps failing on any uncaught exception during the crash.
   it('PostgreSQL killed -9 and restarted during the flow, and again with a scan inside its write transaction', async () => {
     const uncaught: string[] = [];
     const onUncaught = (e: Error): void => { uncaught.push(`${e.message}\n${e.stack?.split('\n').slice(1, 3).join('\n')}`); };
@@ -211,6 +212,8 @@ async function postgresCrashScenario(): Promise<void> {
   own = await startOwnStack();
   const s = current = await scenario(own, 'faults-pg');
   await warmUp(s);
+  // Password sign-ins keep Auth's connections busy across the crash too.
+  const signIns = signInLoop(own.stack.apiUrl, own.stack.config.keys.anonKey, s.org.operator.email);
   await sleep(2_000);
   await restartPostgres(own);
   await sleep(10_000);
@@ -218,6 +221,9 @@ async function postgresCrashScenario(): Promise<void> {
   const acked = s.flow.acknowledged.size;
   await waitFor(() => s.flow.acknowledged.size > acked + 20, 90_000, 'ingest to succeed again after the crash');
   await s.flow.stop();
+  const auth = await signIns.stop();
+  expect(auth.ok, 'sign-ins before and after the crash').toBeGreaterThan(1);
+  expect(await signInStatus(own.stack.apiUrl, own.stack.config.keys.anonKey, s.org.operator.email), 'a sign-in after recovery').toBe(200);
 
   const staged = await stageMidWriteScan(own, s);
   await restartPostgres(own, 1_000);
@@ -230,4 +236,26 @@ async function postgresCrashScenario(): Promise<void> {
   await sleep(8_000);
   await settleAndCheck(own.sql, s, { interrupted: 'maybe' });
   expect(s.flow.ingestFailures, 'the crash was felt by the producer').toBeGreaterThan(0);
+}
+
+async function signInStatus(apiUrl: string, anonKey: string, email: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/auth/v1/token?grant_type=password`, {
+    method: 'POST', headers: { apikey: anonKey, 'content-type': 'application/json' }, body: JSON.stringify({ email, password: TEST_PASSWORD }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Sign in back to back until stopped; counts answers by outcome. */
+function signInLoop(apiUrl: string, anonKey: string, email: string): { stop(): Promise<{ ok: number; failed: number }> } {
+  let running = true;
+  const counts = { ok: 0, failed: 0 };
+  const loop = (async () => {
+    while (running) {
+      const status = await signInStatus(apiUrl, anonKey, email).catch(() => 0);
+      if (status === 200) counts.ok++; else counts.failed++;
+      await sleep(50);
+    }
+  })();
+  return { async stop() { running = false; await loop; return counts; } };
 }
