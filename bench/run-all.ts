@@ -18,16 +18,19 @@ function fmt(n: number): string {
 }
 
 /**
- * Keep bench/results/<name>.json from this run too: benchmarks that write their own
- * (with extra data, e.g. the soak's samples) have done so; the others get their figures.
+ * Keep bench/results/ current from this run too: a benchmark that wrote its own results file
+ * during the run (with extra data, e.g. the soak's samples) has done so; for the others
+ * write <stem>.json (x.bench.ts → x.json) with their figures.
  */
-async function refreshResultFile(result: BenchResult, startedAtPerfMs: number): Promise<void> {
-  const file = path.join(here, 'results', `${result.name}.json`);
+async function refreshResultFile(stem: string, result: BenchResult, startedAtPerfMs: number): Promise<void> {
+  const dir = path.join(here, 'results');
   const startedAt = Date.now() - (performance.now() - startedAtPerfMs);
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (stat && stat.mtimeMs >= startedAt) return;
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, JSON.stringify(result, null, 2));
+  await fs.mkdir(dir, { recursive: true });
+  for (const f of await fs.readdir(dir)) {
+    if (!f.endsWith('.json') || f.startsWith('report')) continue;
+    if ((await fs.stat(path.join(dir, f))).mtimeMs >= startedAt) return;
+  }
+  await fs.writeFile(path.join(dir, `${stem}.json`), JSON.stringify(result, null, 2));
 }
 
 async function main(): Promise<void> {
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule;
       const result = await mod.run();
       results.push(result);
-      await refreshResultFile(result, started);
+      await refreshResultFile(file.replace(/\.bench\.ts$/, ''), result, started);
       for (const f of result.figures) {
         const verdict = f.pass === undefined ? '' : f.pass ? ' PASS' : ' FAIL';
         process.stdout.write(`  ${f.metric}: ${fmt(f.value)} ${f.unit}${f.floor !== undefined ? ` (floor ${fmt(f.floor)})` : ''}${f.gate ? ` [gate ${f.gate}]${verdict}` : ''}\n`);
