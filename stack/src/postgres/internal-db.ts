@@ -124,7 +124,8 @@ export function createInternalDb(url: string, log: Logger, opts: { max?: number;
   return db;
 }
 
-function queryable(run: (text: string, params: unknown[]) => Promise<pg.QueryResult>): Queryable {
+/** A Queryable over anything that runs text with `$n` parameters (a pool, one client). */
+export function queryable(run: (text: string, params: unknown[]) => Promise<pg.QueryResult>): Queryable {
   const q = (async <T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> => {
     let text = strings[0] ?? '';
     for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1] ?? ''}`;

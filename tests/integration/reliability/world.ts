@@ -6,17 +6,12 @@
 import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
 import { emptyColumns, insertEvents, type EventColumns } from '../../../functions/_shared/ingest/insert.ts';
+import type { IngestEvent } from '../../../client-sdk/src/index.ts';
 
 export const HOUR = 3_600_000;
 
-export interface WireEvent {
-  source: string;
-  external_id: string;
-  category: string;
-  occurred_at: string;
-  lat: number;
-  lng: number;
-}
+/** An event as ingest-events accepts it (the SDK's type). */
+export type WireEvent = IngestEvent;
 
 /** Res-8 cells of a synthetic area centred on (lat, lng), centre first. */
 export function area(lat = 40.75, lng = -73.99, k = 4): string[] {
