@@ -25,6 +25,7 @@ import { SignJWT } from 'jose';
 import type { Sql } from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Database, type Hotwatch, type StreamName } from '../client-sdk/src/index.ts';
+import { insertChain } from '../tests/integration/sdk/helpers.ts';
 import { createTestOrg } from '../tests/support/fixtures.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
@@ -91,22 +92,6 @@ class Proxy {
 
 interface Chain { hotspot: number; alert: number; recommendation: number }
 
-async function insertChain(sql: Sql, orgId: string, playbook: string, key: string): Promise<Chain> {
-  return sql.begin(async (tx) => {
-    const [h] = await tx<{ id: string }[]>`
-      insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
-        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days)
-      values (${orgId}, 'fire', ${key}, 'high', 'expectation_poisson', ${['882830828dfffff']}, '882830828dfffff', 37.77, -122.41,
-        600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 41.6) returning id`;
-    const [a] = await tx<{ id: string }[]>`
-      insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, title, description)
-      values (${orgId}, ${h!.id}, ${key}, 'fire', 'high', 'Fire cluster', 'bench') returning id`;
-    const [r] = await tx<{ id: string }[]>`
-      insert into public.recommendations (org_id, alert_id, hotspot_id, playbook_id, alert_revision, rank, score, action, rationale)
-      values (${orgId}, ${a!.id}, ${h!.id}, ${playbook}, 1, 1, 0.5, 'Dispatch', 'bench') returning id`;
-    return { hotspot: Number(h!.id), alert: Number(a!.id), recommendation: Number(r!.id) };
-  });
-}
 
 /**
  * `RATE` row changes per second over the chains (three writers on disjoint chains)
@@ -244,7 +229,7 @@ export async function run(): Promise<BenchResult> {
       values (${org.id}, ${'pb-' + randomUUID().slice(0, 8)}, 'Bench playbook', 'fire', 'body') returning id`;
     const chains: Chain[] = [];
     await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = w; i < CHAINS; i += 4) chains.push(await insertChain(wsql, org.id, pb!.id, `b${i}`));
+      for (let i = w; i < CHAINS; i += 4) chains.push(await insertChain(wsql, org.id, `b${i}`, pb!.id));
     }));
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated', sub: org.viewer.id, org_roles: { [org.id]: 'viewer' }, iat: now, exp: now + 7200 })
