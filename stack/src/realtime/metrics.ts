@@ -84,8 +84,6 @@ export class Metrics {
       out[`${name}P50Ms`] = ring.percentile(50);
       out[`${name}P99Ms`] = ring.percentile(99);
     }
-    out.commitToSendP50Ms = out.sendP50Ms!;
-    out.commitToSendP99Ms = out.sendP99Ms!;
     if (this.loopDelay) {
       // The histogram records whole sampling intervals; the delay is what exceeds the resolution.
       const delay = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);

@@ -72,8 +72,7 @@ interface Inflight {
 
 interface Prepared {
   items: Item[];
-  /** The batch's transactions' decode times and the moment its RLS answers were in (stage tracing). */
-  received: number[];
+  /** When its RLS answers were in (stage tracing). */
   readyAt: number;
   tables: Map<number, TableBatch>;
   privs: Map<string, RolePrivileges>;
@@ -163,7 +162,6 @@ export class ChangePipeline {
   private async prepare(batch: Transaction[]): Promise<Prepared> {
     const { catalog, registry, metrics } = this.deps;
     const started = nowMs();
-    const received: number[] = [];
     const items: Item[] = [];
     const plans = new Map<string, Plan | null>();
     const tables = new Map<number, TableBatch>();
@@ -172,7 +170,6 @@ export class ChangePipeline {
     for (const tx of batch) {
       if (tx.endLsn <= this.lastDelivered) continue;
       lastLsn = tx.endLsn;
-      received.push(tx.receivedAt);
       metrics.recordStage('wal', tx.receivedAt - Number(tx.commitTimeMicros) / 1000);
       metrics.recordStage('queue', started - tx.receivedAt);
       metrics.transactions++;
@@ -262,7 +259,7 @@ export class ChangePipeline {
     }));
     const readyAt = nowMs();
     metrics.recordStage('rls', readyAt - started);
-    return { items, received, readyAt, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
+    return { items, readyAt, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
   }
 
   private emit(p: Prepared): void {
