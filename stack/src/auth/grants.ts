@@ -3,7 +3,7 @@ import { AUTH_ERROR, AuthError } from './errors.ts';
 import { runAccessTokenHook } from './hook.ts';
 import type { AuthSettings } from './settings.ts';
 import { newRefreshToken, signAccessToken } from './tokens.ts';
-import { findUserById, isBanned, userJson, USER_COLUMNS, type UserRow } from './users.ts';
+import { findUserByEmail, findUserById, isBanned, userJson, USER_COLUMNS, type UserRow } from './users.ts';
 
 export interface TokenContext {
   /** node-postgres (a PostgreSQL crash must not become an uncaught postgres.js error). */
@@ -81,11 +81,10 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
     throw new AuthError(400, AUTH_ERROR.validationFailed, 'Only an email address or phone number should be provided on login.');
   }
   if (email === '' && phone === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'missing email or phone');
-  const [user] = email !== ''
-    ? await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where lower(email) = lower($1) and aud = $2 limit 1`,
-      [email, ctx.settings.audience])
-    : await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,
-      [phone.replace(/[^\d]/g, ''), ctx.settings.audience]);
+  const user = email !== ''
+    ? await findUserByEmail(ctx.sql, email, ctx.settings.audience)
+    : (await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,
+      [phone.replace(/[^\d]/g, ''), ctx.settings.audience]))[0];
   if (!user || !user.encrypted_password) throw invalidCredentials();
   if (isBanned(user)) throw new AuthError(400, AUTH_ERROR.userBanned, 'User is banned');
   if (!(await verifyPassword(password, user.encrypted_password))) throw invalidCredentials();
