@@ -36,6 +36,8 @@ export interface PreparedCube {
   bucketMs: number;
   /** End of the study window (now rounded up to a bucket boundary). */
   end: number;
+  /** How much of the latest bucket has elapsed at `now`: (0, 1]; 1 on a bucket boundary. */
+  elapsed: number;
   studyStart: number;
   histStart: number;
   W: number;
@@ -159,6 +161,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
   return {
     bucketMs,
     end,
+    elapsed: (input.now - (end - bucketMs)) / bucketMs,
     studyStart,
     histStart,
     W,

@@ -45,13 +45,13 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
   if (model === 'ebp') {
     if (bopts.priorRadius > 0) hist.neighbours = diskNeighbours(diskIndex, Math.min(bopts.priorRadius, diskIndex.maxK));
     const base = cubeBaselines(hist, cube.clock, cube.studySlots, bopts);
-    expected = prorateCurrentBucket(base.baselines, W, elapsedFraction(input.now, end, bucketMs));
+    expected = prorateCurrentBucket(base.baselines, W, cube.elapsed);
     const shape = bopts.predictive ? base.cellShape : null;
     replicator = new EbpReplicator(expected, W, shape);
     if (A > 1) {
       const extSlots = new Int32Array(extB);
       for (let j = 0; j < extB; j++) extSlots[j] = weekSlot(cube.clock, end - (extB - j) * bucketMs);
-      const ext = prorateCurrentBucket(cubeBaselines(hist, cube.clock, extSlots, bopts).baselines, extB, elapsedFraction(input.now, end, bucketMs));
+      const ext = prorateCurrentBucket(cubeBaselines(hist, cube.clock, extSlots, bopts).baselines, extB, cube.elapsed);
       replicateSpace = { layout: analysesLayout(extB, W, A), expected: ext, replicator: new EbpReplicator(ext, extB, shape) };
     }
   } else {
@@ -160,14 +160,9 @@ export function estimateCubeBaselines(
   const { hist, bopts, diskIndex } = cube;
   if (bopts.priorRadius > 0) hist.neighbours = diskNeighbours(diskIndex, Math.min(bopts.priorRadius, diskIndex.maxK));
   const base = cubeBaselines(hist, cube.clock, cube.studySlots, bopts);
-  const baselines = prorateCurrentBucket(base.baselines, cube.W, elapsedFraction(input.now, cube.end, cube.bucketMs));
+  const baselines = prorateCurrentBucket(base.baselines, cube.W, cube.elapsed);
   const bucketStarts = Array.from({ length: cube.W }, (_, j) => cube.studyStart + j * cube.bucketMs);
   return { cells: diskIndex.cells, bucketStarts, baselines, observed: cube.observed, model: cube.model };
-}
-
-/** How much of the latest bucket has elapsed at `now`: (0, 1]; 1 on a bucket boundary. */
-function elapsedFraction(now: number, end: number, bucketMs: number): number {
-  return (now - (end - bucketMs)) / bucketMs;
 }
 
 /**
