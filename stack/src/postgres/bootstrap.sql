@@ -379,6 +379,75 @@ end;
 $$;
 revoke execute on function realtime.embedded_visible_keys(regclass, jsonb, jsonb, bigint[]) from public, anon, authenticated;
 
+-- realtime.embedded_policy_verdicts (embedded stack only): RLS verdicts for tables whose
+-- SELECT policies are pure functions of the row's columns and the JWT claims (the
+-- Realtime server decides that from the policies' node trees: policy-purity.ts). For
+-- each group (role + claims) and each tuple of values of `cols`: would a row with these
+-- values pass the policies PostgreSQL applies to that role — as rowsecurity.c combines
+-- them: SELECT/ALL policies whose roles the role has the privileges of (or PUBLIC),
+-- permissive ones OR'ed, restrictive ones AND'ed, no permissive one = no rows; the
+-- owner bypasses unless FORCE ROW LEVEL SECURITY. Returns visible (group_no, tuple_no)
+-- pairs (tuple_no from 1) and (group_no, -1) for a group whose policies raised. It never
+-- reads the table: the verdict is the committed tuple's, so there is nothing to wait
+-- for, and the server can remember it per (group, values).
+create or replace function realtime.embedded_policy_verdicts(entity regclass, cols text[], tuples jsonb, groups jsonb)
+returns table (group_no int, tuple_no int)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  g jsonb;
+  i int;
+  r text;
+  proj text;
+  perm text;
+  restr text;
+  stmt text;
+  bypass boolean;
+begin
+  select coalesce(string_agg(format('(__rt_tuple ->> %s)::%s as %I', c.ord - 1, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attname), ', ' order by c.ord), '')
+    into proj
+    from unnest(cols) with ordinality as c(name, ord)
+    join pg_catalog.pg_attribute a on a.attrelid = entity and a.attname = c.name and a.attnum > 0 and not a.attisdropped;
+  for i in 0 .. jsonb_array_length(groups) - 1 loop
+    g := groups -> i;
+    r := g ->> 'role';
+    begin
+      select pg_catalog.pg_has_role(r, c.relowner, 'USAGE') and not c.relforcerowsecurity into bypass
+        from pg_catalog.pg_class c where c.oid = entity;
+      if bypass then
+        return query select i, n::int from generate_series(1, jsonb_array_length(tuples)) as n;
+        continue;
+      end if;
+      select coalesce(string_agg(format('(%s)', pg_catalog.pg_get_expr(p.polqual, p.polrelid)), ' or ' order by p.polname) filter (where p.polpermissive), 'false'),
+             coalesce(string_agg(format('(%s)', pg_catalog.pg_get_expr(p.polqual, p.polrelid)), ' and ' order by p.polname) filter (where not p.polpermissive), 'true')
+        into perm, restr
+        from pg_catalog.pg_policy p
+       where p.polrelid = entity and p.polcmd in ('r', '*') and p.polqual is not null
+         and (0::oid = any(p.polroles) or exists (select 1 from unnest(p.polroles) as pr(oid) where pg_catalog.pg_has_role(r, pr.oid, 'USAGE')));
+      stmt := 'rt_ver_' || entity::oid || '_' || left(md5(proj || '|' || perm || '|' || restr), 12);
+      if not exists (select 1 from pg_catalog.pg_prepared_statements s where s.name = stmt) then
+        execute format('prepare %I (jsonb, int) as select $2, __rt_no::int from pg_catalog.jsonb_array_elements($1) with ordinality as __rt_in(__rt_tuple, __rt_no) cross join lateral (select %s) as __rt_row where (%s) and (%s)',
+          stmt, proj, perm, restr);
+      end if;
+      perform set_config('role', r, true),
+              set_config('request.jwt.claims', g ->> 'claims', true),
+              set_config('request.jwt.claim.sub', coalesce((g ->> 'claims')::jsonb ->> 'sub', ''), true),
+              set_config('request.jwt.claim.role', r, true);
+      return query execute format('execute %I(%L, %s)', stmt, tuples, i);
+      perform set_config('role', null, true);
+    exception when others then
+      raise warning 'WarnApplyingRlsToSubscription: %', sqlerrm;
+      group_no := i;
+      tuple_no := -1;
+      return next;
+    end;
+  end loop;
+  perform set_config('role', null, true);
+end;
+$$;
+revoke execute on function realtime.embedded_policy_verdicts(regclass, text[], jsonb, jsonb) from public, anon, authenticated;
+
 -- Daily partitions for yesterday through three days ahead; the Realtime server keeps
 -- creating them daily and drops those older than three days, as Supabase's does.
 do $$

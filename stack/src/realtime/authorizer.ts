@@ -1,11 +1,19 @@
 /**
  * Row Level Security for Postgres Changes, per group of subscribers rather than per
  * subscriber: subscribers with the same role and the same values for the claims the
- * table's policies read (catalog `claimPaths`) see the same rows. For a batch of
- * changes to one table, realtime.embedded_visible_keys runs ONE query per group over
- * all the batch's primary keys, as that group's role and claims, in one round trip.
- * Like Supabase's walrus check it reads the table's current state by primary key —
- * once the writing transactions' commits are visible (`xids`; see bootstrap.sql).
+ * table's policies read (catalog `claimPaths`) see the same rows. Two ways to decide:
+ *
+ * - `verdicts`: when the policies are a pure function of the row's columns and the
+ *   claims (catalog `verdictColumns`; Hotwatch's `org_roles ? org_id` is), the verdict
+ *   for a group and a tuple of those columns' values never changes while the policies
+ *   don't: it is asked of PostgreSQL once (realtime.embedded_policy_verdicts evaluates
+ *   the policies over the values, as the group's role and claims) and remembered.
+ *   A steady stream of changes is then authorized without a round trip.
+ * - `visible`: otherwise, for a batch of changes to one table,
+ *   realtime.embedded_visible_keys runs ONE query per group over all the batch's
+ *   primary keys, in one round trip. Like Supabase's walrus check it reads the table's
+ *   current state by primary key — once the writing transactions' commits are visible
+ *   (`xids`; see bootstrap.sql).
  */
 import type { Db } from './db.ts';
 import type { TableInfo } from './catalog.ts';
@@ -13,6 +21,8 @@ import type { Claims } from './jwt.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Group {
+  /** role + the claim values the policies read (policy-claims.ts groupKey). */
+  key: string;
   role: string;
   /** Any member's claims: members agree on every claim the policies read. */
   claims: Claims;
@@ -25,8 +35,63 @@ export interface Visibility {
   failed: Set<number>;
 }
 
+/** Remembered verdicts per table before the cache is started afresh. */
+const MAX_CACHED_VERDICTS = 100_000;
+
 export class Authorizer {
+  /**
+   * group key + values → visible, per TableInfo: the catalog reloads a table's facts
+   * (policies included) at least every 5 s and at once on DDL, which starts afresh.
+   */
+  private readonly cache = new WeakMap<TableInfo, Map<string, boolean>>();
+
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
+
+  /** Visibility of tuples of `table.verdictColumns` values for each group (pure policies). */
+  async verdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
+    const out: Visibility = { visible: new Map(), failed: new Set() };
+    let cache = this.cache.get(table);
+    if (!cache || cache.size > MAX_CACHED_VERDICTS) { cache = new Map(); this.cache.set(table, cache); }
+    const tupleKeys = tuples.map((t) => JSON.stringify(t));
+    const see = (gi: number, ti: number): void => {
+      const set = out.visible.get(gi);
+      if (set) set.add(ti); else out.visible.set(gi, new Set([ti]));
+    };
+    const askGroups: number[] = [];
+    const askTuples = new Set<number>();
+    groups.forEach((g, gi) => {
+      let missing = false;
+      tupleKeys.forEach((tk, ti) => {
+        const v = cache.get(g.key + '\u0001' + tk);
+        if (v === undefined) { missing = true; askTuples.add(ti); } else if (v) see(gi, ti);
+      });
+      if (missing) askGroups.push(gi);
+    });
+    this.metrics.rlsCachedVerdicts += groups.length * tuples.length - askGroups.length * askTuples.size;
+    if (askGroups.length === 0) return out;
+
+    const ti = [...askTuples];
+    const groupJson = askGroups.map((gi) => ({ role: groups[gi]!.role, claims: JSON.stringify(groups[gi]!.claims) }));
+    const rows = await this.sql<{ group_no: number; tuple_no: number }>`
+      select group_no, tuple_no from realtime.embedded_policy_verdicts(${table.oid}::oid::regclass, ${table.verdictColumns ?? []}::text[], ${JSON.stringify(ti.map((i) => tuples[i]))}::jsonb, ${JSON.stringify(groupJson)}::jsonb)`;
+    this.metrics.rlsBatches++;
+    this.metrics.rlsGroupQueries += askGroups.length;
+    const answered = new Set<number>();
+    for (const r of rows) {
+      const gi = askGroups[r.group_no]!;
+      if (r.tuple_no < 0) out.failed.add(gi); // not remembered: the next batch asks again
+      else answered.add(r.group_no * ti.length + r.tuple_no - 1);
+    }
+    askGroups.forEach((gi, a) => {
+      if (out.failed.has(gi)) return;
+      ti.forEach((t, b) => {
+        const v = answered.has(a * ti.length + b);
+        cache.set(groups[gi]!.key + '\u0001' + tupleKeys[t], v);
+        if (v) see(gi, t);
+      });
+    });
+    return out;
+  }
 
   async visible(table: TableInfo, keys: Array<Array<string | null>>, groups: Group[], xids: number[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };

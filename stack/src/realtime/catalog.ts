@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION } from './constants.ts';
 import { kindFor, type PgType } from './pg-values.ts';
 import { claimPathsOf, mergeClaimPaths, type ClaimPaths } from './policy-claims.ts';
+import { policyInputs } from './policy-purity.ts';
 
 export interface ColumnInfo {
   name: string;
@@ -28,6 +29,13 @@ export interface TableInfo {
   rls: boolean;
   /** Claims the table's SELECT policies can read. */
   claimPaths: ClaimPaths;
+  /**
+   * The columns whose values, with the role and claims, decide the SELECT policies'
+   * verdict (policy-purity.ts) — then a change is authorized from its WAL tuple and the
+   * verdict is cached; null when the policies may read anything else (other tables,
+   * the time, settings, user-defined functions): each change is probed by primary key.
+   */
+  verdictColumns: string[] | null;
 }
 
 export interface RolePrivileges {
@@ -107,8 +115,8 @@ export class Catalog {
         cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
        where i.indrelid = ${oid} and i.indisprimary order by k.ord`;
-    const policies = await this.sql<{ qual: string | null }>`
-      select pg_get_expr(p.polqual, p.polrelid) as qual from pg_policy p
+    const policies = await this.sql<{ qual: string | null; tree: string | null }>`
+      select pg_get_expr(p.polqual, p.polrelid) as qual, p.polqual::text as tree from pg_policy p
        where p.polrelid = ${oid} and p.polcmd in ('r', '*')`;
     const types = await this.resolveTypes(cols.map((c) => c.typ));
     const builtins = await this.builtinFunctions();
@@ -122,7 +130,28 @@ export class Catalog {
       pk: pk.map((p) => p.name),
       rls: rel[0].rls,
       claimPaths: mergeClaimPaths(policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))),
+      verdictColumns: await this.verdictColumns(policies.map((p) => p.tree), cols),
     };
+  }
+
+  /**
+   * TableInfo.verdictColumns: pure expression nodes (policyInputs) calling only immutable
+   * built-in functions (internal or C: they cannot read tables) and the claim readers
+   * auth.uid/role/email/jwt (whose values are part of the RLS group key).
+   */
+  private async verdictColumns(trees: Array<string | null>, cols: Array<{ name: string; attnum: number }>): Promise<string[] | null> {
+    const inputs = policyInputs(trees);
+    if (!inputs) return null;
+    if (inputs.functions.length > 0) {
+      const ok = await this.sql<{ oid: number }>`
+        select p.oid::int as oid from pg_proc p join pg_language l on l.oid = p.prolang
+         where p.oid = any(${inputs.functions}::oid[])
+           and ((p.provolatile = 'i' and l.lanname in ('internal', 'c'))
+             or (p.pronamespace = (select oid from pg_namespace where nspname = 'auth') and p.proname in ('uid', 'role', 'email', 'jwt')))`;
+      if (ok.length !== inputs.functions.length) return null;
+    }
+    const names = inputs.attnums.map((n) => cols.find((c) => c.attnum === n)?.name);
+    return names.every((n): n is string => n !== undefined) ? names : null;
   }
 
   /** Column SELECT privileges and RLS bypass for a role on a table. */

@@ -81,6 +81,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
   set claims(c: Claims) {
     this.currentClaims = c;
     this.groupKeys.clear();
+    this.ctx.registry.touch();
   }
 
   /** RLS group key for a table's claim paths, cached until the claims change. */

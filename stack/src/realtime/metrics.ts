@@ -49,6 +49,8 @@ export class Metrics {
   /** Visibility queries run (one per group per table per batch). */
   rlsGroupQueries = 0;
   rlsBatches = 0;
+  /** (group, change) verdicts served from the authorizer's cache (pure policies), no query. */
+  rlsCachedVerdicts = 0;
   /** 1 ms waits for a decoded commit to become visible before its RLS check (bootstrap.sql). */
   visibilityWaits = 0;
   malformedFrames = 0;

@@ -30,35 +30,55 @@ export interface PipelineDeps {
 }
 
 /**
- * Everything that is the same for all changes of one (table, action) in a batch:
- * candidate subscriptions, their privileges and their RLS groups. Per change only the
- * filters (when any binding has one) and the group verdicts for its key remain.
+ * Everything that is the same for all changes of one (table, action): candidate
+ * subscriptions, their privileges and their RLS groups. Kept across batches while the
+ * registry (joins, leaves, token switches), the table's facts and the roles' privileges
+ * stay the same, so a steady stream costs no per-subscriber work per batch.
  */
-interface Plan {
+interface Template {
+  version: number;
   table: TableInfo;
-  action: RowChange['kind'];
   subs: PgSubscription[];
   filtered: boolean;
+  /** role → its privileges on the table. */
+  privs: Map<string, RolePrivileges>;
   /** Subscriptions handled one by one (no RLS check: DELETE, no RLS, bypass; or an error payload), with their role when planned. */
   direct: Array<{ x: PgSubscription; role: string }>;
+  groups: Array<{ group: Group; members: PgSubscription[] }>;
+}
+
+/** A template in one batch: its groups numbered as in the batch's TableBatch. */
+interface Plan extends Template {
+  action: RowChange['kind'];
   /** RLS group index → its subscriptions. */
   members: Map<number, PgSubscription[]>;
 }
 
-type ChangeItem = { kind: 'change'; plan: Plan; change: RowChange; ts: string; xid: number; keyIndex: number; passing: Set<PgSubscription> | null };
+/** keyIndex: into the table batch's `verdict` set when byVerdict, else its `probe` set (-1: no RLS check). */
+type ChangeItem = { kind: 'change'; plan: Plan; change: RowChange; ts: string; xid: number; keyIndex: number; byVerdict: boolean; passing: Set<PgSubscription> | null };
 type BroadcastItem = { kind: 'broadcast'; key: string; msg: BroadcastMessage };
 type Item = ChangeItem | BroadcastItem;
 
+/** The RLS groups of one table in a batch and what must be checked for them. */
 interface TableBatch {
   table: TableInfo;
-  keys: Array<Array<string | null>>;
-  keyIndex: Map<string, number>;
-  /** Transactions that wrote the keys: the check waits until their commits are visible. */
-  xids: Set<number>;
   groups: Group[];
   groupIndex: Map<string, number>;
+  /** Values of the table's verdict columns (pure policies: decided from the WAL tuple, cached). */
+  verdict: KeySet;
+  /** Primary keys to probe in the table (other policies, or a verdict column not in the tuple). */
+  probe: KeySet;
+  /** Transactions that wrote the probed keys: the probe waits until their commits are visible. */
+  xids: Set<number>;
+}
+
+interface KeySet {
+  keys: Array<Array<string | null>>;
+  index: Map<string, number>;
   result?: Visibility;
 }
+
+const keySet = (): KeySet => ({ keys: [], index: new Map() });
 
 const MAX_BATCH_CHANGES = 10_000;
 const PIPELINE_DEPTH = 3;
@@ -75,7 +95,6 @@ interface Prepared {
   /** When its RLS answers were in (stage tracing). */
   readyAt: number;
   tables: Map<number, TableBatch>;
-  privs: Map<string, RolePrivileges>;
   /** End LSN of the last transaction not delivered before (0: all were). */
   lastLsn: bigint;
   /** End LSN of the batch's last transaction. */
@@ -91,6 +110,7 @@ export class ChangePipeline {
   private generation = 0;
   private lastDelivered = 0n;
   private failures = 0;
+  private readonly templates = new Map<string, { version: number; template: Template | null }>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -160,7 +180,7 @@ export class ChangePipeline {
   }
 
   private async prepare(batch: Transaction[]): Promise<Prepared> {
-    const { catalog, registry, metrics } = this.deps;
+    const { catalog, metrics } = this.deps;
     const started = nowMs();
     const items: Item[] = [];
     const plans = new Map<string, Plan | null>();
@@ -186,9 +206,17 @@ export class ChangePipeline {
         const planKey = `${rel.oid}:${change.kind}`;
         let plan = plans.get(planKey);
         if (plan === undefined) {
-          const subs = registry.candidates(rel.schema, rel.name, change.kind);
-          const table = subs.length > 0 ? await catalog.table(rel.oid) : undefined;
-          plan = table ? { table, action: change.kind, subs, filtered: subs.some((x) => x.spec.filters.length > 0), direct: [], members: new Map() } : null;
+          const t = await this.template(rel.oid, rel.schema, rel.name, change.kind);
+          plan = t ? { ...t, action: change.kind, members: new Map() } : null;
+          if (plan) {
+            for (const { group, members } of plan.groups) {
+              let tb = tables.get(plan.table.oid);
+              if (!tb) { tb = { table: plan.table, groups: [], groupIndex: new Map(), verdict: keySet(), probe: keySet(), xids: new Set() }; tables.set(plan.table.oid, tb); }
+              let gi = tb.groupIndex.get(group.key);
+              if (gi === undefined) { gi = tb.groups.length; tb.groupIndex.set(group.key, gi); tb.groups.push(group); }
+              plan.members.set(gi, members);
+            }
+          }
           plans.set(planKey, plan);
         }
         if (!plan) continue;
@@ -202,64 +230,86 @@ export class ChangePipeline {
           if (passing.size === 0) continue;
         }
         ts ??= commitTimestamp(tx.commitTimeMicros);
-        items.push({ kind: 'change', plan, change, ts, xid: tx.xid, keyIndex: -1, passing });
+        items.push({ kind: 'change', plan, change, ts, xid: tx.xid, keyIndex: -1, byVerdict: false, passing });
       }
     }
 
-    // Privileges per (table, role), then each plan's RLS groups.
-    const privs = new Map<string, RolePrivileges>();
-    const wanted = new Map<string, Promise<RolePrivileges>>();
-    for (const plan of plans.values()) {
-      if (!plan) continue;
-      for (const x of plan.subs) {
-        const k = `${plan.table.oid}:${x.subscriber.claims.role}`;
-        if (!wanted.has(k)) wanted.set(k, catalog.rolePrivileges(plan.table, x.subscriber.claims.role));
-      }
-    }
-    await Promise.all([...wanted].map(async ([k, p]) => { privs.set(k, await p); }));
-    for (const plan of plans.values()) {
-      if (!plan) continue;
-      const { table } = plan;
-      const rls = plan.action !== 'DELETE' && table.rls && table.pk.length > 0;
-      let tb: TableBatch | undefined;
-      for (const x of plan.subs) {
-        const p = privs.get(`${table.oid}:${x.subscriber.claims.role}`);
-        if (!p || !p.exists) continue;
-        if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { plan.direct.push({ x, role: x.subscriber.claims.role }); continue; }
-        if (!tb) {
-          tb = tables.get(table.oid);
-          if (!tb) { tb = { table, keys: [], keyIndex: new Map(), xids: new Set(), groups: [], groupIndex: new Map() }; tables.set(table.oid, tb); }
-        }
-        const gk = x.subscriber.groupKey(table.claimPaths);
-        let gi = tb.groupIndex.get(gk);
-        if (gi === undefined) { gi = tb.groups.length; tb.groupIndex.set(gk, gi); tb.groups.push({ role: x.subscriber.claims.role, claims: x.subscriber.claims }); }
-        const list = plan.members.get(gi);
-        if (list) list.push(x); else plan.members.set(gi, [x]);
-      }
-    }
     for (const item of items) {
       if (item.kind !== 'change' || item.plan.members.size === 0 || !item.change.newTuple) continue;
       const tb = tables.get(item.plan.table.oid)!;
-      const key = item.plan.table.pk.map((c) => item.change.newTuple!.get(c) ?? null);
+      const tuple = item.change.newTuple;
+      const { verdictColumns, pk } = item.plan.table;
+      // An unchanged TOAST value is absent from the tuple: that change is probed instead.
+      item.byVerdict = verdictColumns !== null && verdictColumns.every((c) => tuple.has(c));
+      const set = item.byVerdict ? tb.verdict : tb.probe;
+      const key = (item.byVerdict ? verdictColumns! : pk).map((c) => tuple.get(c) ?? null);
       const ks = JSON.stringify(key);
-      let ki = tb.keyIndex.get(ks);
-      if (ki === undefined) { ki = tb.keys.length; tb.keys.push(key); tb.keyIndex.set(ks, ki); }
+      let ki = set.index.get(ks);
+      if (ki === undefined) { ki = set.keys.length; set.keys.push(key); set.index.set(ks, ki); }
       item.keyIndex = ki;
-      tb.xids.add(item.xid);
+      if (!item.byVerdict) tb.xids.add(item.xid);
     }
-    await Promise.all([...tables.values()].map(async (tb) => {
-      try {
-        tb.result = await this.deps.authorizer.visible(tb.table, tb.keys, tb.groups, [...tb.xids]);
-      } catch (e) {
-        if (this.failures < 5) throw e;
-        // A batch that keeps failing must not stall every subscriber: report it as 500s.
-        this.deps.log.error('RLS check keeps failing; reporting errors to subscribers', { table: `${tb.table.schema}.${tb.table.name}`, error: String(e) });
-        tb.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
-      }
-    }));
+    const { authorizer } = this.deps;
+    await Promise.all([...tables.values()].flatMap((tb) => [
+      this.check(tb, tb.verdict, () => authorizer.verdicts(tb.table, tb.verdict.keys, tb.groups)),
+      this.check(tb, tb.probe, () => authorizer.visible(tb.table, tb.probe.keys, tb.groups, [...tb.xids])),
+    ]));
     const readyAt = nowMs();
     metrics.recordStage('rls', readyAt - started);
-    return { items, readyAt, tables, privs, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
+    return { items, readyAt, tables, lastLsn, batchEnd: batch.length > 0 ? batch[batch.length - 1]!.endLsn : 0n };
+  }
+
+  /** The (table, action) template, rebuilt when what it was built from changed. */
+  private async template(oid: number, schema: string, name: string, action: RowChange['kind']): Promise<Template | null> {
+    const { registry, catalog } = this.deps;
+    const key = `${oid}:${action}`;
+    const version = registry.version;
+    const cached = this.templates.get(key);
+    if (cached && cached.version === version) {
+      const t = cached.template;
+      if (t === null) return null;
+      if (await catalog.table(oid) === t.table && await this.samePrivileges(t)) return t;
+    }
+    const subs = registry.candidates(schema, name, action);
+    const table = subs.length > 0 ? await catalog.table(oid) : undefined;
+    if (!table) {
+      this.templates.set(key, { version, template: null });
+      return null;
+    }
+    const privs = new Map<string, RolePrivileges>();
+    for (const role of new Set(subs.map((x) => x.subscriber.claims.role))) privs.set(role, await catalog.rolePrivileges(table, role));
+    const t: Template = { version, table, subs, filtered: subs.some((x) => x.spec.filters.length > 0), privs, direct: [], groups: [] };
+    const rls = action !== 'DELETE' && table.rls && table.pk.length > 0;
+    const byKey = new Map<string, { group: Group; members: PgSubscription[] }>();
+    for (const x of subs) {
+      const role = x.subscriber.claims.role;
+      const p = privs.get(role)!;
+      if (!p.exists) continue;
+      if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { t.direct.push({ x, role }); continue; }
+      const gk = x.subscriber.groupKey(table.claimPaths);
+      let g = byKey.get(gk);
+      if (!g) { g = { group: { key: gk, role, claims: x.subscriber.claims }, members: [] }; byKey.set(gk, g); t.groups.push(g); }
+      g.members.push(x);
+    }
+    this.templates.set(key, { version, template: t });
+    return t;
+  }
+
+  private async samePrivileges(t: Template): Promise<boolean> {
+    for (const [role, p] of t.privs) if (await this.deps.catalog.rolePrivileges(t.table, role) !== p) return false;
+    return true;
+  }
+
+  private async check(tb: TableBatch, set: KeySet, run: () => Promise<Visibility>): Promise<void> {
+    if (set.keys.length === 0) return;
+    try {
+      set.result = await run();
+    } catch (e) {
+      if (this.failures < 5) throw e;
+      // A batch that keeps failing must not stall every subscriber: report it as 500s.
+      this.deps.log.error('RLS check keeps failing; reporting errors to subscribers', { table: `${tb.table.schema}.${tb.table.name}`, error: String(e) });
+      set.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
+    }
   }
 
   private emit(p: Prepared): void {
@@ -271,7 +321,7 @@ export class ChangePipeline {
       try {
         if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
         else {
-          this.emitChange(item, p.tables.get(item.plan.table.oid), p.privs);
+          this.emitChange(item, p.tables.get(item.plan.table.oid));
           metrics.recordLag(start - Date.parse(item.ts));
         }
       } catch (e) {
@@ -285,7 +335,7 @@ export class ChangePipeline {
     if (ack > 0n) this.deps.replication()?.ack(ack);
   }
 
-  private emitChange(item: ChangeItem, tb: TableBatch | undefined, privs: Map<string, RolePrivileges>): void {
+  private emitChange(item: ChangeItem, tb: TableBatch | undefined): void {
     const { plan, change, passing } = item;
     const { table } = plan;
     const { maxRecordBytes } = this.deps.limits;
@@ -315,12 +365,12 @@ export class ChangePipeline {
     for (const { x, role } of plan.direct) {
       if (passing && !passing.has(x)) continue;
       // The role it was planned with: claims may have changed since (access_token).
-      const p = privs.get(`${table.oid}:${role}`)!;
+      const p = plan.privs.get(role)!;
       if (noKey) error(x, '!400', 'Error 400: Bad Request, no primary key');
       else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) error(x, '!401', 'Error 401: Unauthorized');
       else row(x, role, p);
     }
-    const result = tb?.result;
+    const result = item.byVerdict ? tb?.verdict.result : tb?.probe.result;
     if (result) {
       for (const [gi, members] of plan.members) {
         const failed = result.failed.has(gi);
@@ -328,7 +378,7 @@ export class ChangePipeline {
         // Members of a group share their role, hence their privileges; the group's role is
         // the one RLS was checked with, even if a member's claims changed since.
         const role = tb!.groups[gi]!.role;
-        const p = privs.get(`${table.oid}:${role}`)!;
+        const p = plan.privs.get(role)!;
         for (const x of members) {
           if (passing && !passing.has(x)) continue;
           if (failed) error(x, '!500', 'Error 500: Internal Server Error, RLS policy evaluation failed');

@@ -51,8 +51,16 @@ export class SubscriptionRegistry {
   private readonly byTable = new Map<string, Set<PgSubscription>>();
   private readonly wildcard = new Set<PgSubscription>();
   private count = 0;
+  /** Bumped by every change to the registry or to a subscriber's claims (cached plans compare it). */
+  version = 0;
+
+  /** A subscriber's claims changed (access_token): plans made for the old ones are stale. */
+  touch(): void {
+    this.version++;
+  }
 
   add(sub: PgSubscription): void {
+    this.version++;
     if (sub.spec.schema === '*' || sub.spec.table === '*') this.wildcard.add(sub);
     else {
       const key = `${sub.spec.schema}.${sub.spec.table}`;
@@ -64,6 +72,7 @@ export class SubscriptionRegistry {
   }
 
   remove(sub: PgSubscription): void {
+    this.version++;
     let removed = false;
     if (this.wildcard.delete(sub)) removed = true;
     else {

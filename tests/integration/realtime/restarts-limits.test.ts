@@ -134,6 +134,49 @@ describe('grouped RLS checks', () => {
     expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(6);
     expect(dcols.map((c) => c.items.length)).toEqual([1, 0, 0, 0, 0]);
     expect(cols.every((c) => c.items.length === 1)).toBe(true);
+
+    // The policy is pure (org_roles ? org_id): a verdict once known for a group and an org
+    // comes from the cache; only the (group, org) pairs not seen yet are asked.
+    before = rt.metrics();
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${docs} values (3, '${orgs[1]!.id}')`);
+    await dcols[0]!.wait(2);
+    await sleep(300);
+    after = rt.metrics();
+    expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(0);
+    expect(after.rlsCachedVerdicts! - before.rlsCachedVerdicts!).toBe(6);
+    before = after;
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${docs} values (4, '${orgs[0]!.id}')`);
+    for (const c of cols) await c.wait(2);
+    await sleep(300);
+    after = rt.metrics();
+    expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(5); // the five other orgs' groups had not seen orgs[0]
+    expect(after.rlsCachedVerdicts! - before.rlsCachedVerdicts!).toBe(1);
+    expect(dcols.map((c) => c.items.length)).toEqual([2, 0, 0, 0, 0]);
+    expect(cols.map((c) => c.items.map((p) => p.new.id))).toEqual(Array(10).fill([1, 4]));
+  });
+
+  it('a changed policy applies from the next change on (the stream re-describes the table)', async () => {
+    const secret = stack.config.keys.jwtSecret;
+    const t = await scratchTable(stack.sql, 'polchg', 'id bigint primary key, org_id uuid not null', { rls: true });
+    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${t} for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
+    const org = await createTestOrg(stack.sql, 'polchg');
+    const viewer = collector<Change>();
+    const operator = collector<Change>();
+    for (const [c, role] of [[viewer, 'viewer'], [operator, 'operator']] as const) {
+      await subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, memberClaims([org.id], role)) }).channel(`polchg-${role}`)
+        .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(c.push)));
+    }
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (1, '${org.id}')`);
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (2, '${org.id}')`);
+    await viewer.wait(2);
+    await operator.wait(2);
+    // Same column, stricter rule: both groups' remembered "visible" for this org is now wrong.
+    await stack.sql.unsafe(`alter policy members on ${SCRATCH_SCHEMA}.${t} using ((((select auth.jwt()) -> 'org_roles') ->> (org_id)::text) = 'operator')`);
+    await stack.sql.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (3, '${org.id}')`);
+    await operator.wait(3);
+    await sleep(500);
+    expect(viewer.items.map((p) => p.new.id)).toEqual([1, 2]);
+    expect(operator.items.map((p) => p.new.id)).toEqual([1, 2, 3]);
   });
 
   it('a policy calling an unknown function falls back to one group per distinct claims object', async () => {
@@ -159,13 +202,22 @@ describe('grouped RLS checks', () => {
     // backend leaves the proc array; under load that window was long enough for the RLS probe
     // to miss the new row and drop the change (the full-suite flakes). A synchronous-standby
     // wait that nobody answers holds a commit in exactly that window, for as long as we like.
+    // The probe (a policy calling a user-defined function) waits until the row is visible; a
+    // pure policy is decided from the committed tuple and needs no wait.
     const secret = stack.config.keys.jwtSecret;
     const t = await scratchTable(stack.sql, 'vis', 'id bigint primary key, org_id uuid not null', { rls: true });
-    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${t} for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
+    const pure = await scratchTable(stack.sql, 'vispure', 'id bigint primary key, org_id uuid not null', { rls: true });
+    await stack.sql.unsafe(`create or replace function ${SCRATCH_SCHEMA}.is_member(org uuid) returns boolean language sql stable as $$ select (auth.jwt() -> 'org_roles') ? org::text $$`);
+    await stack.sql.unsafe(`grant execute on function ${SCRATCH_SCHEMA}.is_member(uuid) to authenticated`);
+    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${t} for select to authenticated using (${SCRATCH_SCHEMA}.is_member(org_id))`);
+    await stack.sql.unsafe(`create policy members on ${SCRATCH_SCHEMA}.${pure} for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
     const org = await createTestOrg(stack.sql, 'vis');
     const got = collector<Change>();
-    await subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, memberClaims([org.id])) }).channel('vis')
-      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(got.push)));
+    const gotPure = collector<Change>();
+    const client = rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, memberClaims([org.id])) });
+    await subscribed(client.channel('vis')
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(got.push))
+      .on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: pure }, as(gotPure.push)));
     const held = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
     try {
       // Only `held` waits for the (absent) standby; every other session commits locally.
@@ -175,8 +227,13 @@ describe('grouped RLS checks', () => {
       await sleep(300);
       const pid = (await held<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
       await held`set synchronous_commit = on`;
-      const insert = held.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (1, '${org.id}')`).execute(); // sent now, not when awaited
-      await sleep(1_000); // decoded by the server, still invisible to other snapshots
+      const pureInsert = held.unsafe(`insert into ${SCRATCH_SCHEMA}.${pure} values (1, '${org.id}')`).execute(); // sent now, not when awaited
+      await gotPure.wait(1, 10_000); // still invisible to other snapshots: the pure policy's verdict needs no table read
+      expect(gotPure.items[0]!.new).toMatchObject({ id: 1, org_id: org.id });
+      await stack.sql`select pg_cancel_backend(${pid})`;
+      await pureInsert;
+      const insert = held.unsafe(`insert into ${SCRATCH_SCHEMA}.${t} values (1, '${org.id}')`).execute();
+      await sleep(1_000); // decoded by the server, still invisible to other snapshots: the probe waits
       expect(got.items).toEqual([]);
       await stack.sql`select pg_cancel_backend(${pid})`; // ends the wait: the commit becomes visible
       await insert;
