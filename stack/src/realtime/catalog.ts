@@ -58,6 +58,8 @@ export class Catalog {
   private publication: Entry<Array<{ schema: string; table: string }>> | undefined;
   /** Invalidations per table oid: a load that started before one must not store its result. */
   private readonly invalidations = new Map<number, number>();
+  /** First loads in flight, shared by concurrent callers (batches prepared in parallel, joins). */
+  private readonly loading = new Map<string | number, Promise<unknown>>();
 
   constructor(private readonly sql: Db, private readonly log: Logger) {}
 
@@ -80,7 +82,11 @@ export class Catalog {
       }
       return Promise.resolve(e.value);
     }
-    return load().then(store);
+    const inflight = fresh ? undefined : this.loading.get(key) as Promise<T> | undefined;
+    if (inflight) return inflight;
+    const p: Promise<T> = load().then(store).finally(() => { if (this.loading.get(key) === p) this.loading.delete(key); });
+    this.loading.set(key, p);
+    return p;
   }
 
   /** Table facts by oid; `fresh` forces a reload (the relation changed). */
@@ -99,6 +105,7 @@ export class Catalog {
     this.invalidations.set(oid, (this.invalidations.get(oid) ?? 0) + 1);
     this.tables.delete(oid);
     for (const key of this.privileges.keys()) if (key.startsWith(`${oid}:`)) this.privileges.delete(key);
+    for (const key of this.loading.keys()) if (key === oid || (typeof key === 'string' && key.startsWith(`${oid}:`))) this.loading.delete(key);
   }
 
   private async loadTable(oid: number): Promise<TableInfo | undefined> {

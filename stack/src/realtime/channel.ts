@@ -199,6 +199,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
         });
       }
       this.scheduleConfirm();
+      if (specs && specs.length > 0) this.warmCatalog(specs);
 
       this.socket.reply(this.joinRef, ref, this.topic, 'ok', { postgres_changes: this.pgBindings.map((b, i) => ({ ...b, id: ids[i] })) });
 
@@ -281,6 +282,22 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
       return undefined;
     }
     return specs;
+  }
+
+  /**
+   * Load the subscribed tables' facts and this role's privileges now, in the background,
+   * so the first change after SUBSCRIBED does not wait for catalog queries.
+   */
+  private warmCatalog(specs: BindingSpec[]): void {
+    const { catalog } = this.ctx;
+    const role = this.claims.role;
+    void catalog.publicationTables().then(async (published) => {
+      const tables = published.filter((t) => specs.some((s) => (s.schema === '*' || t.schema === s.schema) && (s.table === '*' || t.table === s.table)));
+      for (const t of tables.slice(0, 20)) {
+        const info = await catalog.tableByName(t.schema, t.table);
+        if (info) await catalog.rolePrivileges(info, role);
+      }
+    }).catch(() => {}); // only a warm-up: the pipeline loads (and reports) for real
   }
 
   private announcePostgres(): void {
