@@ -8,6 +8,7 @@ import { RealtimeClient } from '@supabase/supabase-js';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { watchProcess } from './gc-watch.ts';
 
 type Cmd =
   | { cmd: 'latency'; apiUrl: string; anonKey: string; tokens: string[]; first: number; every: number; schema: string; table: string }
@@ -31,6 +32,7 @@ const reply = (m: unknown): void => { process.send?.(m); };
 // ---- latency: official realtime-js clients, commit → callback ---------------------------------
 let rtClients: RealtimeClient[] = [];
 let latencies: number[] = [];
+let watching: ReturnType<typeof watchProcess> | undefined;
 
 async function latency(c: Extract<Cmd, { cmd: 'latency' }>): Promise<void> {
   latencies = [];
@@ -48,6 +50,7 @@ async function latency(c: Extract<Cmd, { cmd: 'latency' }>): Promise<void> {
         else if (status !== 'CLOSED') reject(new Error(`${status} ${err?.message ?? ''}`));
       });
   })));
+  watching = watchProcess();
   reply({ ok: 'latency-ready' });
 }
 
@@ -198,7 +201,9 @@ process.on('message', (m: Cmd) => {
       case 'latency-stop': {
         for (const c of rtClients) { c.removeAllChannels().catch(() => {}); c.disconnect(); }
         rtClients = [];
-        return reply({ ok: 'latencies', values: latencies });
+        const stats = watching?.stop() ?? '';
+        watching = undefined;
+        return reply({ ok: 'latencies', values: latencies, process: stats });
       }
       case 'floor': return floor(m);
       case 'floor-stop': {
