@@ -50,19 +50,30 @@ export interface MainStatement {
   values: Array<string | null>;
 }
 
-/** Names of prepared tx-settings statements by text (a handful of shapes: role settings, timezone, function settings). */
-const preparedNames = new Map<string, string>();
 /** Distinct tx-settings shapes kept prepared per connection; beyond it they run unnamed. */
 export const MAX_PREPARED_TX_SHAPES = 64;
+/**
+ * Distinct main statements kept prepared per connection, as PostgREST does by default
+ * (`db-prepared-statements`): a URL shape is parsed and analysed once per connection,
+ * later requests only bind and execute. Values are always parameters, so shapes repeat;
+ * beyond the limit statements run unnamed.
+ */
+export const MAX_PREPARED_MAIN_SHAPES = 1_000;
 
-function statementName(text: string): string | undefined {
-  let name = preparedNames.get(text);
-  if (name === undefined && preparedNames.size < MAX_PREPARED_TX_SHAPES) {
-    name = `pgrst_tx_vars_${preparedNames.size}`;
-    preparedNames.set(text, name);
-  }
-  return name;
+/** Names of prepared statements by text, one namespace per kind (a name always means one text). */
+function namer(prefix: string, limit: number): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < limit) {
+      name = `${prefix}${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
 }
+const statementName = namer('pgrst_tx_vars_', MAX_PREPARED_TX_SHAPES);
+const mainName = namer('pgrst_main_', MAX_PREPARED_MAIN_SHAPES);
 
 function txVarsQuery(v: TxVars): { text: string; values: string[] } {
   const values: string[] = [];
@@ -113,7 +124,8 @@ export async function inTransaction<T>(
     try {
       sent.push(client.query(`BEGIN ISOLATION LEVEL ${opts.isolation} ${opts.readOnly ? 'READ ONLY' : 'READ WRITE'}`));
       sent.push(client.query(name === undefined ? { text: vars.text, values: vars.values } : { name, text: vars.text, values: vars.values }));
-      sent.push(client.query(main.text, main.values));
+      const named = mainName(main.text);
+      sent.push(client.query(named === undefined ? { text: main.text, values: main.values } : { name: named, text: main.text, values: main.values }));
       if (commitInPipeline) sent.push(client.query('COMMIT'));
     } finally {
       stream?.uncork?.();
