@@ -207,10 +207,13 @@ async function latencyWith(e: Env, procs: Child[], gated: boolean): Promise<void
   const floor = floorAll.slice(LAT_WARMUP_SECONDS * LAT_RATE);
   const [p50, p95, p99] = [pct(ours, 50), pct(ours, 95), pct(ours, 99)];
   // Per second of the run (arrival order, one process's share of 10,000 deliveries each): where the tail comes from.
-  const perSecond = perProc[0]!.length > 0 ? Array.from({ length: Math.ceil(perProc[0]!.length / ((LAT_RATE * perChange) / procs.length)) }, (_, s) => {
-    const w = perProc[0]!.slice(s * ((LAT_RATE * perChange) / procs.length), (s + 1) * ((LAT_RATE * perChange) / procs.length));
-    return `${pct(w, 50).toFixed(0)}/${pct(w, 99).toFixed(0)}/${Math.max(...w).toFixed(0)}`;
-  }) : [];
+  const first = perProc[0]!;
+  const perProcSecond = (LAT_RATE * perChange) / procs.length;
+  const perSecond: string[] = [];
+  for (let at = 0; at < first.length; at += perProcSecond) {
+    const w = first.slice(at, at + perProcSecond);
+    perSecond.push(`${pct(w, 50).toFixed(0)}/${pct(w, 99).toFixed(0)}/${Math.max(...w).toFixed(0)}`);
+  }
   const [f50, f95, f99] = [pct(floor, 50), pct(floor, 95), pct(floor, 99)];
   if (!gated) {
     const label = `all ${LAT_SUBSCRIBERS} clients in ${procs.length === 1 ? 'one process' : `${procs.length} processes`}`;

@@ -299,6 +299,22 @@ end;
 $$;
 revoke execute on function realtime.authorize(text, text, text, text, text, text[], text[]) from public, anon, authenticated;
 
+-- realtime.embedded_as_group (embedded stack only): for the rest of the transaction (or
+-- subtransaction), act as an RLS group of subscribers — its role and JWT claims, set as
+-- PostgREST and Realtime set them. Used by the two batched RLS checks below.
+create or replace function realtime.embedded_as_group(role_name text, claims text)
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('role', role_name, true),
+          set_config('request.jwt.claims', claims, true),
+          set_config('request.jwt.claim.sub', coalesce(claims::jsonb ->> 'sub', ''), true),
+          set_config('request.jwt.claim.role', role_name, true);
+end;
+$$;
+revoke execute on function realtime.embedded_as_group(text, text) from public, anon, authenticated;
+
 -- realtime.embedded_visible_keys (embedded stack only): the batched RLS check. For each
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
@@ -361,10 +377,7 @@ begin
   for i in 0 .. jsonb_array_length(groups) - 1 loop
     g := groups -> i;
     begin
-      perform set_config('role', g ->> 'role', true),
-              set_config('request.jwt.claims', g ->> 'claims', true),
-              set_config('request.jwt.claim.sub', coalesce((g ->> 'claims')::jsonb ->> 'sub', ''), true),
-              set_config('request.jwt.claim.role', g ->> 'role', true);
+      perform realtime.embedded_as_group(g ->> 'role', g ->> 'claims');
       return query execute format('execute %I(%L, %s)', stmt, keys, i);
       perform set_config('role', null, true);
     exception when others then
@@ -430,10 +443,7 @@ begin
         execute format('prepare %I (jsonb, int) as select $2, __rt_no::int from pg_catalog.jsonb_array_elements($1) with ordinality as __rt_in(__rt_tuple, __rt_no) cross join lateral (select %s) as __rt_row where (%s) and (%s)',
           stmt, proj, perm, restr);
       end if;
-      perform set_config('role', r, true),
-              set_config('request.jwt.claims', g ->> 'claims', true),
-              set_config('request.jwt.claim.sub', coalesce((g ->> 'claims')::jsonb ->> 'sub', ''), true),
-              set_config('request.jwt.claim.role', r, true);
+      perform realtime.embedded_as_group(g ->> 'role', g ->> 'claims');
       return query execute format('execute %I(%L, %s)', stmt, tuples, i);
       perform set_config('role', null, true);
     exception when others then
