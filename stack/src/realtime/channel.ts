@@ -15,6 +15,7 @@ import { readPolicies, writePolicy, type AuthorizationContext, type Policies } f
 import { groupKey, stableStringify, type ClaimPaths } from './policy-claims.ts';
 import type { InboundMessage, Ref, Vsn } from './serializer.ts';
 import { bindingId, type ChangeSubscriber, type PgSubscription } from './subscriptions.ts';
+import { wsFrame, type WireFrame } from './ws-frame.ts';
 
 /** What a channel needs from its socket. */
 export interface ChannelSocket {
@@ -22,8 +23,8 @@ export interface ChannelSocket {
   readonly connToken: string;
   readonly xHeaders: Record<string, string>;
   isOpen(): boolean;
-  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
-  send(data: string | Buffer, binary?: boolean): void;
+  /** One complete WebSocket frame (ws-frame.ts), often the same Buffer on many sockets. */
+  send(frame: WireFrame): void;
   reply(joinRef: Ref, ref: Ref, topic: string, status: 'ok' | 'error', response: unknown): void;
   push(joinRef: Ref, topic: string, event: string, payload: unknown): void;
   /** The channel ended (left, closed, failed to join). */
@@ -95,8 +96,8 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
     return key;
   }
 
-  send(data: string | Buffer, binary?: boolean): void {
-    if (this.state === 'joined') this.socket.send(data, binary);
+  send(frame: WireFrame): void {
+    if (this.state === 'joined') this.socket.send(frame);
   }
 
   canReadBroadcast(): boolean {
@@ -343,7 +344,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
         const msg: BroadcastMessage = { event: r.event ?? '', meta, userBroadcast: true };
         if (r.binary_payload) msg.binary = r.binary_payload; else msg.json = JSON.stringify(r.payload);
         const frame = encodeBroadcast(this.vsn, this.topic, msg);
-        if (frame) this.send(frame);
+        if (frame) this.send(wsFrame(frame));
       }
     } catch (e) {
       this.ctx.log.warn('broadcast replay failed', { code: 'UnableToReplayMessages', topic: this.subTopic, error: String(e) });

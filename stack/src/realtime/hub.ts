@@ -6,6 +6,7 @@
  */
 import { encodeText, encodeUserBroadcast, type Vsn } from './serializer.ts';
 import type { Metrics } from './metrics.ts';
+import { wsFrame, type WireFrame } from './ws-frame.ts';
 
 /** What the hub needs from a joined channel. */
 export interface HubMember {
@@ -17,8 +18,8 @@ export interface HubMember {
   canReadBroadcast(): boolean;
   /** Database message ids already sent by replay (live copies are suppressed). */
   wasReplayed(id: string): boolean;
-  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
-  send(data: string | Buffer, binary?: boolean): void;
+  /** One complete WebSocket frame (ws-frame.ts), often the same Buffer on many sockets. */
+  send(frame: WireFrame): void;
 }
 
 export interface BroadcastMessage {
@@ -68,7 +69,7 @@ export class Hub {
     const set = this.topics.get(key);
     if (!set) return 0;
     // One encoding per wire variant, shared as one Buffer by every recipient.
-    const frames = new Map<string, { data: Buffer; binary: boolean } | null>();
+    const frames = new Map<string, WireFrame | null>();
     let sent = 0;
     for (const m of set) {
       if (m === from) continue;
@@ -78,11 +79,11 @@ export class Hub {
       let frame = frames.get(variant);
       if (frame === undefined) {
         const enc = encodeBroadcast(m.vsn, m.topic, msg);
-        frame = enc === null ? null : typeof enc === 'string' ? { data: Buffer.from(enc, 'utf8'), binary: false } : { data: enc, binary: true };
+        frame = enc === null ? null : wsFrame(enc);
         frames.set(variant, frame);
       }
       if (frame === null) continue;
-      m.send(frame.data, frame.binary);
+      m.send(frame);
       sent++;
     }
     this.metrics.broadcasts += sent;

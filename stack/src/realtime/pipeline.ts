@@ -15,8 +15,9 @@ import { hubKey, type BroadcastMessage, type Hub } from './hub.ts';
 import { nowMs, type Metrics } from './metrics.ts';
 import { commitTimestamp, renderChange, renderError } from './payload.ts';
 import type { ReplicationStream, RowChange, Transaction } from './replication.ts';
-import { encodeText } from './serializer.ts';
+import { pushEnvelope, type Envelope } from './serializer.ts';
 import type { ChangeSubscriber, PgSubscription, SubscriptionRegistry } from './subscriptions.ts';
+import { wsFrameOf, type WireFrame } from './ws-frame.ts';
 
 export interface PipelineDeps {
   limits: RealtimeLimits;
@@ -81,6 +82,8 @@ interface KeySet {
 const keySet = (): KeySet => ({ keys: [], index: new Map() });
 
 const MAX_BATCH_CHANGES = 10_000;
+/** Cached frame envelopes (protocol, topic, binding ids) before the cache starts afresh. */
+const MAX_ENVELOPES = 50_000;
 const PIPELINE_DEPTH = 3;
 
 interface Inflight {
@@ -111,6 +114,7 @@ export class ChangePipeline {
   private lastDelivered = 0n;
   private failures = 0;
   private readonly templates = new Map<string, { version: number; template: Template | null }>();
+  private readonly envelopes = new Map<string, Envelope>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -338,37 +342,15 @@ export class ChangePipeline {
   private emitChange(item: ChangeItem, tb: TableBatch | undefined): void {
     const { plan, change, passing } = item;
     const { table } = plan;
-    const { maxRecordBytes } = this.deps.limits;
-    const variants = new Map<string, string>();
-    // Usually one matching binding per subscriber: keep that case allocation-light.
-    const per = new Map<ChangeSubscriber, Delivery>();
-    const add = (x: PgSubscription, variant: string): void => {
-      const d = per.get(x.subscriber);
-      if (!d) { per.set(x.subscriber, { variant, ids: [x.id] }); return; }
-      if (d.variant === variant) { if (!d.ids.includes(x.id)) d.ids.push(x.id); return; }
-      d.more ??= new Map();
-      const ids = d.more.get(variant);
-      if (!ids) d.more.set(variant, [x.id]); else if (!ids.includes(x.id)) ids.push(x.id);
-    };
-    const error = (x: PgSubscription, variant: string, text: string): void => {
-      if (!variants.has(variant)) variants.set(variant, renderError(table, change, text));
-      add(x, variant);
-    };
-    const row = (x: PgSubscription, role: string, p: RolePrivileges): void => {
-      const variant = x.spec.select ? `${role}|${x.spec.select.join(',')}` : role;
-      if (!variants.has(variant)) {
-        variants.set(variant, renderChange({ table, change, commitTimestamp: item.ts, selectable: p.selectable, select: x.spec.select, maxRecordBytes }));
-      }
-      add(x, variant);
-    };
+    const out: ChangeOutput = { item, variants: new Map(), per: new Map() };
     const noKey = change.kind !== 'DELETE' && table.pk.length === 0;
     for (const { x, role } of plan.direct) {
       if (passing && !passing.has(x)) continue;
       // The role it was planned with: claims may have changed since (access_token).
       const p = plan.privs.get(role)!;
-      if (noKey) error(x, '!400', 'Error 400: Bad Request, no primary key');
-      else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) error(x, '!401', 'Error 401: Unauthorized');
-      else row(x, role, p);
+      if (noKey) this.addError(out, x, '!400', 'Error 400: Bad Request, no primary key');
+      else if (change.kind !== 'DELETE' && !table.pk.every((c) => p.selectable.has(c))) this.addError(out, x, '!401', 'Error 401: Unauthorized');
+      else this.addRow(out, x, role, p);
     }
     const result = item.byVerdict ? tb?.verdict.result : tb?.probe.result;
     if (result) {
@@ -381,39 +363,99 @@ export class ChangePipeline {
         const p = plan.privs.get(role)!;
         for (const x of members) {
           if (passing && !passing.has(x)) continue;
-          if (failed) error(x, '!500', 'Error 500: Internal Server Error, RLS policy evaluation failed');
-          else row(x, role, p);
+          if (failed) this.addError(out, x, '!500', 'Error 500: Internal Server Error, RLS policy evaluation failed');
+          else this.addRow(out, x, role, p);
         }
       }
     }
-    // Subscribers with the same protocol, topic and binding ids (e.g. every dashboard on
-    // the same channel) get the very same frame: encode it once, share the Buffer.
-    const frames = new Map<string, Buffer>();
-    const send = (sub: ChangeSubscriber, variant: string, ids: number[]): void => {
-      const idList = ids.length === 1 ? String(ids[0]) : ids.join(',');
-      const key = `${sub.vsn}|${sub.topic}|${idList}|${variant}`;
-      let frame = frames.get(key);
-      if (!frame) {
-        frame = Buffer.from(encodeText(sub.vsn, null, null, sub.topic, 'postgres_changes', `{"ids":[${idList}],"data":${variants.get(variant)}}`), 'utf8');
-        frames.set(key, frame);
-      }
-      sub.send(frame, false);
-    };
     let n = 0;
-    for (const [sub, d] of per) {
-      send(sub, d.variant, d.ids);
+    for (const [sub, d] of out.per) {
+      sub.send(this.frame(sub, d.variant, d.ids, d.ids.length === 1 ? d.first : undefined));
       n++;
-      if (d.more) for (const [variant, ids] of d.more) { send(sub, variant, ids); n++; }
+      if (d.more) for (const [variant, ids] of d.more) { sub.send(this.frame(sub, variant, ids, undefined)); n++; }
     }
     this.deps.metrics.deliveries += n;
   }
+
+  private addRow(out: ChangeOutput, x: PgSubscription, role: string, p: RolePrivileges): void {
+    const key = x.spec.select ? `${role}|${x.spec.select.join(',')}` : role;
+    let variant = out.variants.get(key);
+    if (!variant) {
+      const { plan, change, ts } = out.item;
+      const json = renderChange({ table: plan.table, change, commitTimestamp: ts, selectable: p.selectable, select: x.spec.select, maxRecordBytes: this.deps.limits.maxRecordBytes });
+      variant = { data: Buffer.from(json, 'utf8'), frames: new Map() };
+      out.variants.set(key, variant);
+    }
+    this.add(out, x, variant);
+  }
+
+  private addError(out: ChangeOutput, x: PgSubscription, key: string, text: string): void {
+    let variant = out.variants.get(key);
+    if (!variant) {
+      variant = { data: Buffer.from(renderError(out.item.plan.table, out.item.change, text), 'utf8'), frames: new Map() };
+      out.variants.set(key, variant);
+    }
+    this.add(out, x, variant);
+  }
+
+  /** Usually one matching binding per subscriber: that case allocates one small object. */
+  private add(out: ChangeOutput, x: PgSubscription, variant: Variant): void {
+    const d = out.per.get(x.subscriber);
+    if (!d) { out.per.set(x.subscriber, { variant, ids: [x.id], first: x }); return; }
+    if (d.variant === variant) { if (!d.ids.includes(x.id)) d.ids.push(x.id); return; }
+    d.more ??= new Map();
+    const ids = d.more.get(variant);
+    if (!ids) d.more.set(variant, [x.id]); else if (!ids.includes(x.id)) ids.push(x.id);
+  }
+
+  /**
+   * The frame for one subscriber: envelope (protocol, topic, binding ids) around the
+   * variant's data. Subscribers with the same envelope (e.g. every dashboard on the same
+   * channel) share one Buffer.
+   */
+  private frame(sub: ChangeSubscriber, variant: Variant, ids: number[], only: PgSubscription | undefined): WireFrame {
+    const envelope = only ? (only.envelope ??= this.envelope(sub, String(ids[0]))) : this.envelope(sub, ids.join(','));
+    let frame = variant.frames.get(envelope);
+    if (!frame) {
+      frame = wsFrameOf([envelope.head, variant.data, envelope.tail]);
+      variant.frames.set(envelope, frame);
+    }
+    return frame;
+  }
+
+  private envelope(sub: ChangeSubscriber, idList: string): Envelope {
+    const key = `${sub.vsn}|${sub.topic}|${idList}`;
+    let e = this.envelopes.get(key);
+    if (!e) {
+      if (this.envelopes.size >= MAX_ENVELOPES) this.envelopes.clear();
+      e = pushEnvelope(sub.vsn, sub.topic, 'postgres_changes', `{"ids":[${idList}],"data":`, '}');
+      this.envelopes.set(key, e);
+    }
+    return e;
+  }
+}
+
+/** One rendering of a change (per role and column list, or an error) and its frames by envelope. */
+interface Variant {
+  data: Buffer;
+  frames: Map<Envelope, WireFrame>;
+}
+
+/** What one change sends while its frames are being assembled. */
+interface ChangeOutput {
+  item: ChangeItem;
+  /** Variant key (role, role|columns or !status) → its rendering. */
+  variants: Map<string, Variant>;
+  per: Map<ChangeSubscriber, Delivery>;
 }
 
 /** What one subscriber gets for one change: usually one variant with one binding id. */
 interface Delivery {
-  variant: string;
+  variant: Variant;
   ids: number[];
-  more?: Map<string, number[]>;
+  /** The subscription of ids[0]. */
+  first: PgSubscription;
+  more?: Map<Variant, number[]>;
 }
 
 /** A realtime.messages insert → the broadcast Realtime sends (meta {id}). */

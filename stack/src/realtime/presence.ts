@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encodeText, type Vsn } from './serializer.ts';
+import { wsFrame, type WireFrame } from './ws-frame.ts';
 
 export type Meta = Record<string, unknown> & { phx_ref: string; phx_ref_prev?: string };
 export type PresenceList = Record<string, { metas: Meta[] }>;
@@ -16,8 +17,8 @@ export interface PresenceMember {
   readonly topic: string;
   readonly vsn: Vsn;
   canReadPresence(): boolean;
-  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
-  send(data: string | Buffer, binary?: boolean): void;
+  /** One complete WebSocket frame (ws-frame.ts), often the same Buffer on many sockets. */
+  send(frame: WireFrame): void;
 }
 
 function newRef(): string {
@@ -82,16 +83,16 @@ export class PresenceHub {
     const set = this.members.get(key);
     if (!set) return;
     const json = JSON.stringify(diff);
-    const frames = new Map<string, Buffer>();
+    const frames = new Map<string, WireFrame>();
     for (const m of set) {
       if (!m.canReadPresence()) continue;
       const variant = `${m.vsn}|${m.topic}`;
       let frame = frames.get(variant);
       if (frame === undefined) {
-        frame = Buffer.from(encodeText(m.vsn, null, null, m.topic, 'presence_diff', json), 'utf8');
+        frame = wsFrame(encodeText(m.vsn, null, null, m.topic, 'presence_diff', json));
         frames.set(variant, frame);
       }
-      m.send(frame, false);
+      m.send(frame);
     }
   }
 }

@@ -123,6 +123,22 @@ export function encodeText(vsn: Vsn, joinRef: Ref, ref: Ref, topic: string, even
   return `{"topic":${q(topic)},"event":${q(event)},"payload":${payloadJson},"ref":${qRef(ref)}}`;
 }
 
+/**
+ * The bytes of a push around its payload, for fan-out that assembles frames from parts:
+ * `head` + payload JSON + `tail` equals encodeText(vsn, null, null, topic, event, payload).
+ * `payloadHead`/`payloadTail` fold a constant start and end of the payload in.
+ */
+export interface Envelope {
+  readonly head: Buffer;
+  readonly tail: Buffer;
+}
+
+export function pushEnvelope(vsn: Vsn, topic: string, event: string, payloadHead = '', payloadTail = ''): Envelope {
+  // JSON escapes a NUL in the topic or event, so the only raw one is the marker.
+  const [head, tail] = encodeText(vsn, null, null, topic, event, '\u0000').split('\u0000') as [string, string];
+  return { head: Buffer.from(head + payloadHead, 'utf8'), tail: Buffer.from(payloadTail + tail, 'utf8') };
+}
+
 export function encodeReply(vsn: Vsn, joinRef: Ref, ref: Ref, topic: string, status: 'ok' | 'error', response: unknown): string {
   return encodeText(vsn, joinRef, ref, topic, 'phx_reply', `{"status":${q(status)},"response":${JSON.stringify(response ?? {})}}`);
 }

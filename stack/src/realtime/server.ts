@@ -120,7 +120,7 @@ export class RealtimeServer {
       if (this.stopping || !this.wss || socket.destroyed) return rejectUpgrade(socket, 503, 'Service Unavailable');
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.stopping) { ws.close(CLOSE_CODES.goingAway, 'server stopping'); return; }
-        const s = new Socket(ws, this.ctx, vsnParam as Vsn, token, xHeaders, (closed) => this.sockets.delete(closed));
+        const s = new Socket(ws, socket, this.ctx, vsnParam as Vsn, token, xHeaders, (closed) => this.sockets.delete(closed));
         this.sockets.add(s);
       });
     });

@@ -3,23 +3,38 @@
  * 2.0.0), answers heartbeats, routes channel events, replaces a channel on a duplicate
  * join, replies "unmatched topic" for topics it does not have, and protects the server:
  * a malformed frame closes only this socket (1007), a socket whose send buffer exceeds
- * the limit is disconnected as a slow consumer (1008).
+ * the limit is disconnected as a slow consumer (1008). ws parses what arrives and runs
+ * the handshake and close; what goes out is pre-encoded frames (ws-frame.ts) written to
+ * the TCP socket, gathered until the tick ends so a batch of frames leaves in one write.
  */
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { Channel, type ChannelSocket } from './channel.ts';
 import { CLOSE_CODES, EVENTS, PHOENIX_TOPIC, reason, TOPIC_PREFIX } from './constants.ts';
 import type { RealtimeContext } from './context.ts';
 import { DecodeError, decodeFrame, encodeReply, encodeText, type InboundMessage, type Ref, type Vsn } from './serializer.ts';
+import { wsFrame, type WireFrame } from './ws-frame.ts';
+
+/** Sockets with frames gathered in this tick (one nextTick flushes them all). */
+const flushing: Socket[] = [];
+
+function flushAll(): void {
+  for (const s of flushing.splice(0)) s.flush();
+}
 
 export class Socket implements ChannelSocket {
   readonly id: number;
   lastSeen = Date.now();
   private readonly channels = new Map<string, Channel>();
   private closed = false;
-  private corked = false;
+  /** Frames gathered in this tick, and their bytes. */
+  private pending: WireFrame[] | null = null;
+  private pendingBytes = 0;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The TCP socket under `ws` (from the upgrade): frames are written to it directly. */
+    private readonly raw: Duplex,
     private readonly ctx: RealtimeContext,
     readonly vsn: Vsn,
     readonly connToken: string,
@@ -99,39 +114,43 @@ export class Socket implements ChannelSocket {
     if (msg.ref !== null) this.reply(msg.joinRef, msg.ref, msg.topic, 'error', { reason: 'unmatched topic' });
   }
 
-  send(data: string | Buffer, binary = typeof data !== 'string'): void {
+  /** One complete WebSocket frame, often the same Buffer on many sockets. */
+  send(frame: WireFrame): void {
     if (!this.isOpen()) return;
-    const size = typeof data === 'string' ? data.length : data.length;
-    if (this.ws.bufferedAmount + size > this.ctx.limits.maxSendBufferBytes) {
+    const buffered = this.raw.writableLength + this.pendingBytes;
+    if (buffered + frame.length > this.ctx.limits.maxSendBufferBytes) {
       this.ctx.metrics.slowConsumerDisconnects++;
       this.ctx.log.warn('slow consumer: send buffer limit exceeded; disconnecting', {
-        code: 'SlowConsumer', buffered: this.ws.bufferedAmount, limit: this.ctx.limits.maxSendBufferBytes,
+        code: 'SlowConsumer', buffered, limit: this.ctx.limits.maxSendBufferBytes,
       });
       this.close(CLOSE_CODES.policyViolation, reason('SlowConsumer'), true);
       return;
     }
-    // Hold the socket's writes until this tick ends: a batch of frames → one writev.
-    if (!this.corked) {
-      const raw = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-      if (raw) {
-        this.corked = true;
-        raw.cork();
-        process.nextTick(() => { this.corked = false; raw.uncork(); });
-      }
-    }
-    this.ws.send(data, { binary });
+    this.pendingBytes += frame.length;
+    if (this.pending) { this.pending.push(frame); return; }
+    this.pending = [frame];
+    if (flushing.push(this) === 1) process.nextTick(flushAll);
+  }
+
+  /** Write the frames gathered in this tick as one chunk. */
+  flush(): void {
+    const frames = this.pending;
+    this.pending = null;
+    this.pendingBytes = 0;
+    if (!frames || this.ws.readyState !== this.ws.OPEN) return;
+    this.raw.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   reply(joinRef: Ref, ref: Ref, topic: string, status: 'ok' | 'error', response: unknown): void {
     if (!this.isOpen()) return;
-    this.send(encodeReply(this.vsn, joinRef, ref, topic, status, response));
+    this.send(wsFrame(encodeReply(this.vsn, joinRef, ref, topic, status, response)));
   }
 
   push(joinRef: Ref, topic: string, event: string, payload: unknown): void {
     if (!this.isOpen()) return;
     // Phoenix sends phx_close with ref = join_ref (so vsn 1 clients, which get no join_ref, can match it).
     const ref = event === EVENTS.close ? joinRef : null;
-    this.send(encodeText(this.vsn, joinRef, ref, topic, event, JSON.stringify(payload ?? {})));
+    this.send(wsFrame(encodeText(this.vsn, joinRef, ref, topic, event, JSON.stringify(payload ?? {}))));
   }
 
   release(channel: Channel): void {
@@ -145,6 +164,8 @@ export class Socket implements ChannelSocket {
   /** Close the connection; `hard` also drops it when the client has not read the close frame within 5 s. */
   close(code: number, why: string, hard = false): void {
     if (this.closed) return;
+    // Frames sent before the close go out before the close frame.
+    this.flush();
     try {
       this.ws.close(code, why.slice(0, 120));
     } catch {

@@ -6,7 +6,8 @@
 import type { BindingSpec, Action } from './filters.ts';
 import { stableStringify, type ClaimPaths } from './policy-claims.ts';
 import type { Claims } from './jwt.ts';
-import type { Vsn } from './serializer.ts';
+import type { Envelope, Vsn } from './serializer.ts';
+import type { WireFrame } from './ws-frame.ts';
 
 /** What the dispatcher needs from the channel a subscription belongs to. */
 export interface ChangeSubscriber {
@@ -18,8 +19,8 @@ export interface ChangeSubscriber {
   /** groupKey(role, claims, paths), cached per subscriber. */
   groupKey(paths: ClaimPaths): string;
 
-  /** A frame; Buffers are binary frames unless `binary` is false (pre-encoded text shared by many sockets). */
-  send(data: string | Buffer, binary?: boolean): void;
+  /** One complete WebSocket frame (ws-frame.ts), often the same Buffer on many sockets. */
+  send(frame: WireFrame): void;
 }
 
 export interface PgSubscription {
@@ -29,6 +30,8 @@ export interface PgSubscription {
   spec: BindingSpec;
   /** Order of the binding within its channel. */
   index: number;
+  /** Its postgres_changes frames' bytes around `data` when it is the only matching binding (set by the pipeline). */
+  envelope?: Envelope;
 }
 
 /**
