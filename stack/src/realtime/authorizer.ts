@@ -40,10 +40,10 @@ const MAX_CACHED_VERDICTS = 100_000;
 
 export class Authorizer {
   /**
-   * group key + values → visible, per TableInfo: the catalog reloads a table's facts
+   * group key → values → visible, per TableInfo: the catalog reloads a table's facts
    * (policies included) at least every 5 s and at once on DDL, which starts afresh.
    */
-  private readonly cache = new WeakMap<TableInfo, Map<string, boolean>>();
+  private readonly cache = new WeakMap<TableInfo, { size: number; byGroup: Map<string, Map<string, boolean>> }>();
 
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
@@ -51,7 +51,8 @@ export class Authorizer {
   async verdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };
     let cache = this.cache.get(table);
-    if (!cache || cache.size > MAX_CACHED_VERDICTS) { cache = new Map(); this.cache.set(table, cache); }
+    if (!cache || cache.size > MAX_CACHED_VERDICTS) { cache = { size: 0, byGroup: new Map() }; this.cache.set(table, cache); }
+    const { byGroup } = cache;
     const tupleKeys = tuples.map((t) => JSON.stringify(t));
     const see = (gi: number, ti: number): void => {
       const set = out.visible.get(gi);
@@ -61,8 +62,9 @@ export class Authorizer {
     const askTuples = new Set<number>();
     groups.forEach((g, gi) => {
       let missing = false;
+      const known = byGroup.get(g.key);
       tupleKeys.forEach((tk, ti) => {
-        const v = cache.get(g.key + '\u0001' + tk);
+        const v = known?.get(tk);
         if (v === undefined) { missing = true; askTuples.add(ti); } else if (v) see(gi, ti);
       });
       if (missing) askGroups.push(gi);
@@ -84,9 +86,13 @@ export class Authorizer {
     }
     askGroups.forEach((gi, a) => {
       if (out.failed.has(gi)) return;
+      const key = groups[gi]!.key;
+      let known = byGroup.get(key);
+      if (!known) { known = new Map(); byGroup.set(key, known); }
       ti.forEach((t, b) => {
         const v = answered.has(a * ti.length + b);
-        cache.set(groups[gi]!.key + '\u0001' + tupleKeys[t], v);
+        if (!known.has(tupleKeys[t]!)) cache.size++;
+        known.set(tupleKeys[t]!, v);
         if (v) see(gi, t);
       });
     });
