@@ -216,7 +216,7 @@ process.on('message', (m: Cmd) => {
       case 'count-start': counting = true; count = 0; bytes = 0; first = 0; last = 0; return reply({ ok: 'counting' });
       case 'count-stop': counting = false; return reply({ ok: 'count', count, bytes, first, last });
       case 'count-peek': return reply({ ok: 'count', count });
-      case 'cpu': { const u = process.cpuUsage(); return reply({ ok: 'cpu', micros: u.user + u.system }); }
+      case 'cpu': { const u = process.resourceUsage(); return reply({ ok: 'cpu', micros: u.userCPUTime + u.systemCPUTime, preempted: u.involuntaryContextSwitches }); }
       case 'raw-connect': return rawConnect(m);
       case 'idle': return idle(m);
       case 'close-all': {
@@ -228,4 +228,6 @@ process.on('message', (m: Cmd) => {
   };
   run().catch((e: unknown) => reply({ error: String(e instanceof Error ? e.stack ?? e.message : e) }));
 });
+// A session of its own (no terminal signals reach it): leave with the benchmark.
+process.on('disconnect', () => process.exit(0));
 reply({ ok: 'started' });

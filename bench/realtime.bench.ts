@@ -62,7 +62,12 @@ class Child {
   readonly started: Promise<Reply>;
 
   constructor(name: string) {
-    this.proc = fork(path.join(here, 'realtime-clients.ts'), [name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Its own session, hence its own scheduling group (sched_autogroup) as every PostgreSQL
+    // backend has: otherwise the server and all client, writer and floor processes share
+    // one group's CPU share against each backend's.
+    this.proc = fork(path.join(here, 'realtime-clients.ts'), [name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    const proc = this.proc;
+    process.once('exit', () => proc.kill());
     this.started = new Promise((resolve) => this.queue.push(resolve));
     this.proc.on('message', (m: Reply) => this.queue.shift()?.(m));
   }
@@ -99,23 +104,30 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-interface CpuSnap { at: number; server: number; clients: number; writer: number; floor: number; busy: number; total: number }
+interface CpuSnap { at: number; server: number; serverSystem: number; serverPreempted: number; clients: number; clientsPreempted: number; writer: number; floor: number; busy: number; total: number }
 
 /** CPU time of this process and the three children, and the machine's busy/total jiffies (Linux /proc/stat). */
 async function cpuSnapshot(e: Env, clientProcs: Child[]): Promise<CpuSnap> {
-  const u = process.cpuUsage();
-  const [w, f, ...cs] = await Promise.all([e.writer, e.floorProc, ...clientProcs].map(async (ch) => Number((await ch.call({ cmd: 'cpu' })).micros)));
-  const c = cs.reduce((a, b) => a + b, 0);
+  const u = process.resourceUsage();
+  const replies = await Promise.all([e.writer, e.floorProc, ...clientProcs].map((ch) => ch.call({ cmd: 'cpu' })));
+  const [w, f, ...cs] = replies.map((r) => Number(r.micros));
+  const c = cs.reduce((a, b) => a + b!, 0);
+  const cPre = replies.slice(2).reduce((a, r) => a + Number(r.preempted), 0);
   const fields = (await fs.readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = fields.reduce((a, b) => a + b, 0);
-  return { at: performance.now(), server: u.user + u.system, clients: c!, writer: w!, floor: f!, busy: total - idle, total };
+  return { at: performance.now(), server: u.userCPUTime + u.systemCPUTime, serverSystem: u.systemCPUTime, serverPreempted: u.involuntaryContextSwitches, clients: c, clientsPreempted: cPre, writer: w!, floor: f!, busy: total - idle, total };
 }
 
-function cpuShares(a: CpuSnap, b: CpuSnap): Record<'server' | 'clients' | 'writer' | 'floor' | 'machineBusy', string> {
+function cpuShares(a: CpuSnap, b: CpuSnap): Record<'server' | 'serverSystem' | 'clients' | 'writer' | 'floor' | 'machineBusy' | 'serverPreempted' | 'clientsPreempted', string> {
   const wallMicros = (b.at - a.at) * 1000;
-  const pctOf = (k: 'server' | 'clients' | 'writer' | 'floor'): string => `${(((b[k] - a[k]) / wallMicros) * 100).toFixed(0)} %`;
-  return { server: pctOf('server'), clients: pctOf('clients'), writer: pctOf('writer'), floor: pctOf('floor'), machineBusy: `${(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100).toFixed(0)} %` };
+  const pctOf = (k: 'server' | 'serverSystem' | 'clients' | 'writer' | 'floor'): string => `${(((b[k] - a[k]) / wallMicros) * 100).toFixed(0)} %`;
+  const perSecond = (k: 'serverPreempted' | 'clientsPreempted'): string => ((b[k] - a[k]) / ((b.at - a.at) / 1000)).toFixed(0);
+  return {
+    server: pctOf('server'), serverSystem: pctOf('serverSystem'), clients: pctOf('clients'), writer: pctOf('writer'), floor: pctOf('floor'),
+    machineBusy: `${(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100).toFixed(0)} %`,
+    serverPreempted: perSecond('serverPreempted'), clientsPreempted: perSecond('clientsPreempted'),
+  };
 }
 
 /** GC pauses in this process (which hosts the stack, hence the Realtime server) until stop(). */
@@ -238,7 +250,7 @@ async function latencyWith(e: Env, procs: Child[], gated: boolean): Promise<void
   e.notes.push(`Latency run, server stages p50/p99 ms: WAL commit → decoded ${st('wal')}; waiting for a batch slot ${st('queue')}; batch start → RLS answered ${st('rls')}; waiting for earlier batches ${st('order')}; writing a batch's frames ${st('emit')}; commit → frames written ${st('send')}. Server event-loop delay p50/p99/max ${after.loopDelayP50Ms!.toFixed(1)}/${after.loopDelayP99Ms!.toFixed(1)}/${after.loopDelayMaxMs!.toFixed(1)} ms; GC in the server process: ${gcStats}.`);
   e.notes.push(`Latency run, commit → callback p50/p99/max ms per second of the run (first client process; the first ${LAT_WARMUP_SECONDS} are the warm-up): ${perSecond.join(', ')}.`);
   e.notes.push(`Latency run, realtime-js client processes (from subscribing to the end): ${clientStats}.`);
-  e.notes.push(`Latency run, CPU used during the run (% of one core): server process (the whole stack) ${cpu.server}, realtime-js client processes (together) ${cpu.clients}, writer process ${cpu.writer}, floor consumer ${cpu.floor}; the whole machine was ${cpu.machineBusy} busy (both cores; other users included).`);
+  e.notes.push(`Latency run, CPU used during the run (% of one core): server process (the whole stack) ${cpu.server} (${cpu.serverSystem} in the kernel; preempted ${cpu.serverPreempted} times/s), realtime-js client processes (together) ${cpu.clients} (preempted ${cpu.clientsPreempted} times/s), writer process ${cpu.writer}, floor consumer ${cpu.floor}; the whole machine was ${cpu.machineBusy} busy (both cores; other users included).`);
   e.notes.push('Latency reference for the run and its floor alike is the commit time truncated to the millisecond (the precision of commit_timestamp), so both carry the same +0..1 ms bias; the floor is pg-logical-replication on its own slot in its own process.');
 }
 

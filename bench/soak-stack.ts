@@ -1,7 +1,7 @@
 /**
  * The soak benchmark's stack, in a process of its own so its resident memory can be
  * measured apart from the load generator and the 200 subscribers. Prints one JSON line
- * `{"ready": true, apiUrl, dbUrl, pid}` when serving; stops cleanly on SIGTERM.
+ * `{"ready": true, apiUrl, dbUrl, pid}` when serving; stops cleanly on SIGTERM or when its parent exits.
  * Usage: node --import tsx bench/soak-stack.ts <dataDir> <apiPort> <dbPort>
  */
 import { startStack } from '../stack/src/start.ts';
@@ -20,3 +20,6 @@ const stop = (): void => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// It runs in a session of its own (no terminal signals reach it): stop when the benchmark is gone.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) stop(); }, 1_000).unref();

@@ -112,8 +112,11 @@ async function startStackProcess(): Promise<StackProcess> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-soak-'));
   await fs.chmod(root, 0o755);
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'soak-stack.ts'), path.join(root, 'pg'), String(await freePort()), String(await freePort())], {
-    cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own session, hence its own scheduling group (sched_autogroup), as every PostgreSQL
+    // backend has, instead of sharing one with this process's clients and writers.
+    cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'inherit'], detached: true,
   });
+  process.once('exit', () => proc.kill('SIGTERM'));
   const ready = await new Promise<{ apiUrl: string; dbUrl: string; pid: number }>((resolve, reject) => {
     let buf = '';
     proc.stdout!.setEncoding('utf8');
