@@ -78,7 +78,6 @@ describe('no API path deletes a stream row', () => {
         if (res.status < 300 && res.text.startsWith('[')) expect(JSON.parse(res.text)).toEqual([]);
       }), { numRuns: RUNS });
     expect(await allRowsIntact()).toEqual([]);
-    expect(await streamRowCount(sql)).toEqual(expect.objectContaining({ hotspots: expect.any(Number) }));
     const after = await streamRowCount(sql);
     for (const t of ['hotspots', 'alerts', 'recommendations', 'decisions'] as const) expect(after[t]).toBeGreaterThanOrEqual(before[t]!);
   });

@@ -152,6 +152,8 @@ describe('fuzz: Realtime WebSocket frames', () => {
           if (p.ws.readyState !== WebSocket.OPEN) break;
           p.ws.send(f.data, { binary: typeof f.data !== 'string' });
         }
+        // Org B changes while the probe is connected: whatever the frames did, its row reaches no probe.
+        await sql`update public.hotspots set quiet_scans = quiet_scans where id = ${b.hotspotId}`;
         await Promise.race([p.closed, new Promise((r) => setTimeout(r, 150))]);
         if (p.ws.readyState === WebSocket.OPEN) {
           stayedOpen++;
