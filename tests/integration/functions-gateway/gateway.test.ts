@@ -172,16 +172,19 @@ describe('functions gateway: failures and limits', () => {
 });
 
 describe('cron → pg_net → function', () => {
-  it('a cron job fires a pg_net request to a function within its schedule', async () => {
+  it('a cron job fires a pg_net request to a function on its schedule', async () => {
     const marker = crypto.randomUUID();
     const url = `${h.apiUrl}/functions/v1/hello`;
     const command = `select net.http_post(url := '${url}', body := jsonb_build_object('marker', '${marker}'),
       headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ${stack.serviceRoleKey}'))`;
     const [job] = await sql<{ id: string }[]>`select cron.schedule(${`fn-${marker}`}, '2 seconds', ${command})::text as id`;
     const t0 = Date.now();
+    // Generous: pg_net takes its next batch when the whole batch is done, and the shared
+    // database's scan schedule queues one scan per org every minute (see cron-net.test.ts).
+    const deadline = 60_000;
     try {
       let found: { status_code: number; content: string } | undefined;
-      while (!found && Date.now() - t0 < 15_000) {
+      while (!found && Date.now() - t0 < deadline) {
         [found] = await sql<{ status_code: number; content: string }[]>`
           select status_code, content from net._http_response where content like ${`%${marker}%`} limit 1`;
         if (!found) await new Promise((r) => setTimeout(r, 100));
@@ -190,7 +193,7 @@ describe('cron → pg_net → function', () => {
       const echo = JSON.parse(found?.content ?? '{}') as Echo;
       expect(echo.claims).toMatchObject({ role: 'service_role' });
       expect(JSON.parse(echo.body ?? '{}')).toEqual({ marker });
-      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(Date.now() - t0).toBeLessThan(deadline);
     } finally {
       await sql`select cron.unschedule(${job?.id ?? '0'}::bigint)`;
     }

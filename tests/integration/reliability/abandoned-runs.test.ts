@@ -83,7 +83,7 @@ describe('a run marked abandoned cannot commit', () => {
     const slow: Phraser = { model: 'gate', async phrase() { phrasing(); await gate; return null; } };
     const a = runScan({ sql, engine: scanCube, now: () => NOW, phraser: slow }, org.id, 'manual').then(() => 'committed', (e: unknown) => String(e));
     await reached;
-    const [running] = await sql<{ id: string }[]>`select id from public.scan_runs where org_id = ${org.id} and status = 'running'`;
+    const [running] = await sql<{ id: string }[]>`select id from public.scan_runs where org_id = ${org.id} and status = 'running' and trigger = 'manual'`;
     const aId = Number(running!.id);
 
     // Scan B, with a zero limit, finds A abandoned and writes the results (its clock is earlier, so A is not "stale").
