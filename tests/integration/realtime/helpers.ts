@@ -131,13 +131,13 @@ export interface Change {
 /** Adapt a typed handler to supabase-js's callback signature. */
 export const as = <T = Change>(fn: (c: T) => void) => (p: unknown): void => fn(p as T);
 
-/** A hotspot row for `orgId` (inserted as the admin, like the scan function does). */
+/** A hotspot row for `orgId` (inserted as the admin, like the scan function does); last detected "tomorrow", so the schedule's quiet scans leave it alone. */
 export async function insertHotspot(sql: Sql, orgId: string, label: string): Promise<number> {
   const [row] = await sql<{ id: string }[]>`
     insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
-      radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days)
+      radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, last_detected_at)
     values (${orgId}, 'noise', ${label}, 'high', 'kulldorff-poisson', '{88283082a3fffff}', '88283082a3fffff', 37.77, -122.41,
-      350, now() - interval '1 hour', now(), 12, 3.5, 3.4, 9.1, 0.001, 1000)
+      350, now() - interval '1 hour', now(), 12, 3.5, 3.4, 9.1, 0.001, 1000, now() + interval '1 day')
     returning id`;
   return Number(row!.id);
 }
