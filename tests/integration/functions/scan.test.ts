@@ -128,7 +128,10 @@ describe('hotspot-scan HTTP handler', () => {
     expect((await call(handler, jsonRequest(URL_, { org_id: other.id }, await userToken(org.operator.id, { [org.id]: 'operator' })))).status).toBe(404);
     expect((await call(handler, jsonRequest(URL_, { org_id: org.id }))).status).toBe(401);
     expect((await call(handler, jsonRequest(URL_, { org_id: 'x' }, await serviceToken()))).status).toBe(400);
-    const op = await call(handler, jsonRequest(URL_, {}, await userToken(org.operator.id, { [org.id]: 'operator' })));
+    const opScan = async () => call(handler, jsonRequest(URL_, {}, await userToken(org.operator.id, { [org.id]: 'operator' })));
+    let op = await opScan();
+    // The schedule may be scanning this org at this moment: then ours is skipped; scan again.
+    for (let i = 0; i < 4 && op.body.status === 'skipped'; i++) op = await opScan();
     expect(op).toMatchObject({ status: 200, body: { org_id: org.id, trigger: 'http', status: 'succeeded' } });
     const cron = await call(handler, jsonRequest(URL_, { org_id: other.id, trigger: 'cron' }, await serviceToken()));
     expect(cron).toMatchObject({ status: 200, body: { trigger: 'cron' } });

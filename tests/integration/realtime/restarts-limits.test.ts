@@ -25,8 +25,10 @@ let rt: RealtimeService;
 let pg: RunningPostgres | undefined;
 let table: string;
 const raws: RawClient[] = [];
+let startedAt = 0;
 
 beforeAll(async () => {
+  startedAt = Date.now();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-rt-'));
   await fs.chmod(root, 0o755);
   stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, realtime: { joinErrorBackoffMs: 0 } });
@@ -335,7 +337,8 @@ describe('limits and timings', () => {
   it('daily realtime.messages partitions exist from yesterday to three days ahead', async () => {
     const rows = await stack.sql<{ relname: string }[]>`
       select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'realtime.messages'::regclass order by 1`;
-    const day = (o: number): string => `messages_${new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '_')}`;
+    // Days around the stack's start: a UTC midnight since then is the daily run's (00:01) to follow.
+    const day = (o: number): string => `messages_${new Date(startedAt + o * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '_')}`;
     expect(rows.map((r) => r.relname)).toEqual(expect.arrayContaining([-1, 0, 1, 2, 3].map(day)));
   });
 });
