@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 
-/** Insert one hotspot → alert → recommendation chain for an org (as the scan would). */
-export async function insertStreamRows(sql: Sql, orgId: string, key = 'k1'): Promise<{ hotspotId: string; alertId: string; recommendationId: string }> {
+/** Insert one hotspot → alert → recommendation chain for an org (as the scan would), citing `playbookId` or a new org playbook. */
+export async function insertStreamRows(sql: Sql, orgId: string, key = 'k1', playbookId?: string): Promise<{ hotspotId: string; alertId: string; recommendationId: string }> {
   return sql.begin(async (tx) => {
     // A state the schedule's scans (every minute, every org) leave alone: no pending count to reset, no quiet hour before tomorrow.
     const [h] = await tx<{ id: string }[]>`
@@ -13,10 +13,10 @@ export async function insertStreamRows(sql: Sql, orgId: string, key = 'k1'): Pro
     const [a] = await tx<{ id: string }[]>`
       insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, title, description, consecutive_detections)
       values (${orgId}, ${h!.id}, ${key}, 'fire', 'high', 'Fire cluster', 'test', 0) returning id`;
-    const [pb] = await tx<{ id: string }[]>`
+    const pb = playbookId !== undefined ? { id: playbookId } : (await tx<{ id: string }[]>`
       insert into public.playbooks (org_id, slug, title, category, body)
       values (${orgId}, ${'pb-' + key + '-' + Math.random().toString(36).slice(2, 8)}, 'Test playbook', 'fire', 'body')
-      returning id`;
+      returning id`)[0];
     const [r] = await tx<{ id: string }[]>`
       insert into public.recommendations (org_id, alert_id, hotspot_id, playbook_id, alert_revision, rank, score, action, rationale)
       values (${orgId}, ${a!.id}, ${h!.id}, ${pb!.id}, 1, 1, 0.9, 'Dispatch', 'because') returning id`;

@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import type { Sql } from 'postgres';
 import WebSocket from 'ws';
 import type { Database, StreamEvent, StreamName } from '../../../client-sdk/src/index.ts';
+import { insertStreamRows } from '../data-model/stream-rows.ts';
 
 export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
 
@@ -130,23 +131,9 @@ export function diff(db: Map<string, { version: number; n: number }>, rec: Recor
 }
 
 /** One hotspot → alert → recommendation chain (as the scan would write it); returns the three ids. */
-export async function insertChain(sql: Sql, orgId: string, key: string, playbookId: string): Promise<{ hotspot: number; alert: number; recommendation: number }> {
-  return sql.begin(async (tx) => {
-    // A state the schedule's scans (every minute, every org) leave alone: no pending count to reset, no quiet hour before tomorrow.
-    const [h] = await tx<{ id: string }[]>`
-      insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
-        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, last_detected_at)
-      values (${orgId}, 'fire', ${key}, 'high', 'expectation_poisson', ${['882830828dfffff']}, '882830828dfffff', 37.77, -122.41,
-        600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 41.6, now() + interval '1 day')
-      returning id`;
-    const [a] = await tx<{ id: string }[]>`
-      insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, title, description, consecutive_detections)
-      values (${orgId}, ${h!.id}, ${key}, 'fire', 'high', 'Fire cluster', 'test', 0) returning id`;
-    const [r] = await tx<{ id: string }[]>`
-      insert into public.recommendations (org_id, alert_id, hotspot_id, playbook_id, alert_revision, rank, score, action, rationale)
-      values (${orgId}, ${a!.id}, ${h!.id}, ${playbookId}, 1, 1, 0.5, 'Dispatch', 'because') returning id`;
-    return { hotspot: Number(h!.id), alert: Number(a!.id), recommendation: Number(r!.id) };
-  });
+export async function insertChain(sql: Sql, orgId: string, key: string, playbookId: string): Promise<Chain> {
+  const r = await insertStreamRows(sql, orgId, key, playbookId);
+  return { hotspot: Number(r.hotspotId), alert: Number(r.alertId), recommendation: Number(r.recommendationId) };
 }
 
 export async function orgPlaybook(sql: Sql, orgId: string): Promise<string> {
