@@ -4,9 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitPoissonGlm, predictPoissonGlm } from '../../../functions/_shared/detection/index.ts';
 
-// Repo root is three levels up from this file; the shared data sits beside the repo.
+// Vendored into the repo (source and licence in the folder's README.md and LICENSE.md).
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const NM_DIR = resolve(repoRoot, '../shared/data/nm_brain_cancer');
+export const NM_DIR = resolve(repoRoot, 'tests/fixtures/nm_brain_cancer');
 
 type Row = Record<string, string>;
 
