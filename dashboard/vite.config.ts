@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -11,6 +11,9 @@ export default defineConfig({
   base: '/dashboard/',
   publicDir: path.join(root, 'public'),
   clearScreen: false,
+  // The SDK from its TypeScript source (the workspace link), so neither `npm start` nor the
+  // tests need a prior SDK build; its package.json maps this condition to src/.
+  resolve: { conditions: ['@hotwatch/source', ...defaultClientConditions] },
   build: {
     outDir: path.join(root, 'dist'),
     emptyOutDir: true,

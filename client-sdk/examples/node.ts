@@ -3,7 +3,10 @@
  * follow the three streams (snapshot, then live, gap-free across reconnects), print
  * each change and the connection status, and approve the top pending recommendation.
  *
- *   node --import tsx client-sdk/examples/node.ts [seconds=60] [--approve]
+ *   node --conditions=@hotwatch/source --import tsx client-sdk/examples/node.ts [seconds=60] [--approve]
+ *
+ * (The condition resolves '@hotwatch/client' to the workspace's TypeScript source; without it,
+ * to the built dist/ that `npm run build -w @hotwatch/client` writes.)
  *
  * Env (defaults: the local stack's demo): SUPABASE_URL, SUPABASE_ANON_KEY, HOTWATCH_EMAIL,
  * HOTWATCH_PASSWORD, HOTWATCH_ORG_ID.
