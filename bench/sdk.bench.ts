@@ -1,8 +1,8 @@
 /**
  * Client SDK benchmark, on a dedicated embedded stack (no confirmation delay):
  *
- *  1. Bundle size: esbuild bundle of client-sdk/src/index.ts, minified, supabase-js
- *     external, gzip -9 (gate ≤ 15 kB).
+ *  1. Bundle size: the built package (client-sdk/dist, as `npm pack` ships it) bundled by
+ *     esbuild, minified, supabase-js external, gzip -9 (gate ≤ 15 kB).
  *  2. Overhead per delivered change against a bare supabase-js channel in the same run:
  *     both subscribe to the same stream while 500 changes/s are written; (a) the SDK's
  *     receive time minus the bare channel's for the same (id, version), (b) the client
@@ -17,42 +17,28 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { build } from 'esbuild';
 import { SignJWT } from 'jose';
 import type { Sql } from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Database, type Hotwatch, type StreamName } from '../client-sdk/src/index.ts';
 import { insertChain } from '../tests/integration/sdk/helpers.ts';
 import { createTestOrg } from '../tests/support/fixtures.ts';
+import { BUNDLE_GATE_BYTES, buildSdk, bundleSize, SDK_DIR } from '../tests/support/sdk-package.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RATE = 500;
 const GAPS_S = (process.env.HOTWATCH_BENCH_SDK_GAPS ?? '1,10,60').split(',').map(Number);
 const OVERHEAD_SECONDS = 10;
 const CHAINS = 500;
 const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
-const BUNDLE_GATE_BYTES = 15 * 1024;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN;
 };
-
-async function bundleSize(): Promise<{ min: number; gzip: number }> {
-  const out = await build({
-    entryPoints: [path.join(here, '..', 'client-sdk', 'src', 'index.ts')],
-    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false,
-    external: ['@supabase/supabase-js'], treeShaking: true, logLevel: 'silent',
-  });
-  const code = out.outputFiles[0]!.contents;
-  return { min: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
-}
 
 /** A TCP proxy in front of the gateway whose "network" can be cut and restored. */
 class Proxy {
@@ -210,7 +196,8 @@ export async function run(): Promise<BenchResult> {
   const figures: BenchFigure[] = [];
   const notes: string[] = [];
 
-  const size = await bundleSize();
+  await buildSdk();
+  const size = await bundleSize(path.join(SDK_DIR, 'dist', 'index.js'));
   figures.push({ metric: 'bundle size min+gzip (supabase-js external)', value: size.gzip / 1024, unit: 'kB', gate: '≤ 15 kB', pass: size.gzip <= BUNDLE_GATE_BYTES });
   figures.push({ metric: 'bundle size minified', value: size.min / 1024, unit: 'kB' });
 
