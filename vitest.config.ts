@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Without Chromium the browser tests are skipped; do not start a stack for them.
@@ -9,9 +10,13 @@ const hasChromium = existsSync(process.env.HOTWATCH_CHROMIUM ?? '/usr/bin/chromi
 // dashboard's browser tests (same stack setup, Debian's Chromium via playwright-core;
 // reported as skipped, loudly, when /usr/bin/chromium is missing: `npm run setup`).
 export default defineConfig({
+  // '@hotwatch/client' resolves to the SDK's TypeScript source (its package.json maps this
+  // condition to src/), as in tsconfig.json and the dashboard's Vite config: no build first.
+  ssr: { resolve: { conditions: ['@hotwatch/source', ...defaultServerConditions] } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
@@ -22,6 +27,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
@@ -34,6 +40,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
