@@ -8,11 +8,15 @@
  * The compute budget is lifted so the figures do not depend on machine load (the
  * product's 1.2 s budget can hand p-values to the Gumbel fit earlier).
  *
- *   node --import tsx bench/demo-hotspots.ts
+ *   node --import tsx bench/demo-hotspots.ts [--rr N]
+ *
+ * `--rr N` sets every injected cluster's relative risk to N (stronger clusters make
+ * more of their neighbourhood significant). DETECTION=<dir> runs another copy of the
+ * engine (e.g. an older commit's functions/_shared/detection) for comparison.
  */
 import { cellToParent, gridDistance, latLngToCell } from 'h3-js';
-import { backgroundEvents, clusterEvents, type DemoEvent, HOUR_MS } from '../dashboard/src/demo-data.ts';
-import { scanCube } from '../functions/_shared/detection/scan-cube.ts';
+import { backgroundEvents, clusterEvents, defaultClusters, type DemoEvent, HOUR_MS } from '../dashboard/src/demo-data.ts';
+import type { ScanEngine } from '../functions/_shared/scan/detect.ts';
 import { DEFAULT_SCAN_CONFIG } from '../functions/_shared/scan/config.ts';
 import { type CategoryCube, CUBE_H3_RESOLUTION, detect } from '../functions/_shared/scan/detect.ts';
 
@@ -38,6 +42,11 @@ function cubes(events: DemoEvent[], now: number, W: number): CategoryCube[] {
   });
 }
 
+const rrArg = process.argv.indexOf('--rr');
+const rr = rrArg > 0 ? Number(process.argv[rrArg + 1]) : null;
+const specs = defaultClusters().map((c) => (rr ? { ...c, relativeRisk: rr } : c));
+const dir = process.env.DETECTION ? new URL(`file://${process.env.DETECTION.replace(/\/?$/, '/')}`) : new URL('../functions/_shared/detection/', import.meta.url);
+const scanCube = ((await import(new URL('scan-cube.ts', dir).href)) as { scanCube: ScanEngine }).scanCube;
 const cfg = { ...DEFAULT_SCAN_CONFIG, computeBudgetMs: 1e9 };
 let total = 0;
 let adjacent = 0;
@@ -46,7 +55,7 @@ let injectedTotal = 0;
 let reported = 0;
 for (const h of HOURS) {
   const now = START + h * HOUR_MS;
-  const { events, clusters } = clusterEvents({ now });
+  const { events, clusters } = clusterEvents({ now, clusters: specs });
   const all = [...backgroundEvents({ now }), ...events];
   const res = detect(cubes(all, now, cfg.maxDurationBuckets), {
     now, historyFloor: now - 40 * 86_400_000, cfg, engine: scanCube,
