@@ -20,6 +20,7 @@ export const SCAN_CUBE_DEFAULTS = Object.freeze({
   minCases: 2,
   centers: 'cases' as const,
   maxClusters: 10,
+  secondaryClusters: 'no-geo-overlap' as const,
   replicates: 999,
   earlyStopAfter: 50,
   budgetMs: 1000,

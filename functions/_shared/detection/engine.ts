@@ -12,7 +12,7 @@ import {
 import { type MonteCarloRun, type PValues, pValuesFor, type ResolvedMonteCarlo, runMonteCarlo } from './monte-carlo.ts';
 import { createRng, type Rng } from './rng.ts';
 import { ReplicateSink } from './replicate-sink.ts';
-import { selectNonOverlapping } from './secondary.ts';
+import { type InCluster, type SecondaryClusters, selectSecondaryClusters } from './secondary.ts';
 import type { ZoneSet } from './zones/zone-set.ts';
 
 export interface Replicator {
@@ -40,12 +40,18 @@ export interface ScanProblem {
   replicateSpace?: { layout: CylinderLayout; expected: Float64Array; replicator: Replicator };
   mc: ResolvedMonteCarlo;
   maxClusters: number;
+  /** Criterion for reporting secondary clusters (default SaTScan's 'no-geo-overlap'). */
+  secondaryClusters?: SecondaryClusters;
+  /** Centre-in-cluster test of the centre-based criteria (default: membership). */
+  inCluster?: InCluster;
   /** Clock reading at the start of the scan (for the CPU budget). */
   startedAt: number;
 }
 
 export interface RawCluster extends PValues {
   zone: number;
+  /** Centre location of the cluster (a zone shared by several centres belongs to each). */
+  center: number;
   window: number;
   observed: number;
   expected: number;
@@ -125,13 +131,14 @@ export function runScan(p: ScanProblem): ScanRun {
     run = runMonteCarlo(observedMax, replicate, p.mc, p.startedAt);
   }
   result.run = run;
-  const chosen = selectNonOverlapping(p.zones, bests.score, p.maxClusters);
-  for (const z of chosen) {
+  const chosen = selectSecondaryClusters(p.zones, bests.score, p.maxClusters, p.secondaryClusters, p.inCluster);
+  for (const { zone: z, center } of chosen) {
     const w = bests.window[z]!;
     const score = bests.score[z]!;
     const pv: PValues = run ? pValuesFor(score, run) : { pValue: 1, pValueMonteCarlo: 1, pValueGumbel: null };
     result.clusters.push({
       zone: z,
+      center,
       window: w,
       observed: bests.observed[z]!,
       expected: zoneExpected[z * nW + w]!,

@@ -21,15 +21,21 @@ export interface RecurrenceOptions {
 
 export function recurrenceIntervalDays(p: number, bucketMs: number, opts: RecurrenceOptions = {}): number {
   if (!(bucketMs > 0)) throw new RangeError('bucketMs must be > 0');
-  const d = bucketMs / DAY_MS;
+  return (bucketMs / DAY_MS) * recurrenceIntervalSteps(p, opts.analyses ?? 1);
+}
+
+/**
+ * Recurrence interval in analyses (time steps): 1/p, or 1 / [1 − (1 − p)^(1/A)] adjusted
+ * for A analyses (SaTScan's `CCluster::GetRecurrenceInterval` with one analysis per
+ * time aggregation unit); 1 when p ≥ 1, Infinity when p = 0.
+ */
+export function recurrenceIntervalSteps(p: number, analyses = 1): number {
+  if (!(analyses >= 1)) throw new RangeError('analyses must be ≥ 1');
   if (!(p > 0)) return Infinity;
-  if (p >= 1) return d;
-  const a = opts.analyses ?? 1;
-  if (!(a >= 1)) throw new RangeError('analyses must be ≥ 1');
-  if (a === 1) return d / p;
+  if (p >= 1) return 1;
+  if (analyses === 1) return 1 / p;
   // 1 − (1 − p)^(1/A), computed without cancellation.
-  const q = -Math.expm1(Math.log1p(-p) / a);
-  return d / q;
+  return 1 / -Math.expm1(Math.log1p(-p) / analyses);
 }
 
 /**

@@ -95,6 +95,7 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
     replicateSpace,
     mc,
     maxClusters: options.maxClusters ?? SCAN_CUBE_DEFAULTS.maxClusters,
+    secondaryClusters: options.secondaryClusters ?? SCAN_CUBE_DEFAULTS.secondaryClusters,
     startedAt,
   });
 
@@ -103,10 +104,9 @@ export function scanCube(input: ScanCubeInput, options: ScanCubeOptions = {}): S
   const clusters: CubeCluster[] = run.clusters.map((c) => {
     const d = layout.winEnd[c.window]! - layout.winStart[c.window]!;
     const ri = recurrenceIntervalDays(c.pValue, bucketMs, { analyses: A });
-    const center = zones.centerLocation[zones.zoneCenter[c.zone]!]!;
     return {
       cells: zoneMembers(zones, c.zone).map((m) => cells[m]!),
-      centerCell: cells[center]!,
+      centerCell: cells[c.center]!,
       k: zones.zoneLabel[c.zone]!,
       windowStart: end - d * bucketMs,
       windowEnd: end,

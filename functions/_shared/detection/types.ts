@@ -1,9 +1,11 @@
 /** Public types of the detection engine's two entry points. */
 import type { MonteCarloOptions } from './monte-carlo.ts';
+import type { SecondaryClusters } from './secondary.ts';
 import type { Severity, SeverityThresholds } from './severity.ts';
 import type { H3DiskIndex } from './zones/h3-disks.ts';
 
 export type { MonteCarloOptions } from './monte-carlo.ts';
+export type { SecondaryClusters } from './secondary.ts';
 export type { Severity, SeverityThresholds } from './severity.ts';
 
 /** 'ebp' expectation-based Poisson; 'poisson' Kulldorff discrete Poisson; 'permutation' space-time permutation. */
@@ -82,6 +84,12 @@ export interface ScanCubeOptions {
   centers?: 'cases' | 'all';
   /** Most clusters reported (primary + secondary, default 10). */
   maxClusters?: number;
+  /**
+   * SaTScan's criterion for reporting secondary clusters, applied to the most likely
+   * cluster of each centre cell (its best disk and window): default 'no-geo-overlap'.
+   * The centre-based criteria test whether a centre cell is one of a cluster's cells.
+   */
+  secondaryClusters?: SecondaryClusters;
   /** Monte Carlo settings (defaults: 999 replicates, seed 1, early stop at 50, budget 1000 ms). */
   monteCarlo?: MonteCarloOptions;
   baseline?: CubeBaselineOptions;
@@ -186,6 +194,22 @@ export interface ScanPointsOptions {
   /** Minimum cases in a cluster (default 1). */
   minCases?: number;
   maxClusters?: number;
+  /**
+   * SaTScan's criterion for reporting secondary clusters, applied to the most likely
+   * cluster of each centre location: default 'no-geo-overlap'. The centre-based
+   * criteria compare the distance between centres with the cluster radius, as SaTScan.
+   */
+  secondaryClusters?: SecondaryClusters;
+  /**
+   * Prospective only: adjustment for earlier analyses (SaTScan). A = the number of
+   * analyses, one per time step, from the prospective start to the last step (A ≤ T):
+   * each replicate takes its maximum over the windows alive at any of the last A steps,
+   * and RI = 1 / [1 − (1 − p)^(1/A)] time steps. Default 1 (no adjustment).
+   */
+  analyses?: number;
+  /** Length of a time step in days: clusters then also carry recurrenceIntervalDays. */
+  stepDays?: number;
+  /** Default: 999 replicates, seed 1, no early stop (SaTScan's full Monte Carlo), no budget. */
   monteCarlo?: MonteCarloOptions;
 }
 
@@ -207,6 +231,18 @@ export interface PointCluster {
   pValue: number;
   pValueMonteCarlo: number;
   pValueGumbel: number | null;
+  /**
+   * Distance from the centre to the farthest location of the zone: planar units, or km
+   * for lat/lng (SaTScan's chord on its 6367 km sphere, reported as the arc 2R·asin(c/2R)).
+   */
+  radius: number;
+  /**
+   * Prospective analyses: SaTScan's recurrence interval in time steps,
+   * 1 / [1 − (1 − p)^(1/A)] (1/p without adjustment); null for retrospective ones.
+   */
+  recurrenceInterval: number | null;
+  /** recurrenceInterval × stepDays when `stepDays` is given, else null. */
+  recurrenceIntervalDays: number | null;
 }
 
 export interface ScanPointsResult {
@@ -223,5 +259,7 @@ export interface ScanPointsResult {
     totalCases: number;
     observedMax: number;
     gumbel: { mu: number; beta: number } | null;
+    /** Analyses A used for the adjustment (1 = none). */
+    analyses: number;
   };
 }

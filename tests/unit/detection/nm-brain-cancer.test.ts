@@ -9,7 +9,7 @@ import { loadNm } from './nm-data.ts';
 describe('New Mexico brain cancer, expectation-based Poisson', () => {
   const nm = loadNm();
 
-  it('builds 415 kNN (k = 15) zones on haversine seat distances', () => {
+  it('builds 415 kNN (k = 15) zones on seat distances (SaTScan\'s chord orders them as spDists\' great circle)', () => {
     expect(nm.seats).toHaveLength(32);
     expect(knnZones(nm.seats, 15, 'latlng').nZones).toBe(415);
   });

@@ -1,12 +1,16 @@
 /**
  * SaTScan circular windows: around every location (the centroids), grow a circle
- * through the locations in order of distance; a zone ends at each distinct radius
- * (locations at the same distance enter together), and growth stops before the
- * population inside would exceed `maxPopulationFraction` (≤ 0.5, SaTScan's default and
- * upper limit) of the total population at risk, or an optional `maxRadius`.
- * Identical location sets are kept once.
+ * through the locations one at a time in SaTScan's neighbour order (distance, then the
+ * lesser coordinates: `CompareIdentifierDistance`), each circle holding one more
+ * location than the last — so of two equidistant locations the first enters alone
+ * first. Growth stops at the first location that would take the population inside past
+ * `maxPopulationFraction` (≤ 0.5, SaTScan's default and upper limit) of the total
+ * population at risk, or that lies beyond `maxRadius`
+ * (`CentroidNeighborCalculatorByPopulation/ByDistance::CalculateNumberOfNeighboringLocations`).
+ * A zone's label is its radius: the distance from the centre to its last location.
+ * Identical location sets are evaluated once (the others are kept as aliases).
  */
-import { type Coordinates, distanceMatrix, type LatLngPoint, orderByDistance, type PlanarPoint } from '../geo.ts';
+import { cartesianCoordinates, type Coordinates, distanceMatrixOf, type LatLngPoint, orderByDistance, type PlanarPoint } from '../geo.ts';
 import { packZones, type ZoneSequence, type ZoneSet } from './zone-set.ts';
 
 export interface CircleZoneOptions {
@@ -14,8 +18,10 @@ export interface CircleZoneOptions {
   population: ArrayLike<number>;
   /** Fraction of the total population a zone may hold (default 0.5, must be in (0, 0.5]). */
   maxPopulationFraction?: number;
-  /** Optional radius cap (same unit as the distances: km for lat/lng). */
+  /** Optional radius cap (same unit as the distances: chord km for lat/lng, as SaTScan). */
   maxRadius?: number;
+  /** Coordinates for SaTScan's tie order of equidistant locations (default: by index). */
+  coords?: ReadonlyArray<ReadonlyArray<number>>;
 }
 
 export function circleZonesFromDistances(dist: Float64Array, n: number, opts: CircleZoneOptions): ZoneSet {
@@ -32,28 +38,19 @@ export function circleZonesFromDistances(dist: Float64Array, n: number, opts: Ci
   const maxRadius = opts.maxRadius ?? Infinity;
   const sequences: ZoneSequence[] = [];
   for (let i = 0; i < n; i++) {
-    const order = orderByDistance(dist, n, i);
+    const order = orderByDistance(dist, n, i, opts.coords);
     const members: number[] = [];
     const sizes: number[] = [];
     const labels: number[] = [];
     let pop = 0;
-    let j = 0;
-    while (j < n) {
-      const r = dist[i * n + order[j]!]!;
-      if (r > maxRadius) break;
-      // All locations at this exact distance enter together.
-      let end = j;
-      let add = 0;
-      while (end < n && dist[i * n + order[end]!]! === r) {
-        add += opts.population[order[end]!]!;
-        end++;
-      }
-      if (pop + add > cap) break;
-      pop += add;
-      for (let q = j; q < end; q++) members.push(order[q]!);
+    for (let j = 0; j < n; j++) {
+      const m = order[j]!;
+      const r = dist[i * n + m]!;
+      if (r > maxRadius || pop + opts.population[m]! > cap) break;
+      pop += opts.population[m]!;
+      members.push(m);
       sizes.push(members.length);
       labels.push(r);
-      j = end;
     }
     if (sizes.length > 0) sequences.push({ center: i, members, sizes, labels });
   }
@@ -65,5 +62,6 @@ export function circleZones(
   coordinates: Coordinates,
   opts: CircleZoneOptions,
 ): ZoneSet {
-  return circleZonesFromDistances(distanceMatrix(points, coordinates), points.length, opts);
+  const coords = cartesianCoordinates(points, coordinates);
+  return circleZonesFromDistances(distanceMatrixOf(coords), points.length, { coords, ...opts });
 }

@@ -27,6 +27,13 @@ export interface ZoneSet {
   readonly zoneLabel: Float64Array;
   /** Centre index of each zone. */
   readonly zoneCenter: Int32Array;
+  /**
+   * Zones dropped as global duplicates: zone `aliasZone[i]` is also a zone of the growth
+   * sequence centred on location `aliasCenter[i]`. The scan evaluates each set once, but
+   * SaTScan's most likely cluster per centre considers all of a centre's circles.
+   */
+  readonly aliasCenter: Int32Array;
+  readonly aliasZone: Int32Array;
 }
 
 export interface ZoneSequence {
@@ -50,7 +57,9 @@ export type Dedupe = 'none' | 'within-center' | 'global';
  * Trailing members not used by any kept zone are trimmed.
  */
 export function packZones(nLocations: number, sequences: ReadonlyArray<ZoneSequence>, dedupe: Dedupe): ZoneSet {
-  const seen = dedupe === 'global' ? new Set<string>() : null;
+  const seen = dedupe === 'global' ? new Map<string, number>() : null;
+  const aliasCenter: number[] = [];
+  const aliasZone: number[] = [];
   const centerLocation: number[] = [];
   const seqStart: number[] = [0];
   const members: number[] = [];
@@ -74,8 +83,13 @@ export function packZones(nLocations: number, sequences: ReadonlyArray<ZoneSeque
       if (seen) {
         sortedPrefix.sort((a, b) => a - b);
         const key = sortedPrefix.join(',');
-        if (seen.has(key)) continue;
-        seen.add(key);
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          aliasCenter.push(seq.center);
+          aliasZone.push(earlier);
+          continue;
+        }
+        seen.set(key, zoneSize.length + kept.length);
       }
       kept.push({ size, label: seq.labels[z] ?? z });
     }
@@ -107,6 +121,8 @@ export function packZones(nLocations: number, sequences: ReadonlyArray<ZoneSeque
     zoneSize: Int32Array.from(zoneSize),
     zoneLabel: Float64Array.from(zoneLabel),
     zoneCenter: Int32Array.from(zoneCenter),
+    aliasCenter: Int32Array.from(aliasCenter),
+    aliasZone: Int32Array.from(aliasZone),
   };
 }
 
