@@ -14,13 +14,6 @@ export const AUTH_LIMITS = {
   maxBodyBytes: 1024 * 1024,
 };
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-headers': 'authorization, x-client-info, apikey, content-type, x-supabase-api-version, x-retry-count',
-  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'access-control-expose-headers': 'x-supabase-api-version',
-};
-
 async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -101,10 +94,8 @@ export const startAuth: ServiceFactory = async (ctx) => {
     bcrypt.compare(plain, hash).catch(() => false);
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://auth');
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
     try {
       const route = `${method} ${subpath.replace(/\/+$/, '') || '/'}`;
       switch (route) {
