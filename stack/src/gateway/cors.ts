@@ -48,8 +48,7 @@ const ACAO = 'access-control-allow-origin';
 /** Drop a service's own Access-Control-Allow-Origin from headers passed to writeHead. */
 function withoutOrigin(headers: unknown): unknown {
   if (Array.isArray(headers)) {
-    // Either [[k, v], …] or the raw flat [k, v, k, v, …] form.
-    if (headers.every((h) => Array.isArray(h))) return (headers as unknown[][]).filter((h) => String(h[0]).toLowerCase() !== ACAO);
+    // Node's raw form: [k, v, k, v, …].
     const flat: unknown[] = [];
     for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() !== ACAO) flat.push(headers[i], headers[i + 1]);
     return flat;
