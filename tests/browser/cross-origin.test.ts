@@ -17,14 +17,14 @@ if (!hasChromium) {
   });
 }
 
-interface Outcome { ok: boolean; status?: number; body?: string; contentRange?: string | null; error?: string }
+interface Outcome { ok: boolean; status?: number; body?: string; contentRange?: string | null; apiVersion?: string | null; error?: string }
 
 /** fetch from the page; a CORS refusal surfaces as a TypeError, kept as `error`. */
 function fetchFromPage(page: Page, url: string, init: { method?: string; headers: Record<string, string>; body?: string }): Promise<Outcome> {
   return page.evaluate(async ({ url, init }) => {
     try {
       const res = await fetch(url, init);
-      return { ok: true, status: res.status, body: await res.text(), contentRange: res.headers.get('content-range') };
+      return { ok: true, status: res.status, body: await res.text(), contentRange: res.headers.get('content-range'), apiVersion: res.headers.get('x-supabase-api-version') };
     } catch (e) {
       return { ok: false, error: String(e) };
     }
@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('browser: cross-origin calls with a custom header'
     const out = await fetchFromPage(page, `${apiUrl}/rest/v1/${table}?select=id&order=id`, {
       headers: { apikey: anonKey, Prefer: 'count=exact', ...custom },
     });
-    expect(out).toEqual({ ok: true, status: 200, body: '[{"id":1}, \n {"id":2}]', contentRange: '0-1/2' });
+    expect(out).toMatchObject({ ok: true, status: 200, body: '[{"id":1}, \n {"id":2}]', contentRange: '0-1/2' });
   });
 
   it('/auth/v1: settings are read', async () => {
@@ -73,6 +73,16 @@ describe.skipIf(!hasChromium)('browser: cross-origin calls with a custom header'
     expect(out.ok).toBe(true);
     expect(out.status).toBe(200);
     expect(JSON.parse(out.body ?? '{}')).toHaveProperty('external');
+  });
+
+  it('/auth/v1: an error\'s X-Supabase-Api-Version is readable (GoTrue exposes it), so auth-js can read its code', async () => {
+    const out = await fetchFromPage(page, `${apiUrl}/auth/v1/token?grant_type=password`, {
+      method: 'POST',
+      headers: { apikey: anonKey, 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01', ...custom },
+      body: JSON.stringify({ email: 'nobody@example.test', password: 'wrong-password' }),
+    });
+    expect(out).toMatchObject({ ok: true, status: 400, apiVersion: '2024-01-01' });
+    expect(JSON.parse(out.body ?? '{}')).toMatchObject({ code: 'invalid_credentials' });
   });
 
   it('/functions/v1: the function answers (its own status reaches the page)', async () => {

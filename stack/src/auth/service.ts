@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
 import { createInternalDb } from '../postgres/internal-db.ts';
+import { gotrueCorsHeaders } from './cors.ts';
 import type { ServiceFactory } from '../services.ts';
 import { AUTH_ERROR, AuthError, sendError, sendJson } from './errors.ts';
 import { passwordGrant, refreshTokenGrant, type TokenContext } from './grants.ts';
@@ -94,6 +95,7 @@ export const startAuth: ServiceFactory = async (ctx) => {
     bcrypt.compare(plain, hash).catch(() => false);
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
+    for (const [k, v] of Object.entries(gotrueCorsHeaders(req))) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://auth');
     const method = req.method ?? 'GET';
     try {

@@ -45,6 +45,12 @@ describe('gateway CORS (Kong cors plugin, default configuration)', () => {
     const settings = await fetch(`${apiUrl}/auth/v1/settings`, { headers: { apikey: anonKey } });
     expect(settings.status).toBe(200);
     expect(settings.headers.get('access-control-allow-origin')).toBe('*');
+    // GoTrue's own rs/cors headers pass through, its echoed origin overwritten with *.
+    const withOrigin = await fetch(`${apiUrl}/auth/v1/settings`, { headers: { apikey: anonKey, Origin: ORIGIN } });
+    expect(withOrigin.headers.get('access-control-allow-origin')).toBe('*');
+    expect(withOrigin.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(withOrigin.headers.get('access-control-expose-headers')).toBe('X-Total-Count, Link, X-Supabase-Api-Version');
+    expect(withOrigin.headers.get('vary')).toBe('Origin');
     const ping = await fetch(`${apiUrl}/realtime/v1/api/ping`);
     expect(ping.headers.get('access-control-allow-origin')).toBe('*');
     const missing = await fetch(`${apiUrl}/functions/v1/no-such-function`, { method: 'POST', headers: { Origin: ORIGIN } });
