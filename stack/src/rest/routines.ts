@@ -135,7 +135,7 @@ export async function loadRoutines(
 /** The body kinds that name a single-parameter type (findProc's hasSingleUnnamedParam). */
 function bodyParamType(ct: MediaType): string[] {
   switch (ct.kind) {
-    case 'json': case 'any': return ['json', 'jsonb'];
+    case 'json': return ['json', 'jsonb'];
     case 'text': return ['text'];
     case 'xml': return ['xml'];
     case 'octet': return ['bytea'];
@@ -173,7 +173,7 @@ function noRpcError(schema: string, name: string, keys: string[], isPost: boolea
   if (isPost && ct.kind === 'text') det = ' with a single unnamed text parameter';
   else if (isPost && ct.kind === 'xml') det = ' with a single unnamed xml parameter';
   else if (isPost && ct.kind === 'octet') det = ' with a single unnamed bytea parameter';
-  else if (isPost && (ct.kind === 'json' || ct.kind === 'any')) det = `${fmt(prmsDet)} or with a single unnamed json/jsonb parameter`;
+  else if (isPost && ct.kind === 'json') det = `${fmt(prmsDet)} or with a single unnamed json/jsonb parameter`;
   else det = fmt(prmsDet);
   const details = `Searched for the function ${fn}${det}, but no matches were found in the schema cache.`;
   let hint: string | null = null;

@@ -100,6 +100,12 @@ describe('rpc: a single parameter takes the whole body, by Content-Type', () => 
     expect(json.data).toEqual({ any: 'keys', n: [1] });
   });
 
+  it('`*/*` is no body type: 400 PGRST102 before any function is looked for (Payload.hs)', async () => {
+    const any = await rest(`/rpc/${p}_whole_json`, { method: 'POST', headers: { 'content-type': '*/*' }, body: '{"a":1}' });
+    expect(any.status).toBe(400);
+    expect(any.json).toEqual({ code: 'PGRST102', details: null, hint: null, message: 'Content-Type not acceptable: */*' });
+  });
+
   it('a body type no overload takes: PGRST202 naming the single unnamed parameter it looked for, without a hint', async () => {
     const bin = await rest(`/rpc/${p}_pairs`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'x' });
     expect(bin.status).toBe(404);
