@@ -33,6 +33,7 @@ beforeAll(async () => {
     create function public.${p}_dflt(a int) returns int language sql immutable as $$ select a $$;
     create function public.${p}_poly(v text) returns text language sql immutable as $$ select v $$;
     create function public.${p}_poly(v anyelement) returns anyelement language sql immutable as $$ select v $$;
+    create function public.${p}_outfirst(out a int, b int) returns int language sql immutable as $$ select b $$;
     create function public.${trg}() returns trigger language plpgsql as $$ begin return new; end $$;`);
 });
 afterAll(async () => {
@@ -84,6 +85,26 @@ describe('rpc: which functions are exposed', () => {
       details: `Searched for the function public.${trg} without parameters or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
       hint: null,
       message: `Could not find the function public.${trg} without parameters in the schema cache`,
+    });
+  });
+});
+
+describe('rpc: parameters read as PostgREST reads them', () => {
+  it('an OUT parameter before an IN one shifts the names (unnest(proargnames, proargtypes, proargmodes))', async () => {
+    const byIn = await client().rpc(`${p}_outfirst`, { b: 1 }, { get: true });
+    expect(byIn.status).toBe(404);
+    expect(byIn.error).toEqual({
+      code: 'PGRST202',
+      details: `Searched for the function public.${p}_outfirst with parameter b, but no matches were found in the schema cache.`,
+      hint: null,
+      message: `Could not find the function public.${p}_outfirst(b) in the schema cache`,
+    });
+    const byOut = await client().rpc(`${p}_outfirst`, { a: 1 }, { get: true });
+    expect(byOut.status).toBe(404);
+    expect(byOut.error).toEqual({
+      code: '42883', details: null,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      message: `function public.${p}_outfirst(a => integer) does not exist`,
     });
   });
 });
