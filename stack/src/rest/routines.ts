@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ambiguousRpc, noRpc } from './errors.ts';
 import type { MediaType } from './media.ts';
-import { qiKey, type Routine, type RoutineParam, type SchemaCache } from './schema-cache.ts';
+import { qiKey, splitSetting, type Routine, type RoutineParam, type SchemaCache } from './schema-cache.ts';
 import { closest } from './handlers/common.ts';
 
 /**
@@ -101,11 +101,6 @@ function compareLoaded(a: Loaded, b: Loaded): number {
     || cmpBool(x.returns === 'composite', y.returns === 'composite')
     || cmp(a.ret[0], b.ret[0]) || cmp(a.ret[1], b.ret[1])
     || VOLATILITY_ORDER[x.volatility] - VOLATILITY_ORDER[y.volatility];
-}
-
-function splitSetting(s: string): [string, string] {
-  const eq = s.indexOf('=');
-  return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
 }
 
 /** The exposed schemas' callable functions by qualified name, overloads in PostgREST's order. */

@@ -147,7 +147,7 @@ select distinct lower(t.typname) as name
   from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
  where n.nspname = any($1::text[]) or n.nspname = 'pg_catalog'`;
 
-function splitSetting(s: string): [string, string] {
+export function splitSetting(s: string): [string, string] {
   const eq = s.indexOf('=');
   return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
 }
