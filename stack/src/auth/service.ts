@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
 import { createInternalDb } from '../postgres/internal-db.ts';
+import { gotrueCorsHeaders } from './cors.ts';
 import type { ServiceFactory } from '../services.ts';
 import { AUTH_ERROR, AuthError, sendError, sendJson } from './errors.ts';
 import { passwordGrant, refreshTokenGrant, type TokenContext } from './grants.ts';
@@ -12,13 +13,6 @@ import { findUserById, isBanned, userJson, type UserRow } from './users.ts';
 export const AUTH_LIMITS = {
   /** Request bodies above this are refused (GoTrue reads small JSON bodies only). */
   maxBodyBytes: 1024 * 1024,
-};
-
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-headers': 'authorization, x-client-info, apikey, content-type, x-supabase-api-version, x-retry-count',
-  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'access-control-expose-headers': 'x-supabase-api-version',
 };
 
 async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -101,10 +95,9 @@ export const startAuth: ServiceFactory = async (ctx) => {
     bcrypt.compare(plain, hash).catch(() => false);
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(gotrueCorsHeaders(req))) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://auth');
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
     try {
       const route = `${method} ${subpath.replace(/\/+$/, '') || '/'}`;
       switch (route) {

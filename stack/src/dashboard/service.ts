@@ -105,7 +105,7 @@ export const startDashboard: ServiceFactory = async (ctx) => {
 
   return {
     name: 'dashboard',
-    mounts: [{ prefix: '/dashboard', handle, mapKeys: false }],
+    mounts: [{ prefix: '/dashboard', handle, mapKeys: false, cors: false }],
     async stop() { /* nothing held open */ },
   };
 };

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { PortInUseError } from '../postgres/embedded.ts';
+import { answerPreflight, applyCorsHeaderFilter, isPreflight } from './cors.ts';
 import { normalizeApiKeyHeaders } from './keys.ts';
 import type { StackKeys } from '../keys.ts';
 
@@ -15,6 +16,8 @@ export interface HttpMount {
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, subpath: string): void;
   /** Map opaque sb_publishable_/sb_secret_ keys to JWTs before the handler (default true). */
   mapKeys?: boolean;
+  /** Kong's `cors` plugin on this route, as the CLI's kong.yml has it on every service (default true). */
+  cors?: boolean;
 }
 
 export interface Gateway {
@@ -45,6 +48,7 @@ function findMount(mounts: HttpMount[], pathname: string): { mount: HttpMount; s
 /**
  * One HTTP server on 127.0.0.1:54321 that services mount onto, as Supabase's Kong
  * gateway does: /rest/v1, /auth/v1, /realtime/v1, /functions/v1 (and /dashboard).
+ * CORS is answered here once for every Kong service (cors.ts), not by the services.
  */
 export async function startGateway(opts: { host: string; port: number; keys: StackKeys; log: Logger }): Promise<Gateway> {
   const mounts: HttpMount[] = [];
@@ -55,6 +59,10 @@ export async function startGateway(opts: { host: string; port: number; keys: Sta
     if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
     const found = findMount(mounts, url.pathname);
     if (!found) return sendJson(res, 404, { message: 'no Route matched with those values' });
+    if (found.mount.cors !== false) {
+      if (isPreflight(req)) return answerPreflight(req, res);
+      applyCorsHeaderFilter(res);
+    }
     if (found.mount.mapKeys !== false) normalizeApiKeyHeaders(req, opts.keys);
     Promise.resolve(found.mount.handle(req, res, found.subpath)).catch((e: unknown) => {
       log.error('unhandled error in mount', { prefix: found.mount.prefix, error: String(e) });

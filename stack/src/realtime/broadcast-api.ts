@@ -13,14 +13,13 @@ import type { Claims } from './jwt.ts';
 import { writePolicy } from './private-channels.ts';
 
 function send(res: ServerResponse, status: number, body?: unknown): void {
-  const headers: Record<string, string> = { 'access-control-allow-origin': '*' };
   if (body === undefined) {
-    res.writeHead(status, { ...headers, 'content-length': '0' });
+    res.writeHead(status, { 'content-length': '0' });
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }
 
@@ -50,16 +49,6 @@ function xHeaders(req: IncomingMessage): Record<string, string> {
 
 export async function handleBroadcastApi(ctx: RealtimeContext, req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://realtime');
-  if (req.method === 'OPTIONS') {
-    res.writeHead(204, {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'POST, OPTIONS',
-      'access-control-allow-headers': 'authorization, apikey, content-type, x-client-info',
-      'content-length': '0',
-    });
-    res.end();
-    return;
-  }
   if (subpath === '/api/ping' && req.method === 'GET') return send(res, 200, { message: 'Success' });
   const single = /^\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(subpath);
   if (subpath !== '/api/broadcast' && !single) return send(res, 404, { message: 'Not Found' });

@@ -85,7 +85,7 @@ function csvToJson(text: string): unknown[] {
 
 export function parsePayload(body: Buffer, contentType: MediaType, opts: { isRpc: boolean; columns: string[] | undefined }): Payload {
   switch (contentType.kind) {
-    case 'json': case 'any': {
+    case 'json': {
       const text = body.toString('utf8');
       if (opts.columns !== undefined) return { kind: 'json', raw: text, keys: sortKeys(opts.columns), isObject: text.trimStart().startsWith('{') };
       let value: unknown;
@@ -110,6 +110,8 @@ export function parsePayload(body: Buffer, contentType: MediaType, opts: { isRpc
       const obj = Object.fromEntries(firsts);
       return { kind: 'json', raw: JSON.stringify(obj), keys: sortKeys(Object.keys(obj)), isObject: true };
     }
+    // Payload.hs getPayload: `*/*` (MTAny) is no body type, so it falls to "not acceptable".
+    case 'any': throw invalidBody('Content-Type not acceptable: */*');
     case 'text': case 'xml': case 'octet':
       if (opts.isRpc) return { kind: 'raw', raw: body };
       throw invalidBody(`Content-Type not acceptable: ${contentType.kind === 'text' ? 'text/plain' : contentType.kind === 'xml' ? 'text/xml' : 'application/octet-stream'}`);

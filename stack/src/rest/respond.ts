@@ -8,7 +8,11 @@ export interface RestResponse {
   body: string | Buffer;
 }
 
-/** Headers a browser may read, as PostgREST's CORS middleware exposes them. */
+/**
+ * Headers a browser may read, as PostgREST's own CORS middleware (wai-cors) exposes them
+ * on a request with an Origin. Preflights and Access-Control-Allow-Origin are the
+ * gateway's (Kong's cors plugin answers preflights before they reach PostgREST).
+ */
 const EXPOSED = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit';
 
 export function errorResponse(e: RestError): RestResponse {
@@ -22,26 +26,7 @@ export function errorResponse(e: RestError): RestResponse {
 }
 
 export function corsHeaders(req: IncomingMessage): Array<[string, string]> {
-  const origin = req.headers.origin;
-  if (origin === undefined) return [];
-  return [['Access-Control-Allow-Origin', '*'], ['Access-Control-Expose-Headers', EXPOSED]];
-}
-
-/** A CORS preflight (OPTIONS with Access-Control-Request-Method), answered for any origin. */
-export function preflight(req: IncomingMessage): RestResponse | undefined {
-  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return undefined;
-  const requested = req.headers['access-control-request-headers'];
-  return {
-    status: 200,
-    headers: [
-      ['Access-Control-Allow-Origin', '*'],
-      ['Access-Control-Allow-Credentials', 'true'],
-      ['Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD'],
-      ['Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? requested : 'Authorization, Content-Type, Accept, Accept-Language, Content-Language, apikey, x-client-info, prefer, range'],
-      ['Access-Control-Max-Age', '86400'],
-    ],
-    body: '',
-  };
+  return req.headers.origin === undefined ? [] : [['Access-Control-Expose-Headers', EXPOSED]];
 }
 
 export function send(req: IncomingMessage, res: ServerResponse, r: RestResponse): void {

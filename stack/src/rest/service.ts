@@ -10,7 +10,7 @@ import { handleRead } from './handlers/read.ts';
 import { argumentKeys, findRoutine, handleRpc } from './handlers/rpc.ts';
 import { handleWrite } from './handlers/write.ts';
 import { buildApiRequest, type ApiRequest } from './request.ts';
-import { errorResponse, preflight, send, type RestResponse } from './respond.ts';
+import { errorResponse, send, type RestResponse } from './respond.ts';
 import { DDL_WATCH_SQL, loadSchemaCache, SchemaCacheHolder } from './schema-cache.ts';
 
 /**
@@ -48,7 +48,7 @@ async function options(ctx: RestContext, api: ApiRequest): Promise<RestResponse>
     const r = await findRoutine(ctx, api.schema, api.resource.name, argumentKeys({ ...api, method: 'GET' }), false, api.contentType);
     allow = r.volatility === 'volatile' ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST';
   }
-  return { status: 200, headers: [['Access-Control-Allow-Origin', '*'], ['Allow', allow]], body: '' };
+  return { status: 200, headers: [['Allow', allow]], body: '' };
 }
 
 export const startRest: ServiceFactory = async (sctx) => {
@@ -110,8 +110,6 @@ export const startRest: ServiceFactory = async (sctx) => {
   const jwt = new JwtVerifier(sctx.config.keys.jwtSecret, config.dbAnonRole);
 
   async function respond(req: IncomingMessage, subpath: string): Promise<RestResponse> {
-    const pre = preflight(req);
-    if (pre) return pre;
     const auth = await jwt.authenticate(req.headers.authorization);
     const search = new URL(req.url ?? '/', 'http://rest').search;
     const api = await buildApiRequest(req, subpath, search, config, currentCache(ctx).timezones);

@@ -75,17 +75,25 @@ describe('functions gateway: routing, JWT and env', () => {
     expect(((await res.json()) as Echo).claims).toMatchObject({ role: 'service_role' });
   });
 
-  it('skips the check for verify_jwt = false and for OPTIONS (CORS preflight reaches the function)', async () => {
+  it('skips the check for verify_jwt = false and for OPTIONS; a CORS preflight is answered by the gateway, as Kong\'s cors plugin does', async () => {
     const open = await fetch(`${h.apiUrl}/functions/v1/hello-open?x=1`);
     expect(open.status).toBe(200);
     expect(((await open.json()) as Echo).search).toBe('?x=1');
+    // Kong's cors plugin (on functions-v1 in the CLI's kong.yml) answers the preflight itself.
     const preflight = await fetch(`${h.apiUrl}/functions/v1/hello`, {
       method: 'OPTIONS',
       headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
     });
     expect(preflight.status).toBe(200);
+    expect(await preflight.text()).toBe('');
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT');
+    // A plain OPTIONS (no Access-Control-Request-Method) reaches the function, without a JWT check.
+    const plain = await fetch(`${h.apiUrl}/functions/v1/hello`, { method: 'OPTIONS' });
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).toBe('ok');
+    expect(plain.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
   });
 
   it('injects Supabase\'s env (and nothing of the host\'s) and resolves npm imports from node_modules', async () => {

@@ -1,6 +1,6 @@
 import type { AuthResult } from '../auth.ts';
 import {
-  ambiguousRpc, invalidBody, invalidRange, maxAffectedRpcViolation, maxAffectedViolation, noRpc, singularityError,
+  invalidBody, invalidRange, maxAffectedRpcViolation, maxAffectedViolation, singularityError,
 } from '../errors.ts';
 import type { SelectField } from '../grammar.ts';
 import { negotiate, type MediaType } from '../media.ts';
@@ -8,14 +8,15 @@ import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import { qiKey, type Routine, type SchemaCache } from '../schema-cache.ts';
+import { notFound, resolveRoutine } from '../routines.ts';
+import { qiKey, type Routine } from '../schema-cache.ts';
 import {
   bodySql, ident, limitOffsetSql, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql,
   type BodyHandler, type FieldContext, type RoutineShape,
 } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, closest, contentHeaders, currentCache, isSingular, rejectEmbedding, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, isSingular, rejectEmbedding, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 import { plannedRows } from './read.ts';
@@ -27,78 +28,17 @@ import { plannedRows } from './read.ts';
  * shapes (QueryBuilder.hs callPlanToQuery) and filters/order/limit on SETOF results.
  */
 
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function singleUnnamedOk(r: Routine, isPost: boolean, ct: MediaType): boolean {
-  const only = r.params.length === 1 ? r.params[0] : undefined;
-  if (!isPost || !only || only.name !== '') return false;
-  const t = only.type;
-  return ((ct.kind === 'json' || ct.kind === 'any') && (t === 'json' || t === 'jsonb'))
-    || (ct.kind === 'text' && t === 'text') || (ct.kind === 'xml' && t === 'xml') || (ct.kind === 'octet' && t === 'bytea');
-}
-
-function matchesParams(r: Routine, keys: Set<string>, isPost: boolean, ct: MediaType): boolean {
-  if (r.params.length === 0) return keys.size === 0 && !(isPost && (ct.kind === 'octet' || ct.kind === 'text' || ct.kind === 'xml'));
-  const req = r.params.filter((x) => x.required).map((x) => x.name);
-  const opt = new Set(r.params.filter((x) => !x.required).map((x) => x.name));
-  const rest = [...keys].filter((k) => !opt.has(k));
-  return rest.length === req.length && req.every((n) => keys.has(n)) && rest.every((k) => req.includes(k));
-}
-
-function noRpcError(schema: string, name: string, keys: string[], isPost: boolean, ct: MediaType, cache: SchemaCache, overloads: Routine[]): ReturnType<typeof noRpc> {
-  const onlySingle = isPost && (ct.kind === 'text' || ct.kind === 'xml' || ct.kind === 'octet');
-  const fn = `${schema}.${name}`;
-  const prms = keys.join(', ');
-  const fmt = (s: string): string => (keys.length === 0 ? ' without parameters' : s);
-  const message = `Could not find the function ${fn}${onlySingle ? '' : fmt(`(${prms})`)} in the schema cache`;
-  const prmsDet = ` with parameter${keys.length > 1 ? 's ' : ' '}${prms}`;
-  let det: string;
-  if (isPost && ct.kind === 'text') det = ' with a single unnamed text parameter';
-  else if (isPost && ct.kind === 'xml') det = ' with a single unnamed xml parameter';
-  else if (isPost && ct.kind === 'octet') det = ' with a single unnamed bytea parameter';
-  else if (isPost && (ct.kind === 'json' || ct.kind === 'any')) det = `${fmt(prmsDet)} or with a single unnamed json/jsonb parameter`;
-  else det = fmt(prmsDet);
-  const details = `Searched for the function ${fn}${det}, but no matches were found in the schema cache.`;
-  let hint: string | null = null;
-  if (!onlySingle) {
-    if (overloads.length === 0) {
-      const names = [...new Set([...cache.routines.values()].flat().filter((r) => r.schema === schema).map((r) => r.name))];
-      const m = closest(name, names);
-      if (m !== undefined) hint = `Perhaps you meant to call the function ${schema}.${m}`;
-    } else {
-      const list = (ps: string[]): string => `(${[...ps].sort(byName).join(', ')})`;
-      const m = closest(list(keys), overloads.map((o) => list(o.params.map((x) => x.name))), 0.33);
-      if (m !== undefined) hint = `Perhaps you meant to call the function ${schema}.${name}${m}`;
-    }
-  }
-  return noRpc(message, details, hint);
-}
-
-/** findProc: named-argument match first, else a single unnamed json/text/xml/bytea parameter. */
+/** findProc, refreshing the cache once when nothing matches (DDL may have just committed). */
 export async function findRoutine(ctx: RestContext, schema: string, name: string, keys: Set<string>, isPost: boolean, ct: MediaType): Promise<Routine> {
   let cache = currentCache(ctx);
-  let overloads = cache.routines.get(qiKey(schema, name)) ?? [];
-  const pick = (): Routine | 'none' | Routine[] => {
-    const matched = overloads.filter((r) => matchesParams(r, keys, isPost, ct));
-    const fallback = overloads.filter((r) => !matchesParams(r, keys, isPost, ct) && singleUnnamedOk(r, isPost, ct));
-    if (matched.length === 1) return matched[0] as Routine;
-    if (matched.length > 1) return matched;
-    if (fallback.length === 1) return fallback[0] as Routine;
-    if (fallback.length > 1) return fallback;
-    return 'none';
-  };
-  let found = pick();
+  let found = resolveRoutine(cache, schema, name, keys, isPost, ct);
   if (found === 'none') {
     cache = (await ctx.cache.refreshAfterMiss()) ?? cache;
-    overloads = cache.routines.get(qiKey(schema, name)) ?? [];
-    found = pick();
+    found = resolveRoutine(cache, schema, name, keys, isPost, ct);
   }
-  if (found === 'none') throw noRpcError(schema, name, [...keys].sort(byName), isPost, ct, cache, overloads);
-  if (Array.isArray(found)) {
-    throw ambiguousRpc(`Could not choose the best candidate function between: ${found.map((r) =>
-      `${r.schema}.${r.name}(${r.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`).join(', ')}`);
-  }
-  return found;
+  if (found === 'none') throw notFound(cache, schema, name, keys, isPost, ct);
+  if ('error' in found) throw found.error;
+  return found.routine;
 }
 
 function shapeOf(r: Routine): RoutineShape {
@@ -123,7 +63,9 @@ function callSql(req: ApiRequest, r: Routine, keys: Set<string>, p: Params): str
   const only = r.params[0];
   if (r.params.length === 1 && only && only.name === '' && req.method === 'POST') {
     const raw = req.payload?.kind === 'raw' ? req.payload.raw : req.payload?.kind === 'json' ? req.payload.raw : '';
-    from = `FROM ${callIt(`${p.add(typeof raw === 'string' ? raw : raw.toString('utf8'))}::${only.type}`)}`;
+    // bytea goes as hex text (the body's bytes, NULs included); the others as UTF-8 text.
+    const value = only.type === 'bytea' ? `\\x${Buffer.from(raw).toString('hex')}` : typeof raw === 'string' ? raw : raw.toString('utf8');
+    from = `FROM ${callIt(`${p.add(value)}::${only.type}`)}`;
   } else if (req.method === 'GET' || req.method === 'HEAD') {
     const args = new Map(req.query.rpcParams);
     from = `FROM ${callIt(specified.map((x) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := ${p.add(args.get(x.name) ?? null)}::${x.type}`).join(', '))}`;
