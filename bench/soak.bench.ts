@@ -29,7 +29,7 @@ import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Hotwatch, type StreamEvent, type StreamName } from '../client-sdk/src/index.ts';
-import { emptyColumns, insertEvents } from '../functions/_shared/ingest/insert.ts';
+import { emptyColumns, insertEvents } from '../functions/ingest-events/store/events.ts';
 import { DEFAULT_KEYS } from '../stack/src/keys.ts';
 import { freePort } from '../stack/src/postgres/embedded.ts';
 import { isMain, writeResult } from './bench-stack.ts';

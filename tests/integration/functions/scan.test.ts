@@ -1,7 +1,7 @@
 import { gridDisk } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
-import { createScanHandler, runScan, type ScanDeps, type ScanSummary } from '../../../functions/_shared/scan/handler.ts';
+import { createScanHandler, runScan, type ScanDeps, type ScanSummary } from '../../../functions/hotspot-scan/handler.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { call, jsonRequest, serviceToken, userToken } from '../../support/functions.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openAlert, stepAlert, type AlertInput, type AlertSnapshot } from '../../../functions/_shared/scan/alert-machine.ts';
-import { DEFAULT_SCAN_CONFIG, SEVERITY_RANK } from '../../../functions/_shared/scan/config.ts';
-import type { AlertSeverity } from '../../../functions/_shared/scan/describe.ts';
+import { openAlert, stepAlert, type AlertInput, type AlertSnapshot } from '../../../functions/hotspot-scan/rules/alert-machine.ts';
+import { DEFAULT_SCAN_CONFIG, SEVERITY_RANK } from '../../../functions/hotspot-scan/rules/config.ts';
+import type { AlertSeverity } from '../../../functions/hotspot-scan/rules/describe.ts';
 
 const cfg = DEFAULT_SCAN_CONFIG;
 const T0 = Date.parse('2026-11-26T10:00:00Z');

@@ -8,7 +8,7 @@
  * on every cluster — which is what lets concurrent scans converge on one set of rows.
  */
 import { cellToLatLng, getHexagonEdgeLengthAvg, greatCircleDistance, UNITS } from 'h3-js';
-import type { CubeRow, ScanCubeInput, ScanCubeOptions, ScanCubeResult } from '../detection/types.ts';
+import type { CubeRow, ScanCubeInput, ScanCubeOptions, ScanCubeResult } from '../../_shared/detection/types.ts';
 import type { ScanConfig } from './config.ts';
 import type { AlertSeverity } from './describe.ts';
 import type { Detection } from './state.ts';

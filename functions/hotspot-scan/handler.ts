@@ -1,7 +1,7 @@
 /**
  * hotspot-scan: one prospective scan of one org.
  *
- *   1. record a `running` scan_runs row (and mark the org's abandoned runs failed: abandoned.ts);
+ *   1. record a `running` scan_runs row (and mark the org's abandoned runs failed: store/scan-runs.ts);
  *   2. read the count cube and the active hotspots/alerts (no transaction);
  *   3. run the engine per category — the expensive part, outside any transaction;
  *      retrieve playbooks (and optionally phrase rationales) for the alerts that will
@@ -17,19 +17,19 @@
  */
 import type { ISql, Sql } from 'postgres';
 import { z } from 'zod';
-import { callerFromRequest, requireOrgRole, soleOrgWith } from '../auth-claims.ts';
-import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../http.ts';
-import { queryFromAlert } from '../retrieval/query.ts';
-import { searchPlaybooks } from '../retrieval/search.ts';
-import { fieldErrors } from '../validation.ts';
-import { failAbandonedRuns } from './abandoned.ts';
-import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './config.ts';
-import { detect, type ScanEngine } from './detect.ts';
+import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-claims.ts';
+import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
+import { queryFromAlert } from './rules/retrieval-query.ts';
+import { searchPlaybooks } from './store/playbooks.ts';
+import { fieldErrors } from '../_shared/validation.ts';
+import { failAbandonedRuns } from './store/scan-runs.ts';
+import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './rules/config.ts';
+import { detect, type ScanEngine } from './rules/detect.ts';
 import type { Phraser } from './llm.ts';
-import { planScan, type RecommendationRequest } from './plan.ts';
-import { readActiveState, readCube } from './read.ts';
-import { recommendationText, type PlaybookDetails } from './recommend.ts';
-import { applyPlan, emptyCounts, type PreparedRecommendation, type WriteCounts } from './write.ts';
+import { planScan, type RecommendationRequest } from './rules/plan.ts';
+import { readActiveState, readCube } from './store/read.ts';
+import { recommendationText, type PlaybookDetails } from './rules/recommend.ts';
+import { applyPlan, emptyCounts, type PreparedRecommendation, type WriteCounts } from './store/write.ts';
 
 export interface ScanDeps {
   sql: Sql;

@@ -9,10 +9,10 @@
  */
 import { latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
-import { callerFromRequest, claimsJson, requireOrgRole, soleOrgWith, type Caller } from '../auth-claims.ts';
-import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type FieldError, type Handler } from '../http.ts';
-import { fieldErrors } from '../validation.ts';
-import { emptyColumns, insertEvents, type EventColumns } from './insert.ts';
+import { callerFromRequest, claimsJson, requireOrgRole, soleOrgWith, type Caller } from '../_shared/auth-claims.ts';
+import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type FieldError, type Handler } from '../_shared/http.ts';
+import { fieldErrors } from '../_shared/validation.ts';
+import { emptyColumns, insertEvents, type EventColumns } from './store/events.ts';
 import { DEFAULT_INGEST_LIMITS, envelopeSchema, eventSchema, serializeAttributes, type IngestLimits } from './schema.ts';
 
 /** Resolution of `events.h3_cell` (the cube rolls it up to 8). */

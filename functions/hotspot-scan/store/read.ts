@@ -4,10 +4,10 @@
  * stored — and its active hotspots and alerts.
  */
 import type { ISql } from 'postgres';
-import type { CubeRow } from '../detection/types.ts';
-import type { AlertSeverity } from './describe.ts';
-import type { CategoryCube } from './detect.ts';
-import type { ActiveState, AlertRow, AlertState, HotspotRow, HotspotStatus } from './state.ts';
+import type { CubeRow } from '../../_shared/detection/types.ts';
+import type { AlertSeverity } from '../rules/describe.ts';
+import type { CategoryCube } from '../rules/detect.ts';
+import type { ActiveState, AlertRow, AlertState, HotspotRow, HotspotStatus } from '../rules/state.ts';
 
 export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: number, studyStartMs: number): Promise<{ cubes: CategoryCube[]; rows: number }> {
   // The cube's key is (org_id, category, bucket, cell). A bucket range without a

@@ -8,10 +8,10 @@
  * supersession are status updates.
  */
 import type { ISql } from 'postgres';
-import type { AlertSnapshot } from './alert-machine.ts';
-import type { AlertOp, RecommendationRequest, ScanPlan } from './plan.ts';
-import type { Citation } from './recommend.ts';
-import type { Detection } from './state.ts';
+import type { AlertSnapshot } from '../rules/alert-machine.ts';
+import type { AlertOp, RecommendationRequest, ScanPlan } from '../rules/plan.ts';
+import type { Citation } from '../rules/recommend.ts';
+import type { Detection } from '../rules/state.ts';
 
 export interface PreparedRecommendation {
   playbookId: string;

@@ -1,7 +1,7 @@
 /**
  * The alert's words: title, description and tags, rendered from a hotspot's numbers by
  * one template. The same text is what operators read and what playbook retrieval
- * searches with (retrieval/query.ts), so the retrieval benchmark's template queries
+ * searches with (retrieval-query.ts), so the retrieval benchmark's template queries
  * (tests/fixtures/retrieval/qrels.json) are produced by exactly this function.
  */
 

@@ -1,6 +1,6 @@
 /** Calls public.match_playbooks (migrations/20261126002000_match_playbooks.sql). */
 import type { ISql } from 'postgres';
-import type { RetrievalQuery } from './query.ts';
+import type { RetrievalQuery } from '../rules/retrieval-query.ts';
 
 export interface PlaybookMatch {
   playbookId: string;

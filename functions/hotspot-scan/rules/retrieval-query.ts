@@ -4,7 +4,7 @@
  * and tags in words, so a pure text ranker sees them too). public.match_playbooks
  * ranks with both; see docs/functions.md "Playbook retrieval".
  */
-import { categoryLabel, type AlertSeverity } from '../scan/describe.ts';
+import { categoryLabel, type AlertSeverity } from './describe.ts';
 
 export interface RetrievalQuery {
   /** The org whose own playbooks are searched besides the global ones (null: global only). */

@@ -5,8 +5,8 @@
  * falls back to the deterministic rationale, so a scan never depends on the model.
  * Runs before the write transaction, never inside it.
  */
-import type { AlertText } from './describe.ts';
-import type { PlaybookDetails } from './recommend.ts';
+import type { AlertText } from './rules/describe.ts';
+import type { PlaybookDetails } from './rules/recommend.ts';
 
 export interface LlmConfig {
   /** Base URL, e.g. https://api.openai.com/v1 (…/chat/completions is appended). */

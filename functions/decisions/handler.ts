@@ -14,9 +14,9 @@
  * role → 403 (a decision needs a person to audit).
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../auth-claims.ts';
-import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../http.ts';
-import { fieldErrors } from '../validation.ts';
+import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
+import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
+import { fieldErrors } from '../_shared/validation.ts';
 import { DECISIONS_MAX_BODY_BYTES, decisionSchema, type DecisionRequest } from './schema.ts';
 
 export interface DecisionDeps {
