@@ -17,26 +17,26 @@
  *  - Recommendations are requested when an alert starts firing and on escalation; the
  *    revision key is the severity tier, so each (alert, tier) gets one set.
  */
-import { type ScanConfig, SEVERITY_RANK, maxSeverity } from './config.ts';
-import type { AlertSeverity, AlertTrend } from './describe.ts';
-import type { AlertState } from './state.ts';
+import { maxSeverity, SEVERITY_RANK, type AlertState, type Severity } from '../../_shared/vocabulary.ts';
+import type { ScanConfig } from './config.ts';
+import type { AlertTrend } from './describe.ts';
 
 /** The part of an alert the machine reads and writes. */
 export interface AlertSnapshot {
   state: AlertState;
-  severity: AlertSeverity;
+  severity: Severity;
   consecutiveDetections: number;
   notifyCount: number;
   notifiedObserved: number | null;
   notifiedCells: number | null;
-  notifiedSeverity: AlertSeverity | null;
+  notifiedSeverity: Severity | null;
   lastNotifiedAt: number | null;
   /** Last time the machine counted a detection (the row's updated_at while pending). */
   lastCountedAt: number;
 }
 
 export type AlertInput =
-  | { kind: 'detected'; severity: AlertSeverity; observed: number; cells: number }
+  | { kind: 'detected'; severity: Severity; observed: number; cells: number }
   | { kind: 'quiet' }
   | { kind: 'hotspot_resolved' };
 

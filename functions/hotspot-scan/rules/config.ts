@@ -3,7 +3,7 @@
  * defaults (docs/functions.md "hotspot-scan"). Deployed functions use the defaults;
  * tests and benchmarks pass overrides to the handler.
  */
-import type { AlertSeverity } from './describe.ts';
+import type { Severity } from '../../_shared/vocabulary.ts';
 
 export interface ScanConfig {
   /** Cube bucket length (the count cube is hourly). */
@@ -27,7 +27,7 @@ export interface ScanConfig {
   /** …counted only when at least this far apart (so a burst of scans is one look). */
   confirmSpacingMs: number;
   /** …or at once when its severity reaches this tier. */
-  fireImmediatelyAt: AlertSeverity;
+  fireImmediatelyAt: Severity;
   /** Re-notify a firing alert when its cases grew by this fraction since the last notification… */
   growthFactor: number;
   /** …and by at least this many cases (or when it gained cells). */
@@ -55,9 +55,3 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   topK: 3,
   abandonedRunAfterMs: 400_000,
 });
-
-export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = Object.freeze({ low: 1, medium: 2, high: 3, critical: 4 });
-
-export function maxSeverity(a: AlertSeverity, b: AlertSeverity): AlertSeverity {
-  return SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b;
-}

@@ -4,14 +4,15 @@
  * searches with (retrieval-query.ts), so the retrieval benchmark's template queries
  * (tests/fixtures/retrieval/qrels.json) are produced by exactly this function.
  */
+import type { Severity } from '../../_shared/vocabulary.ts';
+import { categoryLabel } from './category-labels.ts';
 
-export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 /** new: first detection; ongoing: re-detected, no growth; growing: more cases or cells; escalated: severity rose. */
 export type AlertTrend = 'new' | 'ongoing' | 'growing' | 'escalated';
 
 export interface AlertFacts {
   category: string;
-  severity: AlertSeverity;
+  severity: Severity;
   observed: number;
   expected: number;
   relativeRisk: number;
@@ -30,22 +31,6 @@ export interface AlertText {
   title: string;
   description: string;
   tags: string[];
-}
-
-/** How each event category reads in a sentence (unknown categories read as their name). */
-export const CATEGORY_LABELS: Readonly<Record<string, string>> = Object.freeze({
-  fire: 'fire',
-  flood: 'flooding',
-  traffic: 'traffic collision',
-  crime: 'crime',
-  medical: 'medical emergency',
-  infrastructure: 'infrastructure failure',
-  air_quality: 'air quality',
-  public_disorder: 'public disorder',
-});
-
-export function categoryLabel(category: string): string {
-  return CATEGORY_LABELS[category] ?? category.replace(/_/g, ' ');
 }
 
 const TREND_SENTENCE: Record<AlertTrend, string> = {

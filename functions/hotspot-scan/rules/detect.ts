@@ -9,8 +9,8 @@
  */
 import { cellToLatLng, getHexagonEdgeLengthAvg, greatCircleDistance, UNITS } from 'h3-js';
 import type { CubeRow, ScanCubeInput, ScanCubeOptions, ScanCubeResult } from '../../_shared/detection/types.ts';
+import type { Severity } from '../../_shared/vocabulary.ts';
 import type { ScanConfig } from './config.ts';
-import type { AlertSeverity } from './describe.ts';
 import type { Detection } from './state.ts';
 
 export type ScanEngine = (input: ScanCubeInput, options?: ScanCubeOptions) => ScanCubeResult;
@@ -103,7 +103,7 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
       significant++;
       const g = clusterGeometry(c.centerCell, c.cells);
       out.detections.push({
-        category: cube.category, model: res.model, severity: c.severity as AlertSeverity, cells: c.cells, centerCell: c.centerCell,
+        category: cube.category, model: res.model, severity: c.severity as Severity, cells: c.cells, centerCell: c.centerCell,
         centerLat: g.lat, centerLng: g.lng, radiusM: g.radiusM, windowStart: c.windowStart, windowEnd: c.windowEnd,
         observed: c.observed, expected: c.expected, relativeRisk: c.relativeRisk, score: c.score, pValue: c.pValue,
         recurrenceIntervalDays: Math.min(c.recurrenceIntervalDays, MAX_RECURRENCE_DAYS),

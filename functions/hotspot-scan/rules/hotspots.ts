@@ -15,7 +15,8 @@
  *    sees the same cluster a minute later writes nothing, so the streams stay quiet.
  */
 import type { ScanConfig } from './config.ts';
-import type { Detection, HotspotRow, HotspotStatus } from './state.ts';
+import type { HotspotStatus } from '../../_shared/vocabulary.ts';
+import type { Detection, HotspotRow } from './state.ts';
 
 export type HotspotOpKind = 'insert' | 'update' | 'touch' | 'quiet' | 'resolve';
 

@@ -5,7 +5,8 @@
  * org's lock, so what is written always follows from the latest committed state.
  */
 import { openAlert, stepAlert, type AlertSnapshot, type AlertStep, type MachineConfig } from './alert-machine.ts';
-import { type ScanConfig, SEVERITY_RANK } from './config.ts';
+import { SEVERITY_RANK } from '../../_shared/vocabulary.ts';
+import type { ScanConfig } from './config.ts';
 import { describeAlert, type AlertFacts, type AlertText } from './describe.ts';
 import { planHotspots, type HotspotOp } from './hotspots.ts';
 import type { ActiveState, AlertRow, Detection } from './state.ts';

@@ -4,7 +4,8 @@
  * (the playbook and its steps), so every recommendation is traceable to the
  * knowledge base. An optional LLM may rephrase the rationale (llm.ts).
  */
-import { categoryLabel, type AlertFacts } from './describe.ts';
+import { categoryLabel } from './category-labels.ts';
+import type { AlertFacts } from './describe.ts';
 
 export interface PlaybookDetails {
   playbookId: string;

@@ -4,14 +4,15 @@
  * and tags in words, so a pure text ranker sees them too). public.match_playbooks
  * ranks with both; see docs/functions.md "Playbook retrieval".
  */
-import { categoryLabel, type AlertSeverity } from './describe.ts';
+import type { Severity } from '../../_shared/vocabulary.ts';
+import { categoryLabel } from './category-labels.ts';
 
 export interface RetrievalQuery {
   /** The org whose own playbooks are searched besides the global ones (null: global only). */
   orgId: string | null;
   /** Event category; null for free-text search. */
   category: string | null;
-  severity: AlertSeverity | null;
+  severity: Severity | null;
   tags: string[];
   text: string;
 }
@@ -19,7 +20,7 @@ export interface RetrievalQuery {
 export interface AlertForRetrieval {
   orgId: string | null;
   category: string;
-  severity: AlertSeverity;
+  severity: Severity;
   tags: ReadonlyArray<string>;
   description: string;
 }

@@ -1,14 +1,11 @@
 /** What the scan knows about an org's active streams, and what it detected. */
-import type { AlertSeverity } from './describe.ts';
-
-export type HotspotStatus = 'new' | 'ongoing' | 'resolved';
-export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved';
+import type { AlertState, HotspotStatus, Severity } from '../../_shared/vocabulary.ts';
 
 /** A detected cluster, already geometrically described (the engine's output + place). */
 export interface Detection {
   category: string;
   model: string;
-  severity: AlertSeverity;
+  severity: Severity;
   cells: string[];
   centerCell: string;
   centerLat: number;
@@ -29,7 +26,7 @@ export interface HotspotRow {
   category: string;
   dedupKey: string;
   status: HotspotStatus;
-  severity: AlertSeverity;
+  severity: Severity;
   cells: string[];
   observed: number;
   expected: number;
@@ -45,13 +42,13 @@ export interface AlertRow {
   hotspotId: number;
   dedupKey: string;
   category: string;
-  severity: AlertSeverity;
+  severity: Severity;
   state: AlertState;
   consecutiveDetections: number;
   notifyCount: number;
   notifiedObserved: number | null;
   notifiedCells: number | null;
-  notifiedSeverity: AlertSeverity | null;
+  notifiedSeverity: Severity | null;
   lastNotifiedAt: number | null;
   /** Manually resolved (resolved_by set) — matters only for an alert's successor. */
   resolvedManually: boolean;

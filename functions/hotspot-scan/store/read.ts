@@ -5,9 +5,9 @@
  */
 import type { ISql } from 'postgres';
 import type { CubeRow } from '../../_shared/detection/types.ts';
-import type { AlertSeverity } from '../rules/describe.ts';
 import type { CategoryCube } from '../rules/detect.ts';
-import type { ActiveState, AlertRow, AlertState, HotspotRow, HotspotStatus } from '../rules/state.ts';
+import type { AlertState, HotspotStatus, Severity } from '../../_shared/vocabulary.ts';
+import type { ActiveState, AlertRow, HotspotRow } from '../rules/state.ts';
 
 export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: number, studyStartMs: number): Promise<{ cubes: CategoryCube[]; rows: number }> {
   // The cube's key is (org_id, category, bucket, cell). A bucket range without a
@@ -47,9 +47,9 @@ export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: n
 const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
 
 interface AlertDbRow {
-  id: string; hotspot_id: string; dedup_key: string; category: string; severity: AlertSeverity; state: AlertState;
+  id: string; hotspot_id: string; dedup_key: string; category: string; severity: Severity; state: AlertState;
   consecutive_detections: number; notify_count: number; notified_observed: number | null; notified_cells: number | null;
-  notified_severity: AlertSeverity | null; last_notified_at: Date | null; resolved_by: string | null; updated_at: Date;
+  notified_severity: Severity | null; last_notified_at: Date | null; resolved_by: string | null; updated_at: Date;
 }
 
 function alertRow(r: AlertDbRow): AlertRow {
@@ -69,7 +69,7 @@ function alertRow(r: AlertDbRow): AlertRow {
  */
 export async function readActiveState(sql: ISql, orgId: string, lock: boolean): Promise<ActiveState> {
   const hs = await sql<Array<{
-    id: string; category: string; dedup_key: string; status: HotspotStatus; severity: AlertSeverity; cells: string[]; observed: number;
+    id: string; category: string; dedup_key: string; status: HotspotStatus; severity: Severity; cells: string[]; observed: number;
     expected: number; window_start: Date; window_end: Date; p_value: number; quiet_scans: number; last_detected_at: Date;
   }>>`
     select id, category, dedup_key, status, severity, cells, observed, expected, window_start, window_end, p_value, quiet_scans, last_detected_at
