@@ -17,7 +17,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
 import { fieldErrors } from '../_shared/validation.ts';
-import { DECISIONS_MAX_BODY_BYTES, decisionSchema, type DecisionRequest } from './schema.ts';
+import { DECISIONS_MAX_BODY_BYTES, decisionSchema, type ParsedDecision } from './schema.ts';
 
 export interface DecisionDeps {
   sql: Sql;
@@ -116,7 +116,7 @@ export function createDecisionsHandler(deps: DecisionDeps): Handler {
     const user = caller as Caller & { userId: string };
     const parsed = decisionSchema.safeParse(await readJsonBody(req, DECISIONS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
-    const d: DecisionRequest = parsed.data;
+    const d: ParsedDecision = parsed.data;
     const reason = d.reason ? d.reason : null;
     const result = d.action === 'approve' || d.action === 'reject'
       ? await decideRecommendation(deps.sql, user, d.action, d.recommendation_id, reason)

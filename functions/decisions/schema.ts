@@ -17,4 +17,5 @@ export const decisionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('resolve'), alert_id: id, reason: reason.optional() }),
 ], { message: 'action must be one of approve, reject, acknowledge, resolve.' });
 
-export type DecisionRequest = z.infer<typeof decisionSchema>;
+/** A validated decision (ids as text); the wire shape is the contract's DecisionRequest. */
+export type ParsedDecision = z.infer<typeof decisionSchema>;

@@ -16,8 +16,8 @@
  * operator/admin of the org (viewer → 403, other org → 404, anon → 401).
  */
 import type { ISql, Sql } from 'postgres';
-import { z } from 'zod';
 import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-claims.ts';
+import type { ScanResult, ScanTrigger } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
 import { queryFromAlert } from './rules/retrieval-query.ts';
 import { searchPlaybooks } from './store/playbooks.ts';
@@ -27,9 +27,10 @@ import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './rules/config.ts';
 import { detect, type ScanEngine } from './rules/detect.ts';
 import type { Phraser } from './llm.ts';
 import { planScan, type RecommendationRequest } from './rules/plan.ts';
+import { SCAN_MAX_BODY_BYTES, scanRequestSchema } from './schema.ts';
 import { readActiveState, readCube } from './store/read.ts';
 import { recommendationText, type PlaybookDetails } from './rules/recommend.ts';
-import { applyPlan, emptyCounts, type PreparedRecommendation, type WriteCounts } from './store/write.ts';
+import { applyPlan, emptyCounts, type PreparedRecommendation } from './store/write.ts';
 
 export interface ScanDeps {
   sql: Sql;
@@ -43,32 +44,6 @@ export interface ScanDeps {
   report?: ErrorReporter;
 }
 
-export type ScanTrigger = 'cron' | 'http' | 'manual';
-
-export interface ScanSummary {
-  scan_id: number;
-  org_id: string;
-  trigger: ScanTrigger;
-  status: 'succeeded' | 'skipped';
-  skipped_reason?: string;
-  hotspots: WriteCounts['hotspots'];
-  alerts: WriteCounts['alerts'];
-  recommendations: WriteCounts['recommendations'];
-  detections: number;
-  cube_rows: number;
-  categories: Record<string, unknown>;
-  failed_categories: Record<string, string>;
-  timings_ms: { read: number; compute: number; retrieve: number; write: number; total: number };
-  cpu_ms: number;
-}
-
-const bodySchema = z.strictObject({
-  org_id: z.guid({ message: 'Must be an organisation id (uuid).' }).optional(),
-  trigger: z.enum(['http', 'cron']).optional(),
-});
-
-/** Body size limit: the request is a few ids. */
-export const SCAN_MAX_BODY_BYTES = 4096;
 
 const keyOf = (hotspotKey: string, revision: number): string => `${hotspotKey}#${revision}`;
 
@@ -97,7 +72,7 @@ async function prepareRecommendations(
   return out;
 }
 
-export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigger): Promise<ScanSummary> {
+export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigger): Promise<ScanResult> {
   const cfg: ScanConfig = { ...DEFAULT_SCAN_CONFIG, ...deps.config };
   const { sql, engine } = deps;
   const phraser = deps.phraser ?? null;
@@ -120,7 +95,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     returning id`;
   const scanId = Number(run!.id);
 
-  const summary: ScanSummary = {
+  const summary: ScanResult = {
     scan_id: scanId, org_id: orgId, trigger, status: 'succeeded', ...emptyCounts(), detections: 0, cube_rows: 0,
     categories: {}, failed_categories: {}, timings_ms: { read: 0, compute: 0, retrieve: 0, write: 0, total: 0 }, cpu_ms: 0,
   };
@@ -205,7 +180,7 @@ export function createScanHandler(deps: ScanDeps): Handler {
       if (e instanceof HttpError && e.code === 'invalid_json' && /empty/.test(e.message)) return {};
       throw e;
     });
-    const parsed = bodySchema.safeParse(body);
+    const parsed = scanRequestSchema.safeParse(body);
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
     const orgId = parsed.data.org_id ?? (caller.kind === 'user' ? soleOrgWith(caller, 'operator') : null);
     if (!orgId) throw validationError([{ path: 'org_id', code: 'invalid_type', message: 'Required: the organisation to scan.' }]);

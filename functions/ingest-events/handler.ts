@@ -9,6 +9,7 @@
  */
 import { latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
+import type { IngestResult } from '../_shared/contract.ts';
 import { callerFromRequest, claimsJson, requireOrgRole, soleOrgWith, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type FieldError, type Handler } from '../_shared/http.ts';
 import { fieldErrors } from '../_shared/validation.ts';
@@ -24,16 +25,6 @@ export interface IngestDeps {
   now?: () => number;
   limits?: Partial<IngestLimits>;
   report?: ErrorReporter;
-}
-
-export interface IngestResult {
-  org_id: string;
-  received: number;
-  accepted: number;
-  duplicate: number;
-  rejected: number;
-  errors: Array<FieldError & { index: number }>;
-  errors_truncated: boolean;
 }
 
 export interface PreparedBatch {

@@ -9,6 +9,7 @@
  */
 import { cellToLatLng, getHexagonEdgeLengthAvg, greatCircleDistance, UNITS } from 'h3-js';
 import type { CubeRow, ScanCubeInput, ScanCubeOptions, ScanCubeResult } from '../../_shared/detection/types.ts';
+import type { ScanCategoryStats } from '../../_shared/contract.ts';
 import type { Severity } from '../../_shared/vocabulary.ts';
 import type { ScanConfig } from './config.ts';
 import type { Detection } from './state.ts';
@@ -23,23 +24,9 @@ export interface CategoryCube {
   casesInWindow: number;
 }
 
-export interface CategoryStats {
-  model: string;
-  modelReason: string;
-  casesInWindow: number;
-  historyCases: number;
-  universeCells: number;
-  clusters: number;
-  significant: number;
-  replications: number;
-  earlyStopped: boolean;
-  budgetExhausted: boolean;
-  engineMs: number;
-}
-
 export interface DetectResult {
   detections: Detection[];
-  categories: Record<string, CategoryStats>;
+  categories: Record<string, ScanCategoryStats>;
   /** Categories whose engine call threw (their hotspots are left as they are). */
   failed: Record<string, string>;
 }

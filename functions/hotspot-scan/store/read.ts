@@ -6,7 +6,7 @@
 import type { ISql } from 'postgres';
 import type { CubeRow } from '../../_shared/detection/types.ts';
 import type { CategoryCube } from '../rules/detect.ts';
-import type { AlertState, HotspotStatus, Severity } from '../../_shared/vocabulary.ts';
+import type { DbRow } from '../../_shared/rows.ts';
 import type { ActiveState, AlertRow, HotspotRow } from '../rules/state.ts';
 
 export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: number, studyStartMs: number): Promise<{ cubes: CategoryCube[]; rows: number }> {
@@ -46,11 +46,15 @@ export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: n
 
 const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
 
-interface AlertDbRow {
-  id: string; hotspot_id: string; dedup_key: string; category: string; severity: Severity; state: AlertState;
-  consecutive_detections: number; notify_count: number; notified_observed: number | null; notified_cells: number | null;
-  notified_severity: Severity | null; last_notified_at: Date | null; resolved_by: string | null; updated_at: Date;
-}
+type AlertDbRow = DbRow<'alerts',
+  'id' | 'hotspot_id' | 'dedup_key' | 'category' | 'severity' | 'state' | 'consecutive_detections' | 'notify_count' | 'notified_observed'
+  | 'notified_cells' | 'notified_severity' | 'last_notified_at' | 'resolved_by' | 'updated_at',
+  'last_notified_at' | 'updated_at', 'id' | 'hotspot_id'>;
+
+type HotspotDbRow = DbRow<'hotspots',
+  'id' | 'category' | 'dedup_key' | 'status' | 'severity' | 'cells' | 'observed' | 'expected' | 'window_start' | 'window_end' | 'p_value'
+  | 'quiet_scans' | 'last_detected_at',
+  'window_start' | 'window_end' | 'last_detected_at', 'id'>;
 
 function alertRow(r: AlertDbRow): AlertRow {
   return {
@@ -68,10 +72,7 @@ function alertRow(r: AlertDbRow): AlertRow {
  * overwritten by it.
  */
 export async function readActiveState(sql: ISql, orgId: string, lock: boolean): Promise<ActiveState> {
-  const hs = await sql<Array<{
-    id: string; category: string; dedup_key: string; status: HotspotStatus; severity: Severity; cells: string[]; observed: number;
-    expected: number; window_start: Date; window_end: Date; p_value: number; quiet_scans: number; last_detected_at: Date;
-  }>>`
+  const hs = await sql<HotspotDbRow[]>`
     select id, category, dedup_key, status, severity, cells, observed, expected, window_start, window_end, p_value, quiet_scans, last_detected_at
       from public.hotspots where org_id = ${orgId} and status <> 'resolved' order by id`;
   const hotspots: HotspotRow[] = hs.map((r) => ({

@@ -8,6 +8,7 @@
  * supersession are status updates.
  */
 import type { ISql } from 'postgres';
+import type { ScanCounts } from '../../_shared/contract.ts';
 import type { AlertSnapshot } from '../rules/alert-machine.ts';
 import type { AlertOp, RecommendationRequest, ScanPlan } from '../rules/plan.ts';
 import type { Citation } from '../rules/recommend.ts';
@@ -22,13 +23,7 @@ export interface PreparedRecommendation {
   citations: Citation[];
 }
 
-export interface WriteCounts {
-  hotspots: { inserted: number; updated: number; resolved: number };
-  alerts: { inserted: number; updated: number; fired: number; escalated: number; renotified: number; resolved: number };
-  recommendations: { inserted: number; superseded: number };
-}
-
-export function emptyCounts(): WriteCounts {
+export function emptyCounts(): ScanCounts {
   return {
     hotspots: { inserted: 0, updated: 0, resolved: 0 },
     alerts: { inserted: 0, updated: 0, fired: 0, escalated: 0, renotified: 0, resolved: 0 },
@@ -94,7 +89,7 @@ export async function applyPlan(
   plan: ScanPlan,
   now: number,
   prepare: (req: RecommendationRequest) => Promise<PreparedRecommendation[]>,
-): Promise<WriteCounts> {
+): Promise<ScanCounts> {
   const c = emptyCounts();
   const hotspotIds = new Map<string, number>();
 
