@@ -20,7 +20,7 @@ import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
 import { scanCube } from '../functions/_shared/detection/index.ts';
 import type { ScanResult } from '../functions/_shared/contract.ts';
-import { runScan, type ScanDeps } from '../functions/hotspot-scan/handler.ts';
+import { runScan, type ScanDeps } from '../functions/hotspot-scan/run.ts';
 import { DEFAULT_SERVICE_ROLE_KEY } from '../stack/src/keys.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchFigure, BenchResult } from './types.ts';

@@ -52,7 +52,6 @@ export const envelopeSchema = z.strictObject({
   events: z.array(z.unknown(), { message: 'Must be an array of events.' }),
   atomic: z.boolean().optional(),
 });
-export type IngestEnvelope = z.infer<typeof envelopeSchema>;
 
 export function eventSchema(nowMs: number, limits: IngestLimits) {
   const latest = nowMs + limits.maxFutureSkewMs;

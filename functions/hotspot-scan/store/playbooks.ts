@@ -1,4 +1,4 @@
-/** Calls public.match_playbooks (migrations/20261126002000_match_playbooks.sql). */
+/** The playbook knowledge base: public.match_playbooks (migrations/20261126002000_match_playbooks.sql) and playbook details. */
 import type { ISql } from 'postgres';
 import type { RetrievalQuery } from '../rules/retrieval-query.ts';
 
@@ -24,4 +24,11 @@ export async function searchPlaybooks(sql: ISql, q: RetrievalQuery, k = DEFAULT_
     playbookId: r.playbook_id, slug: r.slug, title: r.title, category: r.category, score: r.score,
     textRank: r.text_rank, tagOverlap: r.tag_overlap, matchedTags: r.matched_tags,
   }));
+}
+
+/** Summary and steps of the given playbooks. */
+export async function playbookDetails(sql: ISql, ids: string[]): Promise<Map<string, { summary: string; steps: string[] }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<Array<{ id: string; summary: string; steps: unknown }>>`select id, summary, steps from public.playbooks where id = any(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, { summary: r.summary, steps: Array.isArray(r.steps) ? r.steps.map(String) : [] }]));
 }

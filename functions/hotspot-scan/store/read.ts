@@ -94,3 +94,9 @@ export async function readActiveState(sql: ISql, orgId: string, lock: boolean): 
      order by hotspot_id, id desc`;
   return { hotspots, alerts, lastResolvedAlerts: last.map(alertRow) };
 }
+
+/** The org's creation time (epoch ms), or null when there is no such org. */
+export async function orgCreatedAt(sql: ISql, orgId: string): Promise<number | null> {
+  const [org] = await sql<DbRow<'orgs', 'created_at', 'created_at'>[]>`select created_at from public.orgs where id = ${orgId}`;
+  return org ? org.created_at.getTime() : null;
+}

@@ -9,25 +9,10 @@
  * parameter by its described type, so a direct `::jsonb[]` would JSON-encode each
  * string a second time.
  */
-import type { ISql } from 'postgres';
-
-/** Column-wise rows (all arrays the same length). */
-export interface EventColumns {
-  source: string[];
-  external_id: string[];
-  category: string[];
-  occurred_at: string[];
-  lat: number[];
-  lng: number[];
-  weight: number[];
-  h3_cell: string[];
-  /** JSON text per row. */
-  attributes: string[];
-}
-
-export function emptyColumns(): EventColumns {
-  return { source: [], external_id: [], category: [], occurred_at: [], lat: [], lng: [], weight: [], h3_cell: [], attributes: [] };
-}
+import type { ISql, Sql } from 'postgres';
+import { claimsJson, type Caller } from '../../_shared/auth-claims.ts';
+import { HttpError } from '../../_shared/http.ts';
+import type { EventColumns } from '../rules/batch.ts';
 
 /** Insert the rows for one org; answers how many were new (the rest were duplicates). */
 export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): Promise<number> {
@@ -44,4 +29,24 @@ export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): P
     )
     select count(*)::int as accepted from ins`;
   return row?.accepted ?? 0;
+}
+
+/** As the service role: the org must exist. */
+export async function insertAsService(sql: Sql, orgId: string, columns: EventColumns): Promise<number> {
+  const [org] = await sql`select 1 from public.orgs where id = ${orgId}`;
+  if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
+  return insertEvents(sql, orgId, columns);
+}
+
+/**
+ * As the user, under RLS: the code above already checked the role, and the
+ * "operators insert their orgs' events" policy checks it again in the database.
+ */
+export async function insertAsUser(sql: Sql, caller: Caller, orgId: string, columns: EventColumns): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claimsJson(caller)}, true)`;
+    const [org] = await tx`select 1 from public.orgs where id = ${orgId}`;
+    if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
+    return insertEvents(tx, orgId, columns);
+  });
 }

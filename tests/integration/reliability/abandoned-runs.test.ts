@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
 import { ABANDONED_RUN_ERROR, failAbandonedRuns } from '../../../functions/hotspot-scan/store/scan-runs.ts';
 import { DEFAULT_SCAN_CONFIG } from '../../../functions/hotspot-scan/rules/config.ts';
-import { runScan } from '../../../functions/hotspot-scan/handler.ts';
+import { runScan } from '../../../functions/hotspot-scan/run.ts';
 import type { Phraser } from '../../../functions/hotspot-scan/llm.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';

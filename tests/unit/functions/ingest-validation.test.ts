@@ -1,6 +1,6 @@
 import { getResolution, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { prepareBatch } from '../../../functions/ingest-events/handler.ts';
+import { prepareBatch } from '../../../functions/ingest-events/rules/batch.ts';
 import { DEFAULT_INGEST_LIMITS, envelopeSchema } from '../../../functions/ingest-events/schema.ts';
 import { fieldErrors } from '../../../functions/_shared/validation.ts';
 

@@ -1,7 +1,8 @@
 /**
  * The functions' layout rule (docs/architecture.md): pure rules apart from storage.
  * Files under functions/<name>/rules/ and the pure shared modules do no I/O — no SQL
- * client, no network, no Deno/Node globals — so they are tested by tables in-process.
+ * client, no network, no Deno/Node globals — so they are tested by tables in-process;
+ * SQL statements live only in functions/<name>/store/ and the shared audit helper.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,7 @@ function pureFiles(): string[] {
 describe('pure rules apart from storage', () => {
   it('finds the rules of every function that has them', () => {
     const dirs = new Set(pureFiles().map((f) => rel(f).split('/')[0]));
-    expect([...dirs].sort()).toEqual(expect.arrayContaining(['_shared', 'hotspot-scan']));
+    expect([...dirs].sort()).toEqual(expect.arrayContaining(['_shared', 'decisions', 'hotspot-scan']));
   });
 
   it('rules/ and the pure shared modules do no I/O', () => {
@@ -46,5 +47,13 @@ describe('pure rules apart from storage', () => {
       for (const { what, re } of IO) if (re.test(src)) problems.push(`${rel(f)}: uses ${what}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('SQL statements run only in store/ modules and the shared audit helper', () => {
+    const SQL_HOME = /^([^_][^/]*\/store\/.*|_shared\/audit)\.ts$/;
+    const outside = tsFiles(FUNCTIONS)
+      .filter((f) => !SQL_HOME.test(rel(f)) && IO[1]!.re.test(code(f)))
+      .map(rel);
+    expect(outside).toEqual([]);
   });
 });
