@@ -5,7 +5,8 @@
  *
  * Each is one atomic transition from an allowed state, so of many concurrent
  * decisions exactly one wins and every other gets 409 with the row's current state.
- * The winner writes its row to public.decisions in the same transaction. Approving
+ * The winner writes its row to public.decisions and its public.audit_log row
+ * (_shared/audit.ts) in the same transaction. Approving
  * acknowledges the alert (its own 'acknowledge' row); resolving an alert supersedes
  * its pending recommendations. Rows are locked alert-first, the order the scan writes in.
  *
@@ -14,6 +15,7 @@
  * role → 403 (a decision needs a person to audit).
  */
 import type { Sql } from 'postgres';
+import { writeAudit } from '../_shared/audit.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { AlertDecisionResult, RecommendationDecisionResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
@@ -56,13 +58,16 @@ async function decideRecommendation(sql: Sql, caller: Operator, action: Recommen
     }
     // The update matched one of t.from; approve and reject start from one status (pending).
     const decision = await insertDecision(tx, { orgId, recommendationId: recId, alertId, action, from: t.from[0]!, to: t.to, reason, actor: caller.userId });
+    await writeAudit(tx, caller, {
+      orgId, action, targetType: 'recommendation', targetId: recId,
+      before: { status: t.from[0]! }, after: { status: t.to, decision_reason: reason },
+    });
     let alert: RecommendationDecisionResult['alert'] = null;
     if (action === 'approve' && approvalAcknowledges(alertState)) {
       alert = await setAlertState(tx, alertId, 'acknowledged', caller.userId);
-      await insertDecision(tx, {
-        orgId, recommendationId: null, alertId, action: 'acknowledge', from: alertState, to: 'acknowledged',
-        reason: `approved recommendation ${recId}`, actor: caller.userId,
-      });
+      const why = `approved recommendation ${recId}`;
+      await insertDecision(tx, { orgId, recommendationId: null, alertId, action: 'acknowledge', from: alertState, to: 'acknowledged', reason: why, actor: caller.userId });
+      await writeAudit(tx, caller, { orgId, action: 'acknowledge', targetType: 'alert', targetId: alertId, before: { state: alertState }, after: { state: 'acknowledged', reason: why } });
     }
     return { decision, recommendation, alert };
   });
@@ -81,6 +86,10 @@ async function decideAlert(sql: Sql, caller: Operator, action: AlertAction, aler
     const alert = await setAlertState(tx, alertId, t.to === 'resolved' ? 'resolved' : 'acknowledged', caller.userId);
     const decision = await insertDecision(tx, { orgId, recommendationId: null, alertId, action, from: prev, to: t.to, reason, actor: caller.userId });
     const superseded = action === 'resolve' ? await supersedeRecommendations(tx, alertId, SUPERSEDED_WHEN_RESOLVED) : 0;
+    await writeAudit(tx, caller, {
+      orgId, action, targetType: 'alert', targetId: alertId,
+      before: { state: prev }, after: { state: t.to, reason, ...(action === 'resolve' ? { superseded_recommendations: superseded } : {}) },
+    });
     return { decision, alert, superseded_recommendations: superseded };
   });
 }
