@@ -1,5 +1,6 @@
 /** What the scan knows about an org's active streams, and what it detected. */
-import type { AlertState, HotspotStatus, Severity } from '../../_shared/vocabulary.ts';
+import type { HotspotStatus, Severity } from '../../_shared/vocabulary.ts';
+import type { AlertSnapshot } from './alert-machine.ts';
 
 /** A detected cluster, already geometrically described (the engine's output + place). */
 export interface Detection {
@@ -37,19 +38,12 @@ export interface HotspotRow {
   lastDetectedAt: number;
 }
 
-export interface AlertRow {
+/** An active alert: what the state machine reads (its snapshot, counted from `updatedAt`) and its identity. */
+export interface AlertRow extends Omit<AlertSnapshot, 'lastCountedAt'> {
   id: number;
   hotspotId: number;
   dedupKey: string;
   category: string;
-  severity: Severity;
-  state: AlertState;
-  consecutiveDetections: number;
-  notifyCount: number;
-  notifiedObserved: number | null;
-  notifiedCells: number | null;
-  notifiedSeverity: Severity | null;
-  lastNotifiedAt: number | null;
   /** Manually resolved (resolved_by set) — matters only for an alert's successor. */
   resolvedManually: boolean;
   updatedAt: number;
