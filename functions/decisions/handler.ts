@@ -54,7 +54,7 @@ async function decideRecommendation(sql: Sql, caller: Operator, action: Recommen
     const recommendation = await decideRecommendationRow(tx, recId, t, caller.userId, reason);
     if (!recommendation) {
       const current = await recommendationDecisionState(tx, recId);
-      throw new HttpError('conflict', conflictMessage('recommendation', String(current['status']), t), { current });
+      throw new HttpError('conflict', conflictMessage('recommendation', current.status, t), { current });
     }
     // The update matched one of t.from; approve and reject start from one status (pending).
     const decision = await insertDecision(tx, { orgId, recommendationId: recId, alertId, action, from: t.from[0]!, to: t.to, reason, actor: caller.userId });

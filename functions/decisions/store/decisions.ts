@@ -43,15 +43,20 @@ export async function decideRecommendationRow(
   return rec ?? null;
 }
 
+type RecommendationDecisionState = DbRow<'recommendations', 'status' | 'decided_by' | 'decided_at' | 'decision_reason' | 'alert_revision', 'decided_at'>;
+type AlertDecisionState = DbRow<'alerts', 'state' | 'acknowledged_by' | 'acknowledged_at' | 'resolved_by' | 'resolved_at', 'acknowledged_at' | 'resolved_at'>;
+
 /** The recommendation's decision fields, for a 409 body. */
-export async function recommendationDecisionState(tx: TransactionSql, id: string): Promise<Record<string, unknown>> {
-  const [cur] = await tx`select status, decided_by, decided_at, decision_reason, alert_revision from public.recommendations where id = ${id}`;
+export async function recommendationDecisionState(tx: TransactionSql, id: string): Promise<RecommendationDecisionState> {
+  const [cur] = await tx<RecommendationDecisionState[]>`
+    select status, decided_by, decided_at, decision_reason, alert_revision from public.recommendations where id = ${id}`;
   return cur!;
 }
 
 /** The alert's decision fields, for a 409 body. */
-export async function alertDecisionState(tx: TransactionSql, id: string): Promise<Record<string, unknown>> {
-  const [cur] = await tx`select state, acknowledged_by, acknowledged_at, resolved_by, resolved_at from public.alerts where id = ${id}`;
+export async function alertDecisionState(tx: TransactionSql, id: string): Promise<AlertDecisionState> {
+  const [cur] = await tx<AlertDecisionState[]>`
+    select state, acknowledged_by, acknowledged_at, resolved_by, resolved_at from public.alerts where id = ${id}`;
   return cur!;
 }
 
