@@ -10,9 +10,10 @@
  * Gate: function ≥ 0.5 × raw events/s.
  */
 import { latLngToCell } from 'h3-js';
-import { createIngestHandler, prepareBatch } from '../functions/_shared/ingest/handler.ts';
-import { insertEvents } from '../functions/_shared/ingest/insert.ts';
-import { DEFAULT_INGEST_LIMITS } from '../functions/_shared/ingest/schema.ts';
+import { createIngestHandler } from '../functions/ingest-events/handler.ts';
+import { prepareBatch } from '../functions/ingest-events/rules/batch.ts';
+import { insertEvents } from '../functions/ingest-events/store/events.ts';
+import { DEFAULT_INGEST_LIMITS } from '../functions/ingest-events/schema.ts';
 import { DEFAULT_SERVICE_ROLE_KEY } from '../stack/src/keys.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchResult } from './types.ts';

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from 'postgres';
-import { queryFromAlert, queryFromText, type RetrievalQuery } from '../functions/_shared/retrieval/query.ts';
-import { searchPlaybooks } from '../functions/_shared/retrieval/search.ts';
-import { describeAlert, type AlertFacts } from '../functions/_shared/scan/describe.ts';
+import { queryFromAlert, queryFromText, type RetrievalQuery } from '../functions/hotspot-scan/rules/retrieval-query.ts';
+import { searchPlaybooks } from '../functions/hotspot-scan/store/playbooks.ts';
+import { describeAlert, type AlertFacts } from '../functions/hotspot-scan/rules/describe.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const QRELS_PATH = path.join(here, '..', 'tests', 'fixtures', 'retrieval', 'qrels.json');

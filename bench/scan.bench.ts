@@ -19,7 +19,8 @@
 import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
 import { scanCube } from '../functions/_shared/detection/index.ts';
-import { runScan, type ScanDeps, type ScanSummary } from '../functions/_shared/scan/handler.ts';
+import type { ScanResult } from '../functions/_shared/contract.ts';
+import { runScan, type ScanDeps } from '../functions/hotspot-scan/run.ts';
 import { DEFAULT_SERVICE_ROLE_KEY } from '../stack/src/keys.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
@@ -130,7 +131,7 @@ export async function run(): Promise<BenchResult> {
     const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     const deps: ScanDeps = { sql, engine: scanCube, now: () => now, cpuMs };
     for (const o of orgs) await runScan(deps, o.id, 'manual'); // warm-up (and a first detection's writes)
-    const runs = new Map<string, ScanSummary[]>(orgs.map((o) => [o.id, []]));
+    const runs = new Map<string, ScanResult[]>(orgs.map((o) => [o.id, []]));
     for (let r = 0; r < ROUNDS; r++) for (const o of orgs) runs.get(o.id)!.push(await runScan(deps, o.id, 'manual'));
     const deno = new Map<string, number>();
     if (db.stack) {

@@ -6,30 +6,8 @@ import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from '@s
 import type { AuthBridge } from './auth.ts';
 import { FUNCTION_NAMES } from './constants.ts';
 import { errorFromHttp, HotwatchError, SDK_ERROR_CODES } from './errors.ts';
+import type { IngestEvent } from './contract.ts';
 import type { SupabaseLike } from './supabase-types.ts';
-
-/** One event as `ingest-events` accepts it. */
-export interface IngestEvent {
-  source: string;
-  external_id: string;
-  category: string;
-  /** ISO 8601 with a time zone. */
-  occurred_at: string;
-  lat: number;
-  lng: number;
-  weight?: number;
-  attributes?: Record<string, unknown>;
-}
-
-export interface IngestResult {
-  org_id: string;
-  received: number;
-  accepted: number;
-  duplicate: number;
-  rejected: number;
-  errors: Array<{ index: number; path: string; code: string; message: string }>;
-  errors_truncated: boolean;
-}
 
 export interface IngestOptions {
   /** Refuse the whole batch when any event is invalid (default: store the valid ones). */
@@ -38,24 +16,6 @@ export interface IngestOptions {
 
 /** The functions' answers, passed through as JSON objects. */
 export type FunctionResult = Record<string, unknown>;
-
-/**
- * `decisions` answer: the audit row and the row(s) it changed, as the function returns
- * them (bigint ids as text). The same change reaches subscribers as a typed stream row.
- */
-export interface DecisionResult extends FunctionResult {
-  decision: Record<string, unknown>;
-  recommendation?: Record<string, unknown>;
-  alert?: Record<string, unknown>;
-  superseded_recommendations?: unknown[];
-}
-
-/** `hotspot-scan` answer (docs/functions.md): counts per stream, timings, status. */
-export interface ScanResult extends FunctionResult {
-  scan_id: number | string;
-  org_id: string;
-  status: 'succeeded' | 'skipped' | 'failed' | (string & {});
-}
 
 export async function invokeFunction<T>(client: SupabaseLike, auth: AuthBridge, name: string, body: Record<string, unknown>): Promise<T> {
   const token = auth.restToken();

@@ -5,7 +5,8 @@
  * it with its own status/severity filter and `removed` bookkeeping.
  */
 import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
-import { invokeFunction, requests, type DecisionResult, type IngestEvent, type IngestOptions, type IngestResult, type ScanResult } from './actions.ts';
+import { invokeFunction, requests, type IngestOptions } from './actions.ts';
+import type { AlertDecisionResult, IngestEvent, IngestResult, RecommendationDecisionResult, ScanResult } from './contract.ts';
 import { AuthBridge, type AccessTokenProvider } from './auth.ts';
 import { RetryDefaults, type RetryOptions } from './backoff.ts';
 import { DEFAULT_ITERATOR_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_CHANGES, DEFAULT_PAGE_SIZE, DEFAULT_READY_TIMEOUT_MS } from './constants.ts';
@@ -245,19 +246,19 @@ export class Hotwatch {
     return [...this.#feeds.entries()].map(([key, e]) => ({ key, status: e.feed.status, subscribers: e.views.size, stats: { ...e.feed.stats } }));
   }
 
-  approve(recommendationId: number, reason?: string): Promise<DecisionResult> {
+  approve(recommendationId: number, reason?: string): Promise<RecommendationDecisionResult> {
     return this.#call(requests.approve(recommendationId, reason));
   }
 
-  reject(recommendationId: number, reason: string): Promise<DecisionResult> {
+  reject(recommendationId: number, reason: string): Promise<RecommendationDecisionResult> {
     return this.#call(requests.reject(recommendationId, reason));
   }
 
-  acknowledgeAlert(alertId: number): Promise<DecisionResult> {
+  acknowledgeAlert(alertId: number): Promise<AlertDecisionResult> {
     return this.#call(requests.acknowledge(alertId));
   }
 
-  resolveAlert(alertId: number, reason?: string): Promise<DecisionResult> {
+  resolveAlert(alertId: number, reason?: string): Promise<AlertDecisionResult> {
     return this.#call(requests.resolve(alertId, reason));
   }
 

@@ -5,7 +5,6 @@
 
 /** The Realtime `system` message that says the server's change feed is really listening. */
 export const SYSTEM_POSTGRES_EXTENSION = 'postgres_changes';
-export const SYSTEM_POSTGRES_READY_MESSAGE = 'Subscribed to PostgreSQL';
 /** Sent on private broadcast channels joined with `broadcast.replication_ready: true`. */
 export const SYSTEM_REPLICATION_EXTENSION = 'system';
 export const SYSTEM_REPLICATION_READY_MESSAGE = 'Replication connection established';

@@ -3,6 +3,7 @@
  * HTTP failures of the helpers map to one subclass per status family so callers can
  * branch with `instanceof`. Transport reasons are kept in `cause`.
  */
+import type { FieldError } from './contract.ts';
 
 /** Stable codes for failures that do not come from a function's error body. */
 export const SDK_ERROR_CODES = {
@@ -19,11 +20,7 @@ export const SDK_ERROR_CODES = {
 } as const;
 
 /** A field-level validation problem as the functions report it (`events[3].lat`). */
-export interface FieldError {
-  path: string;
-  code: string;
-  message: string;
-}
+export type { FieldError } from './contract.ts';
 
 export interface HotwatchErrorInit {
   code: string;

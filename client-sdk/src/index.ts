@@ -9,7 +9,11 @@ export {
   ConflictError, ForbiddenError, HotwatchError, NotFoundError, RateLimitedError, SDK_ERROR_CODES, UnauthorizedError, ValidationError,
   type FieldError,
 } from './errors.ts';
-export type { DecisionResult, FunctionResult, IngestEvent, IngestOptions, IngestResult, ScanResult } from './actions.ts';
+export type { FunctionResult, IngestOptions } from './actions.ts';
+export type {
+  AlertDecisionResult, DecisionRecord, DecisionRequest, DecisionResult, ErrorBody, IngestEvent, IngestRequest, IngestResult,
+  RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
+} from './contract.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';
 export type { SupabaseLike } from './supabase-types.ts';

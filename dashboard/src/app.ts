@@ -1,12 +1,14 @@
 /**
- * The signed-in dashboard: header (org, connection, scan now, demo, sign out), the
- * hotspot map with its details, the alerts feed and the recommendations queue, all fed
- * by the SDK's live streams for the selected org.
+ * The signed-in dashboard: header (org, connection, admin navigation for admins, scan
+ * now, demo, sign out), the hotspot map with its details, the alerts feed and the
+ * recommendations queue, all fed by the SDK's live streams for the selected org — or,
+ * for an org's admins, one of the admin pages (admin.ts).
  */
 import type { Session } from '@supabase/supabase-js';
 import { createAlerts } from './alerts.ts';
 import type { DashboardApi, OrgRef, PlaybookRef } from './api.ts';
-import { canOperate, orgRolesFromToken } from './auth.ts';
+import { adminPageView, createAdminNav, viewFromHash, type View } from './admin.ts';
+import { canAdminister, canOperate, orgRolesFromToken } from './auth.ts';
 import { createConnection } from './connection.ts';
 import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
@@ -35,31 +37,67 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
   cleanups.push(api.onStatus((st) => connection.set(st)));
   const notices = createNotices();
   const orgSlot = h('div', { class: 'org' });
+  const adminSlot = h('div', { class: 'admin-slot' });
   const toolbar = h('div', { class: 'toolbar' });
-  const main = h('main', { class: 'board', id: 'main' });
+  // The board keeps running (and streaming) while an admin page is shown over it.
+  const boardEl = h('div', { class: 'board' });
+  const adminEl = h('div', { class: 'admin', hidden: true });
+  const main = h('main', { id: 'main' }, boardEl, adminEl);
+  const skip = h('a', { class: 'skip-link', href: '#alerts-title' }, 'Skip to alerts');
   const email = ctx.session.user.email ?? 'signed in';
+  const adminNav = createAdminNav();
 
   replace(root,
-    h('a', { class: 'skip-link', href: '#alerts-title' }, 'Skip to alerts'),
+    skip,
     h('header', { class: 'topbar' },
       h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), h('span', {}, 'Hotwatch')),
-      orgSlot, connection.el, toolbar,
+      orgSlot, connection.el, adminSlot, toolbar,
       h('div', { class: 'user' },
         h('span', { class: 'user-email', title: email }, email),
         h('button', { type: 'button', class: 'btn', id: 'sign-out', onclick: () => ctx.signOut() }, 'Sign out'))),
     notices.el, main);
 
   if (orgIds.length === 0) {
-    replace(main, h('section', { class: 'panel' }, h('h2', {}, 'No organisation'),
+    replace(boardEl, h('section', { class: 'panel' }, h('h2', {}, 'No organisation'),
       h('p', {}, 'This account is not a member of any organisation. Ask an admin to add you.')));
     return { stop: () => cleanups.forEach((f) => f()) };
   }
 
-  const openBoard = (orgId: string): void => {
-    board?.stop();
-    localStorage.setItem(ORG_KEY, orgId);
-    board = startBoard(main, toolbar, { api, orgId, role: roles[orgId], notices });
+  let orgId = '';
+  let orgNames: OrgRef[] = [];
+
+  /** Show the board or, for an admin of the org, an admin page. */
+  const show = (want: View): void => {
+    const admin = canAdminister(roles[orgId]);
+    const view: View = want !== 'board' && admin ? want : 'board';
+    replace(adminSlot, ...(admin ? [adminNav.el] : []));
+    adminNav.setCurrent(view);
+    boardEl.hidden = view !== 'board';
+    adminEl.hidden = view === 'board';
+    skip.setAttribute('href', view === 'board' ? '#alerts-title' : '#admin-title');
+    skip.textContent = view === 'board' ? 'Skip to alerts' : 'Skip to page';
+    if (view === 'board') {
+      replace(adminEl);
+      return;
+    }
+    replace(adminEl, adminPageView(view, orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation'));
+    adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
   };
+
+  const openBoard = (id: string): void => {
+    board?.stop();
+    orgId = id;
+    localStorage.setItem(ORG_KEY, id);
+    board = startBoard(boardEl, toolbar, { api, orgId, role: roles[orgId], notices });
+    show(viewFromHash(location.hash) ?? 'board');
+  };
+  // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
+  const onHash = (): void => {
+    const v = viewFromHash(location.hash);
+    if (v !== null) show(v);
+  };
+  window.addEventListener('hashchange', onHash);
+  cleanups.push(() => window.removeEventListener('hashchange', onHash));
 
   // Org names arrive from REST; until then (or if it fails) show the ids.
   const renderOrgs = (orgs: OrgRef[], current: string): void => {
@@ -80,7 +118,10 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
   const saved = localStorage.getItem(ORG_KEY);
   const first = saved && orgIds.includes(saved) ? saved : orgIds.sort()[0]!;
   renderOrgs([], first);
-  api.orgs(orgIds).then((orgs) => renderOrgs(orgs, localStorage.getItem(ORG_KEY) ?? first), () => {});
+  api.orgs(orgIds).then((orgs) => {
+    orgNames = orgs;
+    renderOrgs(orgs, localStorage.getItem(ORG_KEY) ?? first);
+  }, () => {});
   openBoard(first);
 
   return {
@@ -91,7 +132,7 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
   };
 }
 
-function startBoard(main: HTMLElement, toolbar: HTMLElement, ctx: {
+function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   api: DashboardApi; orgId: string; role: Role | undefined; notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
@@ -127,7 +168,7 @@ function startBoard(main: HTMLElement, toolbar: HTMLElement, ctx: {
   });
 
   replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
-  replace(main,
+  replace(boardEl,
     h('div', { class: 'col col-map' }, map.el, details.el),
     h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el));
   details.show(null);

@@ -30,6 +30,11 @@ export function canOperate(role: Role | undefined): boolean {
   return role === 'operator' || role === 'admin';
 }
 
+/** Admins see the admin area (the server checks the same role on every admin call). */
+export function canAdminister(role: Role | undefined): boolean {
+  return role === 'admin';
+}
+
 /** The sign-in screen; resolves when the user is signed in. */
 export function signInView(supabase: SupabaseClient, onSignedIn: (s: Session) => void): HTMLElement {
   const email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true });

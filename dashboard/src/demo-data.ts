@@ -9,6 +9,7 @@
  * apart — only adds the hours that are new (ingest-events skips duplicates) and the
  * baselines stay what the generator says they are.
  */
+import type { IngestEvent } from '@hotwatch/client';
 import { cellToChildren, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { ACTIVITY_CENTERS, DEMO_CENTER, isLand, kmFromCenter, latLngFromKm } from './city.ts';
 
@@ -34,15 +35,8 @@ export interface DemoCategory {
   weekend: number;
 }
 
-export interface DemoEvent {
-  source: string;
-  external_id: string;
-  category: string;
-  occurred_at: string;
-  lat: number;
-  lng: number;
-  attributes?: Record<string, string | number>;
-}
+/** One demo event as `ingest-events` takes it (the functions' contract): no weight, flat attributes. */
+export type DemoEvent = Omit<IngestEvent, 'weight' | 'attributes'> & { attributes?: Record<string, string | number> };
 
 /**
  * A cluster to inject: every monitored res-8 cell within `rings` of `cell`, over the

@@ -10,13 +10,16 @@ import { DEMO_CENTER, demoUniverse } from './demo-data.ts';
 import { h, replace, s } from './dom.ts';
 import { formatPValue, formatRatio, formatRecurrence, titleCase } from './format.ts';
 import { points, Projection, UNITS_PER_KM, type LatLng } from './projection.ts';
-import type { Hotspot } from './types.ts';
+import type { Hotspot, Severity } from './types.ts';
 
 export interface MapView {
   el: HTMLElement;
   update(hotspots: readonly Hotspot[]): void;
   select(id: number | null): void;
 }
+
+/** Legend order, least severe first. */
+const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 type Box = [number, number, number, number]; // minX, minY, width, height (SVG units)
 
@@ -119,7 +122,7 @@ export function createMap(opts: {
   const reset = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show the whole area', title: 'Show the whole area', onclick: () => setView(home) }, '⤢');
 
   const legend = h('ul', { class: 'legend', 'aria-label': 'Severity colours' },
-    ...(['low', 'medium', 'high', 'critical'] as const).map((sv) => h('li', {}, h('span', { class: `swatch sev-${sv}`, 'aria-hidden': 'true' }), titleCase(sv))));
+    ...SEVERITIES.map((sv) => h('li', {}, h('span', { class: `swatch sev-${sv}`, 'aria-hidden': 'true' }), titleCase(sv))));
 
   const el = h('section', { class: 'panel map-panel', 'aria-labelledby': 'map-title' },
     h('div', { class: 'panel-head' },
@@ -172,7 +175,7 @@ export function createMap(opts: {
     }
 
     // Larger and less severe first, so small severe ones stay on top and clickable.
-    const order = { low: 0, medium: 1, high: 2, critical: 3 } as const;
+    const order: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
     const sorted = [...current].sort((a, b) => order[a.severity] - order[b.severity] || b.cells.length - a.cells.length);
     // Redrawing replaces the groups; keep keyboard focus on the hotspot that had it.
     const focused = document.activeElement instanceof SVGGElement && layers.hotspots.contains(document.activeElement)

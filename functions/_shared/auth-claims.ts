@@ -14,10 +14,7 @@
  */
 import { decodeJwt, type JWTPayload } from 'jose';
 import { HttpError } from './http.ts';
-
-export type MemberRole = 'viewer' | 'operator' | 'admin';
-
-const ROLE_RANK: Record<MemberRole, number> = { viewer: 0, operator: 1, admin: 2 };
+import { isMemberRole, roleAtLeast, type MemberRole } from './vocabulary.ts';
 
 export interface Caller {
   /** service: the service_role key (the cron schedule, trusted back ends). */
@@ -26,10 +23,6 @@ export interface Caller {
   userId: string | null;
   orgRoles: Readonly<Record<string, MemberRole>>;
   claims: JWTPayload;
-}
-
-function isMemberRole(v: unknown): v is MemberRole {
-  return v === 'viewer' || v === 'operator' || v === 'admin';
 }
 
 /** Decode the bearer token into a Caller; 401 when there is none or it is not a JWT. */
@@ -66,7 +59,7 @@ export function requireOrgRole(caller: Caller, orgId: string, min: MemberRole): 
   if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in: the public (anon) key cannot do this.');
   const role = caller.orgRoles[orgId];
   if (!role) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
-  if (ROLE_RANK[role] < ROLE_RANK[min]) {
+  if (!roleAtLeast(role, min)) {
     throw new HttpError('forbidden', `This needs the ${min} role in the organisation; you are ${role}.`, { role, required: min });
   }
 }
@@ -78,7 +71,7 @@ export function canSeeOrg(caller: Caller, orgId: string): boolean {
 
 /** The org a user means when they omit org_id: their only org with at least `min`. */
 export function soleOrgWith(caller: Caller, min: MemberRole): string | null {
-  const orgs = Object.entries(caller.orgRoles).filter(([, r]) => ROLE_RANK[r] >= ROLE_RANK[min]);
+  const orgs = Object.entries(caller.orgRoles).filter(([, r]) => roleAtLeast(r, min));
   return orgs.length === 1 ? orgs[0]![0] : null;
 }
 

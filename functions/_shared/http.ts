@@ -5,6 +5,7 @@
  * Every error answers `{ "error": { "code", "message", ...details } }` with the status
  * the registry assigns to its code, so clients branch on `code`, never on text.
  */
+import type { FieldError } from './contract.ts';
 
 /** Same values as `corsHeaders` from `@supabase/supabase-js/cors` (2.109.0), kept
  *  local so a function does not pull the whole client package for three strings;
@@ -36,12 +37,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** A field-level validation problem (`path` in dotted/bracket form, e.g. `events[3].lat`). */
-export interface FieldError {
-  path: string;
-  code: string;
-  message: string;
-}
+/** A field-level validation problem (defined in the contract the SDK shares). */
+export type { FieldError } from './contract.ts';
 
 /** Thrown by helpers and handlers; `toResponse` turns it into the JSON error body. */
 export class HttpError extends Error {

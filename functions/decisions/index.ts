@@ -1,8 +1,8 @@
 // decisions: approve/reject a recommendation, acknowledge/resolve an alert
-// (docs/functions.md). Thin adapter over ../_shared/decisions/handler.ts; only this
+// (docs/functions.md). Thin adapter over ./handler.ts; only this
 // file reads the environment.
 import { connectDb } from '../_shared/db.ts';
-import { createDecisionsHandler } from '../_shared/decisions/handler.ts';
+import { createDecisionsHandler } from './handler.ts';
 import { errorResponse } from '../_shared/http.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');

@@ -1,10 +1,10 @@
 // hotspot-scan: one prospective scan of one org (docs/functions.md). Thin adapter:
-// the handler is ../_shared/scan/handler.ts; only this file reads the environment.
+// the handler is ./handler.ts; only this file reads the environment.
 import { connectDb } from '../_shared/db.ts';
 import { scanCube } from '../_shared/detection/index.ts';
 import { errorResponse } from '../_shared/http.ts';
-import { llmConfigFromEnv, openAiPhraser } from '../_shared/scan/llm.ts';
-import { createScanHandler } from '../_shared/scan/handler.ts';
+import { llmConfigFromEnv, openAiPhraser } from './llm.ts';
+import { createScanHandler } from './handler.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 // Optional LLM phrasing of rationales (off unless HOTWATCH_LLM_URL and HOTWATCH_LLM_MODEL are set).

@@ -1,8 +1,8 @@
 // ingest-events: POST a batch of events (docs/functions.md). Thin adapter: the
-// handler lives in ../_shared/ingest/handler.ts; only this file reads the environment.
+// handler lives in ./handler.ts; only this file reads the environment.
 import { connectDb } from '../_shared/db.ts';
 import { errorResponse } from '../_shared/http.ts';
-import { createIngestHandler } from '../_shared/ingest/handler.ts';
+import { createIngestHandler } from './handler.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
 

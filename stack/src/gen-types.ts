@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './postgres/embedded.ts';
 import { startStack } from './start.ts';
-import { generateTypes, TYPES_OUTPUTS } from './types/generate.ts';
+import { CONTRACT_COPY, CONTRACT_SOURCE, contractCopy, generateTypes, TYPES_OUTPUTS } from './types/generate.ts';
 
 /**
  * `npm run gen:types`: migrate a scratch embedded database from migrations/ (via the
- * Supabase CLI) and write the generated Database types beside the functions and the SDK.
+ * Supabase CLI) and write the generated Database types beside the functions and the SDK;
+ * copy the functions' request/response contract (types only) into the SDK.
  */
 async function main(): Promise<void> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-types-'));
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
       await fs.writeFile(out, types);
       console.log(`wrote ${path.relative(process.cwd(), out)}`);
     }
+    await fs.writeFile(CONTRACT_COPY, contractCopy(await fs.readFile(CONTRACT_SOURCE, 'utf8')));
+    console.log(`wrote ${path.relative(process.cwd(), CONTRACT_COPY)}`);
   } finally {
     await stack.stop();
     await fs.rm(root, { recursive: true, force: true });

@@ -34,3 +34,15 @@ export async function createTestOrg(sql: Sql, label = 'org'): Promise<TestOrg> {
   });
   return { id, slug, operator, viewer, operatorClaims: claims(operator.id, 'operator'), viewerClaims: claims(viewer.id, 'viewer') };
 }
+
+/** One more signed-up member of an org with `role` (password TEST_PASSWORD). */
+export async function addMember(sql: Sql, orgId: string, role: 'viewer' | 'operator' | 'admin'): Promise<{ id: string; email: string }> {
+  const id = randomUUID();
+  const email = `${role}-${id.slice(0, 8)}@test.local`;
+  await sql.begin(async (tx) => {
+    await tx`insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at)
+             values (${id}, 'authenticated', 'authenticated', ${email}, extensions.crypt(${TEST_PASSWORD}, extensions.gen_salt('bf', 4)), now())`;
+    await tx`insert into public.memberships (org_id, user_id, role) values (${orgId}, ${id}, ${role})`;
+  });
+  return { id, email };
+}

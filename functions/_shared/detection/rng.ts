@@ -82,8 +82,3 @@ export class Xoshiro128 implements Rng {
 export function createRng(seed: number | string = 1): Xoshiro128 {
   return new Xoshiro128(seed);
 }
-
-/** Uniform integer in [0, n) (n ≤ 2^32), nearly unbiased via multiply-high. */
-export function randomInt(rng: Rng, n: number): number {
-  return Math.floor(rng.next() * n);
-}

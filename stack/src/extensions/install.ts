@@ -5,9 +5,6 @@ import type { Sql } from 'postgres';
 
 const SQL_DIR = new URL('./sql/', import.meta.url);
 
-/** The emulated extensions and the files each ships (control + install script). */
-export const EMULATED_EXTENSIONS = ['pg_cron', 'pg_net', 'supabase_vault'] as const;
-
 /** Embedded PostgreSQL's extension directory (inside node_modules, hence written at every start). */
 export function extensionDir(): string {
   const require = createRequire(import.meta.url);

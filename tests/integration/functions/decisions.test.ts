@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecisionsHandler } from '../../../functions/_shared/decisions/handler.ts';
+import { createDecisionsHandler } from '../../../functions/decisions/handler.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { anonToken, call, jsonRequest, serviceToken, userToken } from '../../support/functions.ts';

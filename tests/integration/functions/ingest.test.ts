@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIngestHandler } from '../../../functions/_shared/ingest/handler.ts';
-import { emptyColumns, insertEvents } from '../../../functions/_shared/ingest/insert.ts';
+import { createIngestHandler } from '../../../functions/ingest-events/handler.ts';
+import { emptyColumns } from '../../../functions/ingest-events/rules/batch.ts';
+import { insertEvents } from '../../../functions/ingest-events/store/events.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { anonToken, call, jsonRequest, serviceToken, userToken } from '../../support/functions.ts';

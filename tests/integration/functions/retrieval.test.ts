@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chosen, evaluate } from '../../../bench/retrieval-eval.ts';
-import { queryFromAlert, queryFromText } from '../../../functions/_shared/retrieval/query.ts';
-import { searchPlaybooks } from '../../../functions/_shared/retrieval/search.ts';
+import { queryFromAlert, queryFromText } from '../../../functions/hotspot-scan/rules/retrieval-query.ts';
+import { searchPlaybooks } from '../../../functions/hotspot-scan/store/playbooks.ts';
 import { adminSql, asRole } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 

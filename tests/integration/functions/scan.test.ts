@@ -1,7 +1,9 @@
 import { gridDisk } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
-import { createScanHandler, runScan, type ScanDeps, type ScanSummary } from '../../../functions/_shared/scan/handler.ts';
+import type { ScanResult } from '../../../functions/_shared/contract.ts';
+import { createScanHandler } from '../../../functions/hotspot-scan/handler.ts';
+import { runScan, type ScanDeps } from '../../../functions/hotspot-scan/run.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { call, jsonRequest, serviceToken, userToken } from '../../support/functions.ts';
@@ -16,7 +18,7 @@ let clock = NOW;
 const deps: ScanDeps = { sql, engine: scanCube, now: () => clock, report: (e) => console.error('SCAN', e) };
 
 /** A scan that writes: retried when a cron scan happened to hold the org's write lock. */
-async function scanWrites(d: ScanDeps, orgId: string): Promise<ScanSummary> {
+async function scanWrites(d: ScanDeps, orgId: string): Promise<ScanResult> {
   for (let i = 0; ; i++) {
     const s = await runScan(d, orgId, 'manual');
     if (s.status === 'succeeded' || i === 4) return s;

@@ -1,7 +1,8 @@
 /** Synthetic events for scan tests: a steady background plus a burst, inserted in batches. */
 import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
-import { emptyColumns, insertEvents } from '../../../functions/_shared/ingest/insert.ts';
+import { emptyColumns } from '../../../functions/ingest-events/rules/batch.ts';
+import { insertEvents } from '../../../functions/ingest-events/store/events.ts';
 
 export const HOUR = 3_600_000;
 

@@ -8,10 +8,10 @@
 import { gridDisk } from 'h3-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
-import { ABANDONED_RUN_ERROR, failAbandonedRuns } from '../../../functions/_shared/scan/abandoned.ts';
-import { DEFAULT_SCAN_CONFIG } from '../../../functions/_shared/scan/config.ts';
-import { runScan } from '../../../functions/_shared/scan/handler.ts';
-import type { Phraser } from '../../../functions/_shared/scan/llm.ts';
+import { ABANDONED_RUN_ERROR, failAbandonedRuns } from '../../../functions/hotspot-scan/store/scan-runs.ts';
+import { DEFAULT_SCAN_CONFIG } from '../../../functions/hotspot-scan/rules/config.ts';
+import { runScan } from '../../../functions/hotspot-scan/run.ts';
+import type { Phraser } from '../../../functions/hotspot-scan/llm.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { serviceJwt, stackInfo } from '../../support/hardening.ts';

@@ -5,7 +5,8 @@
  */
 import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Sql } from 'postgres';
-import { emptyColumns, insertEvents, type EventColumns } from '../../../functions/_shared/ingest/insert.ts';
+import { emptyColumns, type EventColumns } from '../../../functions/ingest-events/rules/batch.ts';
+import { insertEvents } from '../../../functions/ingest-events/store/events.ts';
 import type { IngestEvent } from '../../../client-sdk/src/index.ts';
 
 export const HOUR = 3_600_000;

@@ -3,10 +3,9 @@
  * admin who sign in through /auth/v1 with supabase-js (so their tokens come from the
  * real access-token hook), plus the anon and service_role clients.
  */
-import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Sql } from 'postgres';
-import { TEST_PASSWORD } from '../../support/fixtures.ts';
+import { addMember, TEST_PASSWORD } from '../../support/fixtures.ts';
 import { createSecretOrg, sb, stackInfo, type SecretOrg } from '../../support/hardening.ts';
 
 export type MemberRole = 'viewer' | 'operator' | 'admin';
@@ -24,18 +23,6 @@ export interface Tenant extends SecretOrg {
   members: Record<MemberRole, Member>;
 }
 
-/** An admin user for the org (fixtures make an operator and a viewer). */
-async function addAdmin(sql: Sql, orgId: string): Promise<{ id: string; email: string }> {
-  const id = randomUUID();
-  const email = `admin-${id.slice(0, 8)}@test.local`;
-  await sql.begin(async (tx) => {
-    await tx`insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at)
-             values (${id}, 'authenticated', 'authenticated', ${email}, extensions.crypt(${TEST_PASSWORD}, extensions.gen_salt('bf', 4)), now())`;
-    await tx`insert into public.memberships (org_id, user_id, role) values (${orgId}, ${id}, 'admin')`;
-  });
-  return { id, email };
-}
-
 /** Sign in with email + password through /auth/v1 (supabase-js); the client then carries the session everywhere. */
 export async function signIn(email: string): Promise<{ client: SupabaseClient; token: string }> {
   const client = sb();
@@ -46,7 +33,7 @@ export async function signIn(email: string): Promise<{ client: SupabaseClient; t
 
 export async function createTenant(sql: Sql, label: string, opts: { active?: boolean } = {}): Promise<Tenant> {
   const org = await createSecretOrg(sql, label, opts);
-  const admin = await addAdmin(sql, org.id);
+  const admin = await addMember(sql, org.id, 'admin');
   const people: Record<MemberRole, { id: string; email: string }> = { viewer: org.viewer, operator: org.operator, admin };
   const members = {} as Record<MemberRole, Member>;
   for (const role of MEMBER_ROLES) {

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openAlert, stepAlert, type AlertInput, type AlertSnapshot } from '../../../functions/_shared/scan/alert-machine.ts';
-import { DEFAULT_SCAN_CONFIG, SEVERITY_RANK } from '../../../functions/_shared/scan/config.ts';
-import type { AlertSeverity } from '../../../functions/_shared/scan/describe.ts';
+import { openAlert, stepAlert, type AlertInput, type AlertSnapshot } from '../../../functions/hotspot-scan/rules/alert-machine.ts';
+import { SEVERITY_RANK, type Severity } from '../../../functions/_shared/vocabulary.ts';
+import { DEFAULT_SCAN_CONFIG } from '../../../functions/hotspot-scan/rules/config.ts';
 
 const cfg = DEFAULT_SCAN_CONFIG;
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MIN = 60_000;
-const det = (severity: AlertSeverity, observed = 10, cells = 3): AlertInput => ({ kind: 'detected', severity, observed, cells });
+const det = (severity: Severity, observed = 10, cells = 3): AlertInput => ({ kind: 'detected', severity, observed, cells });
 
 function run(start: AlertSnapshot, inputs: Array<[number, AlertInput]>) {
   let s = start;
@@ -88,7 +88,7 @@ describe('alert state machine', () => {
   });
 
   it('properties: severity never decreases, notify_count never decreases, a notification always records what was notified', () => {
-    const sev = fc.constantFrom<AlertSeverity>('low', 'medium', 'high', 'critical');
+    const sev = fc.constantFrom<Severity>('low', 'medium', 'high', 'critical');
     const input = fc.oneof(
       fc.record({ kind: fc.constant('detected' as const), severity: sev, observed: fc.integer({ min: 2, max: 200 }), cells: fc.integer({ min: 1, max: 37 }) }),
       fc.constant({ kind: 'quiet' as const }),

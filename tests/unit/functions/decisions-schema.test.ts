@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionSchema } from '../../../functions/_shared/decisions/schema.ts';
+import { decisionSchema } from '../../../functions/decisions/schema.ts';
 
 describe('decision request schema', () => {
   it('accepts the four actions and normalizes ids to strings', () => {

@@ -1,7 +1,7 @@
 import { getResolution, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { prepareBatch } from '../../../functions/_shared/ingest/handler.ts';
-import { DEFAULT_INGEST_LIMITS, envelopeSchema } from '../../../functions/_shared/ingest/schema.ts';
+import { prepareBatch } from '../../../functions/ingest-events/rules/batch.ts';
+import { DEFAULT_INGEST_LIMITS, envelopeSchema } from '../../../functions/ingest-events/schema.ts';
 import { fieldErrors } from '../../../functions/_shared/validation.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { llmConfigFromEnv, openAiPhraser, type PhraseInput } from '../../../functions/_shared/scan/llm.ts';
+import { llmConfigFromEnv, openAiPhraser, type PhraseInput } from '../../../functions/hotspot-scan/llm.ts';
 
 const input: PhraseInput = {
   alert: { title: 'High fire hotspot: 20 events in 7 cells', description: 'High-severity fire cluster…', tags: ['surge'] },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_CONFIG } from '../../../functions/_shared/scan/config.ts';
-import { dedupKeyFor, matchClusters, planHotspots } from '../../../functions/_shared/scan/hotspots.ts';
-import { planScan } from '../../../functions/_shared/scan/plan.ts';
-import type { ActiveState, AlertRow, Detection, HotspotRow } from '../../../functions/_shared/scan/state.ts';
+import { DEFAULT_SCAN_CONFIG } from '../../../functions/hotspot-scan/rules/config.ts';
+import { dedupKeyFor, matchClusters, planHotspots } from '../../../functions/hotspot-scan/rules/hotspots.ts';
+import { planScan } from '../../../functions/hotspot-scan/rules/plan.ts';
+import type { ActiveState, AlertRow, Detection, HotspotRow } from '../../../functions/hotspot-scan/rules/state.ts';
 
 const cfg = DEFAULT_SCAN_CONFIG;
 const H = 3_600_000;

@@ -133,10 +133,3 @@ export function zoneMembers(zs: ZoneSet, z: number): number[] {
   const size = zs.zoneSize[z]!;
   return Array.from(zs.members.subarray(start, start + size));
 }
-
-/** Maximum zone size (for sizing scratch buffers). */
-export function maxZoneSize(zs: ZoneSet): number {
-  let m = 0;
-  for (let z = 0; z < zs.nZones; z++) if (zs.zoneSize[z]! > m) m = zs.zoneSize[z]!;
-  return m;
-}

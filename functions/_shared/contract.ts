@@ -1,0 +1,153 @@
+/**
+ * The functions' request and response bodies, one definition each — what
+ * `ingest-events`, `hotspot-scan` and `decisions` accept and answer (docs/functions.md)
+ * and what the coming admin functions add. Types only, plain TypeScript: `npm run
+ * gen:types` copies this file into client-sdk/src/contract.ts beside the SDK's own
+ * database.types.ts, and tests/integration/data-model/types-drift.test.ts fails when
+ * the copy drifts. Import nothing but `./database.types.ts` (both copies have it).
+ *
+ * Rows are typed from the generated `Database` types, as the functions send them:
+ * postgres.js returns bigint (int8) and xid8 columns as text.
+ */
+import type { Database } from './database.types.ts';
+
+type Tables = Database['public']['Tables'];
+type Enums = Database['public']['Enums'];
+
+/** The bigint columns of the rows the functions return (sent as text). */
+interface BigintColumns {
+  alerts: 'id' | 'hotspot_id';
+  recommendations: 'id' | 'alert_id' | 'hotspot_id';
+  decisions: 'id' | 'recommendation_id' | 'alert_id';
+}
+
+/** A table row as a function answers it: bigint ids and `tx_id` as text. */
+export type SentRow<T extends keyof BigintColumns> = {
+  [K in keyof Tables[T]['Row']]: K extends BigintColumns[T] ? (null extends Tables[T]['Row'][K] ? string | null : string)
+    : K extends 'tx_id' ? string
+    : Tables[T]['Row'][K];
+};
+
+/** A field-level problem in a request (`path` in dotted/bracket form, e.g. `events[3].lat`). */
+export interface FieldError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** Every error body: `{ error: { code, message, ...details } }` (status from the code). */
+export interface ErrorBody {
+  error: { code: string; message: string; [detail: string]: unknown };
+}
+
+// ── ingest-events ──────────────────────────────────────────────────────────────
+
+/** One event as `ingest-events` accepts it. */
+export interface IngestEvent {
+  source: string;
+  external_id: string;
+  category: string;
+  /** ISO 8601 with a time zone. */
+  occurred_at: string;
+  lat: number;
+  lng: number;
+  weight?: number;
+  attributes?: Record<string, unknown>;
+}
+
+export interface IngestRequest {
+  /** Optional for a user with exactly one org where they may ingest. */
+  org_id?: string;
+  events: IngestEvent[];
+  /** Refuse the whole batch when any event is invalid (default: store the valid ones). */
+  atomic?: boolean;
+}
+
+export interface IngestResult {
+  org_id: string;
+  received: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  errors: Array<FieldError & { index: number }>;
+  errors_truncated: boolean;
+}
+
+// ── hotspot-scan ───────────────────────────────────────────────────────────────
+
+/** What started a scan run (`scan_runs.trigger`). */
+export type ScanTrigger = 'cron' | 'http' | 'manual';
+
+export interface ScanRequest {
+  org_id?: string;
+  /** `cron` is honoured from the service role only. */
+  trigger?: 'http' | 'cron';
+}
+
+/** Rows written by one scan, per stream. */
+export interface ScanCounts {
+  hotspots: { inserted: number; updated: number; resolved: number };
+  alerts: { inserted: number; updated: number; fired: number; escalated: number; renotified: number; resolved: number };
+  recommendations: { inserted: number; superseded: number };
+}
+
+/** The engine's figures for one event category. */
+export interface ScanCategoryStats {
+  model: string;
+  modelReason: string;
+  casesInWindow: number;
+  historyCases: number;
+  universeCells: number;
+  clusters: number;
+  significant: number;
+  replications: number;
+  earlyStopped: boolean;
+  budgetExhausted: boolean;
+  engineMs: number;
+}
+
+export interface ScanResult extends ScanCounts {
+  scan_id: number;
+  org_id: string;
+  trigger: ScanTrigger;
+  /** A failed scan answers an error instead (and its scan_runs row says `failed`). */
+  status: Extract<Enums['scan_status'], 'succeeded' | 'skipped'>;
+  skipped_reason?: string;
+  detections: number;
+  cube_rows: number;
+  categories: Record<string, ScanCategoryStats>;
+  /** Categories whose engine call failed, with the error message. */
+  failed_categories: Record<string, string>;
+  timings_ms: { read: number; compute: number; retrieve: number; write: number; total: number };
+  cpu_ms: number;
+}
+
+// ── decisions ──────────────────────────────────────────────────────────────────
+
+/** Ids may be sent as numbers or digit strings. */
+type Id = number | string;
+
+export type DecisionRequest =
+  | { action: 'approve'; recommendation_id: Id; reason?: string }
+  | { action: 'reject'; recommendation_id: Id; reason: string }
+  | { action: 'acknowledge'; alert_id: Id; reason?: string }
+  | { action: 'resolve'; alert_id: Id; reason?: string };
+
+/** The audit row a decision wrote to `public.decisions`. */
+export type DecisionRecord = Pick<SentRow<'decisions'>, 'id' | 'action' | 'from_status' | 'to_status' | 'reason' | 'actor' | 'created_at'>;
+
+/** approve / reject. Approving also acknowledges the alert when it was pending or firing. */
+export interface RecommendationDecisionResult {
+  decision: DecisionRecord;
+  recommendation: SentRow<'recommendations'>;
+  alert: SentRow<'alerts'> | null;
+}
+
+/** acknowledge / resolve. Resolving supersedes the alert's pending recommendations. */
+export interface AlertDecisionResult {
+  decision: DecisionRecord;
+  alert: SentRow<'alerts'>;
+  superseded_recommendations: number;
+}
+
+export type DecisionResult = RecommendationDecisionResult | AlertDecisionResult;

@@ -1,0 +1,71 @@
+/** One batch of events validated item by item and laid out as insert columns (pure). */
+import { latLngToCell } from 'h3-js';
+import type { FieldError } from '../../_shared/contract.ts';
+import { fieldErrors } from '../../_shared/validation.ts';
+import { eventSchema, serializeAttributes, type IngestLimits } from '../schema.ts';
+
+/** Column-wise rows (all arrays the same length). */
+export interface EventColumns {
+  source: string[];
+  external_id: string[];
+  category: string[];
+  occurred_at: string[];
+  lat: number[];
+  lng: number[];
+  weight: number[];
+  h3_cell: string[];
+  /** JSON text per row. */
+  attributes: string[];
+}
+
+export function emptyColumns(): EventColumns {
+  return { source: [], external_id: [], category: [], occurred_at: [], lat: [], lng: [], weight: [], h3_cell: [], attributes: [] };
+}
+
+/** Resolution of `events.h3_cell` (the cube rolls it up to 8). */
+export const EVENT_H3_RESOLUTION = 9;
+
+export interface PreparedBatch {
+  columns: EventColumns;
+  rejected: number;
+  errors: Array<FieldError & { index: number }>;
+  errorsTruncated: boolean;
+}
+
+/** Validate every event and build the insert columns (pure; exported for tests and the bench). */
+export function prepareBatch(events: ReadonlyArray<unknown>, nowMs: number, limits: IngestLimits): PreparedBatch {
+  const schema = eventSchema(nowMs, limits);
+  const columns = emptyColumns();
+  const errors: PreparedBatch['errors'] = [];
+  let rejected = 0;
+  let truncated = false;
+  for (let i = 0; i < events.length; i++) {
+    const parsed = schema.safeParse(events[i]);
+    if (!parsed.success) {
+      rejected++;
+      for (const e of fieldErrors(parsed.error, `events[${i}]`)) {
+        if (errors.length < limits.maxReportedErrors) errors.push({ index: i, ...e });
+        else truncated = true;
+      }
+      continue;
+    }
+    const ev = parsed.data;
+    const attrs = serializeAttributes(ev.attributes, limits);
+    if ('error' in attrs) {
+      rejected++;
+      if (errors.length < limits.maxReportedErrors) errors.push({ index: i, path: `events[${i}].attributes`, code: 'custom', message: attrs.error });
+      else truncated = true;
+      continue;
+    }
+    columns.source.push(ev.source);
+    columns.external_id.push(ev.external_id);
+    columns.category.push(ev.category);
+    columns.occurred_at.push(ev.occurred_at);
+    columns.lat.push(ev.lat);
+    columns.lng.push(ev.lng);
+    columns.weight.push(ev.weight ?? 1);
+    columns.h3_cell.push(latLngToCell(ev.lat, ev.lng, EVENT_H3_RESOLUTION));
+    columns.attributes.push(attrs.json);
+  }
+  return { columns, rejected, errors, errorsTruncated: truncated };
+}

@@ -1,0 +1,52 @@
+/**
+ * One statement per batch: `insert … select from unnest(…) on conflict do nothing`.
+ * Column arrays travel as nine array parameters (no per-row placeholders, no parse
+ * limit on rows), duplicates by (org, source, external_id) are skipped by the unique
+ * constraint, and the count cube is updated by the statement-level trigger inside the
+ * same statement — so the batch and its cube rows commit or fail together.
+ *
+ * Text arrays are cast in SQL (`::text[]::jsonb[]`): postgres.js serializes a
+ * parameter by its described type, so a direct `::jsonb[]` would JSON-encode each
+ * string a second time.
+ */
+import type { ISql, Sql } from 'postgres';
+import { claimsJson, type Caller } from '../../_shared/auth-claims.ts';
+import { HttpError } from '../../_shared/http.ts';
+import type { EventColumns } from '../rules/batch.ts';
+
+/** Insert the rows for one org; answers how many were new (the rest were duplicates). */
+export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): Promise<number> {
+  if (c.source.length === 0) return 0;
+  const [row] = await sql<{ accepted: number }[]>`
+    with ins as (
+      insert into public.events (org_id, source, external_id, category, occurred_at, lat, lng, weight, h3_cell, attributes)
+      select ${orgId}::uuid, t.source, t.external_id, t.category, t.occurred_at, t.lat, t.lng, t.weight, t.h3_cell, t.attributes
+        from unnest(${c.source}::text[], ${c.external_id}::text[], ${c.category}::text[], ${c.occurred_at}::text[]::timestamptz[],
+                    ${c.lat}::float8[], ${c.lng}::float8[], ${c.weight}::real[], ${c.h3_cell}::text[], ${c.attributes}::text[]::jsonb[])
+             as t(source, external_id, category, occurred_at, lat, lng, weight, h3_cell, attributes)
+      on conflict (org_id, source, external_id) do nothing
+      returning 1
+    )
+    select count(*)::int as accepted from ins`;
+  return row?.accepted ?? 0;
+}
+
+/** As the service role: the org must exist. */
+export async function insertAsService(sql: Sql, orgId: string, columns: EventColumns): Promise<number> {
+  const [org] = await sql`select 1 from public.orgs where id = ${orgId}`;
+  if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
+  return insertEvents(sql, orgId, columns);
+}
+
+/**
+ * As the user, under RLS: the code above already checked the role, and the
+ * "operators insert their orgs' events" policy checks it again in the database.
+ */
+export async function insertAsUser(sql: Sql, caller: Caller, orgId: string, columns: EventColumns): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claimsJson(caller)}, true)`;
+    const [org] = await tx`select 1 from public.orgs where id = ${orgId}`;
+    if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
+    return insertEvents(tx, orgId, columns);
+  });
+}

@@ -1,0 +1,43 @@
+/** Accessibility checks shared by the dashboard tests: axe-core (serious and critical only) and a Tab walk. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../../../stack/src/config.ts';
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }
+
+let axeSource: string | undefined;
+export async function axe(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= await fs.readFile(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } };
+    const r = await w.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Tab from the top of the page; answer the focusable controls that were never reached. */
+export async function unreachableByKeyboard(page: Page): Promise<string[]> {
+  const total = await page.evaluate(() => {
+    const sel = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+    const els = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return !el.closest('[hidden]') && style.visibility !== 'hidden' && style.display !== 'none' && (r.width > 0 || r.height > 0 || el.classList.contains('skip-link'));
+    });
+    els.forEach((el, i) => el.setAttribute('data-kbd', String(i)));
+    (document.activeElement as HTMLElement | null)?.blur();
+    return els.length;
+  });
+  const seen = new Set<string>();
+  for (let i = 0; i < total + 10; i++) {
+    await page.keyboard.press('Tab');
+    const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-kbd') ?? null);
+    if (k !== null) seen.add(k);
+  }
+  return page.evaluate((reached) => [...document.querySelectorAll<HTMLElement>('[data-kbd]')]
+    .filter((el) => !reached.includes(el.getAttribute('data-kbd')!))
+    .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}"`), [...seen]);
+}
