@@ -16,9 +16,9 @@
  */
 import { cellToParent, gridDistance, latLngToCell } from 'h3-js';
 import { backgroundEvents, clusterEvents, defaultClusters, type DemoEvent, HOUR_MS } from '../dashboard/src/demo-data.ts';
-import type { ScanEngine } from '../functions/_shared/scan/detect.ts';
-import { DEFAULT_SCAN_CONFIG } from '../functions/_shared/scan/config.ts';
-import { type CategoryCube, CUBE_H3_RESOLUTION, detect } from '../functions/_shared/scan/detect.ts';
+import type { ScanEngine } from '../functions/hotspot-scan/rules/detect.ts';
+import { DEFAULT_SCAN_CONFIG } from '../functions/hotspot-scan/rules/config.ts';
+import { type CategoryCube, CUBE_H3_RESOLUTION, detect } from '../functions/hotspot-scan/rules/detect.ts';
 
 const START = Date.parse('2026-11-23T00:20:00Z'); // a Monday
 const HOURS = [3, 9, 15, 21, 33, 45, 57, 69, 81, 93, 117, 141];
