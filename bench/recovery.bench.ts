@@ -20,15 +20,10 @@ import { crashPostgres, firstRest200 } from '../tests/support/crash.ts';
 import { createTestOrg } from '../tests/support/fixtures.ts';
 import { insertHotspot } from '../tests/integration/realtime/helpers.ts';
 import { isMain, writeResult } from './bench-stack.ts';
+import { quantile } from './stack.bench.ts';
 import type { BenchResult } from './types.ts';
 
 const CRASHES = Number(process.env.HOTWATCH_BENCH_CRASHES ?? 3);
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 export async function run(): Promise<BenchResult> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-bench-recovery-'));

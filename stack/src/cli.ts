@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   const fresh = flags.includes('--fresh');
   if (fresh) process.stdout.write('--fresh: starting from an empty database\n');
-  const stack = await startStack({ fresh });
+  const stack = await startStack({ fresh, postgresOwnProcessGroup: true });
   const { keys } = stack.config;
   const dashboard = stack.gateway.hasMount('/dashboard') ? `${stack.apiUrl}/dashboard/` : undefined;
   const lines = [

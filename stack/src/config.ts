@@ -27,6 +27,8 @@ export interface StackConfig {
   quiet: boolean;
   /** Write the log (every line, info included) to this file instead of the terminal (tests). */
   logFile?: string;
+  /** PostgreSQL in a process group of its own, so a terminal's Ctrl-C reaches only the stack (`npm start`; see postgres/embedded.ts). */
+  postgresOwnProcessGroup?: boolean;
   /** Realtime limits and timings (stack/src/realtime/constants.ts; env HOTWATCH_REALTIME_*). */
   realtime?: RealtimeOverrides;
 }

