@@ -149,10 +149,12 @@ export async function supervise<C extends Supervisable>(opts: SuperviseOptions<C
       state = 'restarting';
       await c.stop();
       try {
-        child = await opts.start(true);
+        const next = await opts.start(true);
+        if (state !== 'restarting') { planned.add(next); await next.stop(); return; } // stopped meanwhile
+        child = next;
         state = 'running';
         upSince = Date.now();
-        watch(child);
+        watch(next);
       } catch (e) {
         state = 'failed';
         failure = e instanceof Error ? e : new Error(String(e));
