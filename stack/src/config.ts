@@ -23,8 +23,12 @@ export interface StackConfig {
   fresh: boolean;
   /** Run the seed files after migrations on a new database. */
   seed: boolean;
-  /** Log lines to stdout (npm start) or keep quiet (tests). */
+  /** Drop info lines (tests); warnings and errors are still logged. */
   quiet: boolean;
+  /** Write the log (every line, info included) to this file instead of the terminal (tests). */
+  logFile?: string;
+  /** PostgreSQL in a process group of its own, so a terminal's Ctrl-C reaches only the stack (`npm start`; see postgres/embedded.ts). */
+  postgresOwnProcessGroup?: boolean;
   /** Realtime limits and timings (stack/src/realtime/constants.ts; env HOTWATCH_REALTIME_*). */
   realtime?: RealtimeOverrides;
 }

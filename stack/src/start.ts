@@ -2,20 +2,24 @@ import fs from 'node:fs/promises';
 import postgres, { type Sql } from 'postgres';
 import { apiUrl, dbUrl, resolveConfig, type StackConfig } from './config.ts';
 import { startGateway, type Gateway } from './gateway/server.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, fileSink, type Logger } from './log.ts';
 import { installEmulatedExtensions } from './extensions/install.ts';
 import { writeScanSecrets } from './extensions/secrets.ts';
 import { applyBootstrap } from './postgres/bootstrap.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
+import { isPortTaken, PortInUseError, startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
 import { pendingMigrations, pushMigrations } from './postgres/migrate.ts';
 import { SERVICE_FACTORIES, type StackContext, type StackService } from './services.ts';
+import { supervise, type Supervisor } from './supervisor.ts';
 
 export interface Stack {
   config: StackConfig;
   apiUrl: string;
   dbUrl: string;
   sql: Sql;
-  postgres: RunningPostgres;
+  /** PostgreSQL under supervision: restarted on the same data directory when it dies. */
+  postgres: Supervisor<RunningPostgres>;
+  /** Settles only if a supervised process could not be brought back (the reason, one line). */
+  failed: Promise<Error>;
   gateway: Gateway;
   services: Map<string, StackService>;
   /** Milliseconds from call to ready, per phase. */
@@ -31,17 +35,25 @@ export interface Stack {
  */
 export async function startStack(overrides: Partial<StackConfig> = {}): Promise<Stack> {
   const config = resolveConfig(overrides);
-  const log = createLogger('hotwatch', config.quiet);
+  const log = config.logFile ? createLogger('hotwatch', false, fileSink(config.logFile)) : createLogger('hotwatch', config.quiet);
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (phase: string): void => { timings[phase] = Math.round(performance.now() - t0); };
 
   if (config.fresh) await fs.rm(config.dataDir, { recursive: true, force: true });
 
+  // Before the slow part: a taken API port would otherwise fail only after migrations.
+  if (await isPortTaken(config.host, config.apiPort)) throw new PortInUseError(config.apiPort, 'API gateway');
   log.info('starting PostgreSQL', { port: config.dbPort, dataDir: config.dataDir });
-  const pg = await startEmbeddedPostgres({
-    dataDir: config.dataDir, host: config.host, port: config.dbPort,
-    user: config.dbUser, password: config.dbPassword, log: log.child('postgres'),
+  let fail!: (e: Error) => void;
+  const failed = new Promise<Error>((resolve) => { fail = resolve; });
+  const pg = await supervise({
+    name: 'PostgreSQL', log: log.child('supervisor'), onGiveUp: fail,
+    start: (restart) => startEmbeddedPostgres({
+      dataDir: config.dataDir, host: config.host, port: config.dbPort,
+      user: config.dbUser, password: config.dbPassword, log: log.child('postgres'), restart,
+      ownProcessGroup: config.postgresOwnProcessGroup,
+    }),
   });
   mark('postgres');
 
@@ -60,7 +72,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
     const out = seed || (await pendingMigrations(sql)).length > 0
       ? await pushMigrations(url, { seed })
       : 'Local database is up to date (no pending migrations).';
-    if (!config.quiet) for (const line of out.split('\n')) if (/Applying|Seeding|up to date/i.test(line)) log.info(line.trim());
+    for (const line of out.split('\n')) if (/Applying|Seeding|up to date/i.test(line)) log.info(line.trim());
     mark('migrations');
 
     const gateway = await startGateway({ host: config.host, port: config.apiPort, keys: config.keys, log: log.child('gateway') });
@@ -81,7 +93,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
 
     let stopped: Promise<void> | undefined;
     return {
-      config, apiUrl: ctx.apiUrl, dbUrl: url, sql, postgres: pg, gateway, services, timings, log,
+      config, apiUrl: ctx.apiUrl, dbUrl: url, sql, postgres: pg, failed, gateway, services, timings, log,
       stop() {
         stopped ??= (async () => {
           for (const fn of cleanup) await fn().catch((e: unknown) => log.warn('stop failed', { error: String(e) }));

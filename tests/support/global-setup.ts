@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort } from '../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../stack/src/start.ts';
 import type { TestStackInfo } from './stack-info.ts';
+import { pruneTestLogs, testLogFile } from './stack-log.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,6 +39,8 @@ export async function setup(project: TestProject): Promise<void> {
     });
     return;
   }
+  pruneTestLogs();
+  const logFile = testLogFile(`stack-${project.name}`);
   dataRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-test-'));
   await fs.chmod(dataRoot, 0o755); // PostgreSQL runs as the unprivileged "postgres" user
   stack = await startStack({
@@ -46,6 +49,7 @@ export async function setup(project: TestProject): Promise<void> {
     dbPort: await freePort(),
     fresh: true,
     quiet: true,
+    logFile,
   });
   project.provide('stack', {
     apiUrl: stack.apiUrl,
@@ -54,6 +58,7 @@ export async function setup(project: TestProject): Promise<void> {
     serviceRoleKey: stack.config.keys.serviceRoleKey,
     jwtSecret: stack.config.keys.jwtSecret,
     embedded: true,
+    logFile,
   });
 }
 

@@ -7,4 +7,6 @@ export interface TestStackInfo {
   jwtSecret: string;
   /** false when running against a real Supabase project from env vars. */
   embedded: boolean;
+  /** The embedded stack's log file (it logs there, not to the terminal). */
+  logFile?: string;
 }

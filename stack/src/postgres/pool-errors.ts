@@ -9,8 +9,18 @@
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
 
+/** The same error from several clients of one pool (PostgreSQL died under all of them) is said once per this window. */
+const REPEAT_WINDOW_MS = 10_000;
+
 export function guardPoolErrors(pool: pg.Pool, log: Logger, name: string): pg.Pool {
-  const warn = (e: Error): void => log.warn(`${name} connection error`, { code: 'PoolConnectionError', error: e.message });
+  const said = new Map<string, number>();
+  const warn = (e: Error): void => {
+    const now = Date.now();
+    if (now - (said.get(e.message) ?? -Infinity) < REPEAT_WINDOW_MS) return;
+    if (said.size > 100) said.clear();
+    said.set(e.message, now);
+    log.warn(`${name} connection error`, { code: 'PoolConnectionError', error: e.message });
+  };
   pool.on('error', warn);
   pool.on('connect', (client) => { client.on('error', warn); });
   return pool;

@@ -79,6 +79,7 @@ export const startRest: ServiceFactory = async (sctx) => {
   let stopping = false;
   let listener: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let listenFailing = false;
   const listen = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: url, application_name: 'postgrest-listener' });
     const reconnect = (): void => {
@@ -100,9 +101,14 @@ export const startRest: ServiceFactory = async (sctx) => {
       await client.query('LISTEN pgrst');
       void cache.reload(); // changes made while the listener was down
     } catch (e) {
-      sctx.log.warn('LISTEN pgrst failed; retrying', { error: String(e) });
+      // Once per outage, not every second while PostgreSQL is down.
+      if (!listenFailing) sctx.log.warn(`LISTEN pgrst failed; retrying every ${LISTEN_RETRY_MS} ms`, { error: String(e) });
+      listenFailing = true;
       reconnect();
+      return;
     }
+    if (listenFailing) sctx.log.info('LISTEN pgrst re-established');
+    listenFailing = false;
   };
   await listen();
 

@@ -5,7 +5,8 @@ import { resolveConfig } from '../../../stack/src/config.ts';
 import { createFunctionsGateway, type FunctionsGateway } from '../../../stack/src/functions-gateway/service.ts';
 import type { FunctionLimits } from '../../../stack/src/functions-gateway/limits.ts';
 import { startGateway, type Gateway } from '../../../stack/src/gateway/server.ts';
-import { createLogger } from '../../../stack/src/log.ts';
+import { createLogger, fileSink } from '../../../stack/src/log.ts';
+import { testLogFile } from '../../support/stack-log.ts';
 import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import type { StackService } from '../../../stack/src/services.ts';
 import { FIXTURE_FUNCTIONS } from '../../fixtures/functions/fixtures.ts';
@@ -25,7 +26,7 @@ export async function startFunctionsHarness(sql: Sql, limits: Partial<FunctionLi
   const stack = inject('stack');
   const port = await freePort();
   const config = resolveConfig({ apiPort: port, quiet: true });
-  const log = createLogger('functions-test', true);
+  const log = createLogger('functions-test', false, fileSink(testLogFile('functions-harness')));
   const gateway: Gateway = await startGateway({ host: '127.0.0.1', port, keys: config.keys, log });
   const ctx = { config, apiUrl: `http://127.0.0.1:${port}`, dbUrl: stack.dbUrl, sql, log };
   const functionsGateway = await createFunctionsGateway(ctx, { extraFunctions: FIXTURE_FUNCTIONS, limits });

@@ -11,9 +11,10 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
-import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../../../stack/src/postgres/embedded.ts';
+import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
+import { testLogFile } from '../../support/stack-log.ts';
 import {
   as, closeClients, collector, isEvent, memberClaims, mintToken, rawClient, rtClient, SCRATCH_SCHEMA, scratchTable, sleep,
   statusLog, subscribed, waitFor, type Change, type RawClient,
@@ -22,7 +23,6 @@ import {
 let root: string;
 let stack: Stack;
 let rt: RealtimeService;
-let pg: RunningPostgres | undefined;
 let table: string;
 const raws: RawClient[] = [];
 let startedAt = 0;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   startedAt = Date.now();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-rt-'));
   await fs.chmod(root, 0o755);
-  stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, realtime: { joinErrorBackoffMs: 0 } });
+  stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('rt-restarts'), realtime: { joinErrorBackoffMs: 0 } });
   rt = stack.services.get('realtime') as RealtimeService;
   table = await scratchTable(stack.sql, 'seq', 'id bigint primary key, n int not null, tag text');
 }, 180_000);
@@ -40,7 +40,6 @@ afterAll(async () => {
   for (const r of raws) r.close();
   await closeClients();
   await stack?.stop();
-  await pg?.stop();
   if (root) await fs.rm(root, { recursive: true, force: true });
 });
 
@@ -48,13 +47,11 @@ const insertN = async (from: number, to: number, tag: string): Promise<void> => 
   for (let n = from; n < to; n++) await stack.sql`insert into ${stack.sql(SCRATCH_SCHEMA)}.${stack.sql(table)} values (${n}, ${n}, ${tag})`;
 };
 
-function restartPostgres(kill: boolean): Promise<void> {
-  return (async () => {
-    const current = pg ?? stack.postgres;
-    if (kill) await current.kill(); else await current.stop();
-    const { config } = stack;
-    pg = await startEmbeddedPostgres({ dataDir: config.dataDir, host: config.host, port: config.dbPort, user: config.dbUser, password: config.dbPassword, log: stack.log.child('postgres') });
-  })();
+/** A planned restart, or a kill -9 that the stack's supervisor recovers from by itself. */
+async function restartPostgres(kill: boolean): Promise<void> {
+  if (!kill) return stack.postgres.restart();
+  await stack.postgres.child?.kill();
+  await stack.postgres.running();
 }
 
 describe('restarts', () => {

@@ -12,11 +12,12 @@ import { gridDisk } from 'h3-js';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Hotwatch, type StreamEvent, type StreamName, type Transport } from '../../../client-sdk/src/index.ts';
-import { createLogger } from '../../../stack/src/log.ts';
-import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../../../stack/src/postgres/embedded.ts';
+import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
+import { crashPostgres } from '../../support/crash.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { rawJwt, sleep } from '../../support/hardening.ts';
+import { testLogFile } from '../../support/stack-log.ts';
 import { area, backdateOrg, background, burst, eventAt, insertWorld, type WireEvent } from './world.ts';
 
 export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
@@ -26,23 +27,20 @@ export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
 export interface OwnStack {
   stack: Stack;
   sql: Sql;
-  /** The PostgreSQL now running (replaced by restartPostgres). */
-  pg: RunningPostgres;
   stop(): Promise<void>;
 }
 
 export async function startOwnStack(): Promise<OwnStack> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-faults-'));
   await fs.chmod(root, 0o755); // PostgreSQL runs as the unprivileged "postgres" user
-  const stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true });
+  const stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('faults') });
   const sql = postgres(stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
   await spareFaultOrgsFromSchedule(sql);
   const own: OwnStack = {
-    stack, sql, pg: stack.postgres,
+    stack, sql,
     async stop() {
       await own.sql.end({ timeout: 2 }).catch(() => {});
       await stack.stop().catch(() => {});
-      await own.pg.stop().catch(() => {}); // the replacement, when PostgreSQL was restarted
       await fs.rm(root, { recursive: true, force: true });
     },
   };
@@ -68,43 +66,18 @@ async function spareFaultOrgsFromSchedule(sql: Sql): Promise<void> {
   await sql`select cron.alter_job(${job.jobid}::bigint, command => ${command})`;
 }
 
-/** Child processes of pid (PostgreSQL's backends and auxiliary processes). */
-async function childrenOf(pid: number): Promise<number[]> {
-  const out: number[] = [];
-  for (const entry of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid …; comm may contain spaces, so split after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) out.push(Number(entry));
-  }
-  return out;
-}
-
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
-
 /**
  * kill -9 PostgreSQL — the postmaster and every one of its processes, as a machine
- * crash would — then start it again on the same data directory and port (crash
- * recovery replays the WAL). The stack's services are not told: they must reconnect.
+ * crash would — and wait until the stack's supervisor has started it again on the same
+ * data directory and port (crash recovery replays the WAL). The stack's services are not
+ * told: they must reconnect.
  */
-export async function restartPostgres(own: OwnStack, downMs = 2_000): Promise<void> {
-  const pid = own.pg.pid();
-  if (!pid) throw new Error('PostgreSQL is not running');
+export async function restartPostgres(own: OwnStack): Promise<void> {
   // The test's own postgres.js pool is closed across the crash and replaced after it, so an uncaught
   // error from a postgres.js client during the crash can only come from the stack's.
   await own.sql.end({ timeout: 1 }).catch(() => {});
-  const children = await childrenOf(pid);
-  await own.pg.kill();
-  for (const c of children) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
-  const deadline = Date.now() + 10_000;
-  while ([pid, ...children].some(alive) && Date.now() < deadline) await sleep(50);
-  await sleep(downMs);
-  const { config } = own.stack;
-  own.pg = await startEmbeddedPostgres({
-    dataDir: config.dataDir, host: config.host, port: config.dbPort, user: config.dbUser, password: config.dbPassword,
-    log: createLogger('faults:postgres', true),
-  });
+  await crashPostgres(own.stack, { everything: true });
+  await own.stack.postgres.running();
   own.sql = postgres(own.stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
 }
 

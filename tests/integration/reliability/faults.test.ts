@@ -226,7 +226,7 @@ async function postgresCrashScenario(): Promise<void> {
   expect(await signInStatus(own.stack.apiUrl, own.stack.config.keys.anonKey, s.org.operator.email), 'a sign-in after recovery').toBe(200);
 
   const staged = await stageMidWriteScan(own, s);
-  await restartPostgres(own, 1_000);
+  await restartPostgres(own);
   await staged.lock.release();
   const answer = await staged.scan;
   expect(answer instanceof Error ? 'network error' : answer.status).not.toBe(200);

@@ -9,22 +9,46 @@ import { REPO_ROOT } from '../../../stack/src/config.ts';
 import { freePort } from '../../../stack/src/postgres/embedded.ts';
 
 /** `npm start` as a user runs it, on its own ports and data directory. */
-interface Started { child: ChildProcess; output: () => string }
+interface Started { child: ChildProcess; output: () => string; stderr: () => string }
 
-function startCli(env: Record<string, string>, args: string[] = []): Promise<Started> {
+/** `detached`: in a process group of its own, as a terminal's foreground job (a Ctrl-C signals the whole group). */
+function spawnCli(env: Record<string, string>, args: string[] = [], detached = false): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'stack/src/cli.ts', 'start', ...args], {
-    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached,
   });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); err += d.toString(); });
+  return { child, output: () => out, stderr: () => err };
+}
+
+function startCli(env: Record<string, string>, args: string[] = [], detached = false): Promise<Started> {
+  const started = spawnCli(env, args, detached);
+  const { child, output } = started;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no status block within 90 s:\n${out}`)), 90_000);
-    child.stdout.on('data', () => {
-      if (out.includes('Press Ctrl-C to stop')) { clearTimeout(timer); resolve({ child, output: () => out }); }
+    const timer = setTimeout(() => reject(new Error(`no status block within 90 s:\n${output()}`)), 90_000);
+    child.stdout?.on('data', () => {
+      if (output().includes('Press Ctrl-C to stop')) { clearTimeout(timer); resolve(started); }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${out}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output()}`)); });
   });
+}
+
+/** A start that must fail: its exit code and what it printed on stderr. */
+async function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const started = spawnCli(env);
+  const code = await exited(started.child);
+  return { code, stderr: started.stderr() };
+}
+
+/** Besides the stack's own log lines ("[hotwatch…] ERROR …"), one last line on stderr saying why, and no stack trace. */
+function expectOneClearLine(stderr: string, why: RegExp): void {
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('[hotwatch'));
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(why);
+  expect(stderr.trim().split('\n').at(-1)).toBe(lines[0]);
+  expect(stderr).not.toMatch(/^\s+at /m);
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -80,13 +104,73 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     expect(await exited(second.child)).toBe(0);
   });
 
-  it('says clearly when a port is taken', async () => {
-    const blocker = net.createServer().listen(Number(env.HOTWATCH_DB_PORT), '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    try {
-      await expect(startCli(env)).rejects.toThrow(/Port \d+ \(PostgreSQL\) is already in use/);
-    } finally {
-      blocker.close();
+  it('says clearly, in one line, when a port is taken', async () => {
+    for (const [name, what] of [['HOTWATCH_DB_PORT', 'PostgreSQL'], ['HOTWATCH_API_PORT', 'API gateway']] as const) {
+      const blocker = net.createServer().listen(Number(env[name]), '127.0.0.1');
+      await new Promise((r) => blocker.once('listening', r));
+      try {
+        const { code, stderr } = await failedStart(env);
+        expect(code).not.toBe(0);
+        expectOneClearLine(stderr, new RegExp(`^Port \\d+ \\(${what}\\) is already in use`));
+      } finally {
+        await new Promise((r) => blocker.close(r));
+      }
     }
   });
+
+  it('refuses a data directory from another PostgreSQL major in one line', async () => {
+    const other = path.join(root, 'pg16');
+    await fs.mkdir(other, { recursive: true });
+    await fs.writeFile(path.join(other, 'PG_VERSION'), '16\n');
+    const { code, stderr } = await failedStart({ ...env, HOTWATCH_DATA_DIR: other });
+    expect(code).not.toBe(0);
+    expectOneClearLine(stderr, /^The data directory .*pg16 was created by PostgreSQL 16; the stack runs PostgreSQL 17\./);
+    expect(await fs.readdir(other)).toEqual(['PG_VERSION']); // left as it was
+  });
+
+  it('removes a stale postmaster.pid whose process is gone, and starts', async () => {
+    const gone = spawn('true');
+    await exited(gone);
+    const pidFile = path.join(env.HOTWATCH_DATA_DIR!, 'postmaster.pid');
+    await fs.writeFile(pidFile, `${gone.pid}\n${env.HOTWATCH_DATA_DIR}\n`);
+    const started = await startCli(env);
+    expect(started.output()).toContain(`removing stale postmaster.pid {"pid":${gone.pid}}`);
+    started.child.kill('SIGINT');
+    expect(await exited(started.child)).toBe(0);
+  });
+
+  it('a Ctrl-C in the terminal (SIGINT to the whole process group) stops quietly', async () => {
+    const started = await startCli(env, [], true);
+    const pid = started.child.pid!;
+    const ready = started.output().length;
+    process.kill(-pid, 'SIGINT');
+    expect(await exited(started.child)).toBe(0);
+    const stop = started.output().slice(ready);
+    expect(stop).toContain('SIGINT: stopping…');
+    expect(stop.trimEnd().endsWith('stopped.'), stop).toBe(true);
+    expect(stop, 'no warnings or errors from a normal stop').not.toMatch(/WARN|ERROR|terminating connection/);
+  });
+
+  it('PostgreSQL killed -9 is restarted; when it cannot be (data directory gone) the stack exits 1 with one line', async () => {
+    const started = await startCli(env);
+    const pidOf = async (): Promise<number> => Number((await fs.readFile(path.join(env.HOTWATCH_DATA_DIR!, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    await sql`insert into public.orgs (slug, name) values ('before-crash', 'Committed before the crash')`;
+    await sql.end();
+    const first = await pidOf();
+    process.kill(first, 'SIGKILL');
+    await expect.poll(() => started.output(), { timeout: 60_000, interval: 200 }).toMatch(/PostgreSQL recovered \d+ ms after it stopped/);
+    expect(started.output()).toContain('PostgreSQL stopped unexpectedly (killed by SIGKILL)');
+    const sql2 = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    expect((await sql2`select count(*)::int as n from public.orgs where slug = 'before-crash'`)[0]!.n, 'a commit before the crash').toBe(1);
+    await sql2.end();
+
+    const second = await pidOf();
+    expect(second).not.toBe(first);
+    await fs.rm(env.HOTWATCH_DATA_DIR!, { recursive: true, force: true });
+    process.kill(second, 'SIGKILL');
+    // Five attempts, 0.5 + 1 + 2 + 4 + 8 s apart (the first crash's row continues: it was less than 30 s ago).
+    expect(await exited(started.child)).toBe(1);
+    expectOneClearLine(started.stderr(), /^hotwatch: PostgreSQL stopped \(killed by SIGKILL\) and could not be restarted after \d attempts: the data directory .* is gone$/);
+  }, 120_000);
 });
