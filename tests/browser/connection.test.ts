@@ -15,6 +15,7 @@ import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/fixtures.
 import { hasChromium, launchChromium, type RunningBrowser } from './support/chromium.ts';
 import { openDashboard, screenshot, signIn, waitLive, type DashboardPage } from './support/dashboard.ts';
 import { seedBoard, type SeededBoard } from './support/seed.ts';
+import { freeStackPorts } from '../support/ports.ts';
 
 describe.skipIf(!hasChromium)('dashboard: connection indicator', () => {
   let root: string;
@@ -28,7 +29,7 @@ describe.skipIf(!hasChromium)('dashboard: connection indicator', () => {
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-dash-conn-'));
     await fs.chmod(root, 0o755);
-    stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true });
+    stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true });
     sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
     org = await createTestOrg(sql, 'dash-conn');
     board = await seedBoard(sql, org.id);

@@ -5,6 +5,8 @@ export interface TestStackInfo {
   anonKey: string;
   serviceRoleKey: string;
   jwtSecret: string;
+  /** The mail catcher's web page + Mailpit API (embedded stack only). */
+  mailUrl?: string;
   /** false when running against a real Supabase project from env vars. */
   embedded: boolean;
 }

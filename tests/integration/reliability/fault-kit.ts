@@ -18,6 +18,7 @@ import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { rawJwt, sleep } from '../../support/hardening.ts';
 import { area, backdateOrg, background, burst, eventAt, insertWorld, type WireEvent } from './world.ts';
+import { freeStackPorts } from '../../support/ports.ts';
 
 export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
 
@@ -34,7 +35,7 @@ export interface OwnStack {
 export async function startOwnStack(): Promise<OwnStack> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-faults-'));
   await fs.chmod(root, 0o755); // PostgreSQL runs as the unprivileged "postgres" user
-  const stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true });
+  const stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true });
   const sql = postgres(stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
   await spareFaultOrgsFromSchedule(sql);
   const own: OwnStack = {

@@ -18,6 +18,7 @@ import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
+import { freeStackPorts } from '../../support/ports.ts';
 import {
   bump, closeClients, dbState, diff, dropSocket, insertChain, memberClient, mintToken, orgPlaybook, Recorder, sleep,
   STREAMS, viewerClaims, waitFor, type Chain,
@@ -39,7 +40,7 @@ beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-sdk-'));
   await fs.chmod(root, 0o755);
   stack = await startStack({
-    dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true,
+    dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true,
     realtime: { systemMessageDelayMs: SYSTEM_MESSAGE_DELAY_MS },
   });
   // The load's commits need not wait for fsync (visibility and replication are unchanged).

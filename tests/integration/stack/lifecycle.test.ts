@@ -43,7 +43,8 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-cli-'));
     await fs.chmod(root, 0o755);
     const dbPort = await freePort();
-    env = { HOTWATCH_DATA_DIR: path.join(root, 'pg'), HOTWATCH_DB_PORT: String(dbPort), HOTWATCH_API_PORT: String(await freePort()) };
+    env = { HOTWATCH_DATA_DIR: path.join(root, 'pg'), HOTWATCH_DB_PORT: String(dbPort), HOTWATCH_API_PORT: String(await freePort()),
+      HOTWATCH_MAIL_PORT: String(await freePort()), HOTWATCH_SMTP_PORT: String(await freePort()) };
     dbUrl = `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`;
   });
   afterAll(async () => { await fs.rm(root, { recursive: true, force: true }); });
