@@ -57,6 +57,7 @@ export async function setup(project: TestProject): Promise<void> {
     serviceRoleKey: stack.config.keys.serviceRoleKey,
     jwtSecret: stack.config.keys.jwtSecret,
     mailUrl: mailUrl(stack.config),
+    smtpPort: stack.config.smtpPort,
     embedded: true,
   });
 }

@@ -7,6 +7,8 @@ export interface TestStackInfo {
   jwtSecret: string;
   /** The mail catcher's web page + Mailpit API (embedded stack only). */
   mailUrl?: string;
+  /** The mail catcher's SMTP port (embedded stack only). */
+  smtpPort?: number;
   /** false when running against a real Supabase project from env vars. */
   embedded: boolean;
 }
