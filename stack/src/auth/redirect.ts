@@ -59,13 +59,22 @@ function isLoopback(host: string): boolean {
   return false;
 }
 
+/**
+ * The host as written (Go's url.Hostname()), not as WHATWG URL normalises it: that turns
+ * "http://2130706433/" into 127.0.0.1, the very form GoTrue refuses.
+ */
+function rawHostname(u: string): string {
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/.exec(u);
+  return (m?.[1] ?? '').replace(/^\[|\]$/g, '');
+}
+
 export function isRedirectUrlValid(settings: AuthSettings, redirectUrl: string): boolean {
   if (redirectUrl === '' || [...redirectUrl].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f)) return false;
   let base: URL;
   let ref: URL;
   try { base = new URL(settings.siteUrl); ref = new URL(redirectUrl); } catch { return false; }
-  const refHost = ref.hostname.replace(/^\[|\]$/g, '');
-  if (base.hostname === ref.hostname && base.protocol === ref.protocol && (base.port === ref.port || isLoopback(refHost))) return true;
+  const refHost = rawHostname(redirectUrl);
+  if (rawHostname(settings.siteUrl) === refHost && base.protocol === ref.protocol && (base.port === ref.port || isLoopback(refHost))) return true;
   if (/^[0-9]+$/.test(refHost)) return false;
   if (isIP(refHost) !== 0) return isLoopback(refHost);
   const isHttp = ref.protocol === 'http:' || ref.protocol === 'https:';
