@@ -127,9 +127,11 @@ export async function verifyGet(ctx: AuthContext, r: AuthRequest, res: ServerRes
   let location: string;
   try {
     if (token.startsWith('pkce_')) throw new AuthError(400, AUTH_ERROR.flowStateNotFound, 'PKCE flow is not supported by the embedded Auth');
-    if (!VERIFY_TYPES.has(type) || type === 'email') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Invalid email verification type');
+    if (!VERIFY_TYPES.has(type)) throw new AuthError(400, AUTH_ERROR.validationFailed, 'Invalid email verification type');
+    let resolved: VerifyType = type; // "email" resolves to signup or magiclink, as GoTrue rewrites params.Type
     const outcome = await ctx.sql.begin(async (tx): Promise<TokenResponse | 'single'> => {
       const found = await byTokenHash(ctx, tx, type, token);
+      resolved = found.type;
       const user = await apply(ctx, tx, found.type, found.user, token);
       if (!user) return 'single';
       return issueSession(ctx, tx, user, r.meta, 'otp');
@@ -138,7 +140,7 @@ export async function verifyGet(ctx: AuthContext, r: AuthRequest, res: ServerRes
       ? withFragment(redirectTo, { message: SINGLE_CONFIRMATION })
       : withFragment(redirectTo, {
         access_token: outcome.access_token, expires_at: String(outcome.expires_at), expires_in: String(outcome.expires_in),
-        refresh_token: outcome.refresh_token, token_type: outcome.token_type, type,
+        refresh_token: outcome.refresh_token, token_type: outcome.token_type, type: resolved,
       });
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;

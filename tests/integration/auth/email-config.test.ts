@@ -24,27 +24,36 @@ const BASE = `
 site_url = "http://127.0.0.1:3000"
 additional_redirect_urls = ["https://app.example.com/**", "https://*.preview.example.com/auth"]
 minimum_password_length = 8
+enable_signup = true
 `;
+/** Confirmations on, one email of a kind per user a minute. */
+const CONFIRMING = `${BASE}[auth.email]\nenable_confirmations = true\nmax_frequency = "60s"\n`;
+
+/** The Auth service started with `toml` for the enclosing describe block; returns its API URL. */
+function authWith(toml: string, files?: Record<string, string>): () => string {
+  let auth: AuthVariant | undefined;
+  beforeAll(async () => { auth = await startAuthVariant(toml, files); });
+  afterAll(() => auth?.stop());
+  return () => auth!.apiUrl;
+}
 
 describe.skipIf(!stack.embedded)('sign-up with confirmations off ([auth.email] enable_confirmations = false)', () => {
-  let auth: AuthVariant;
-  beforeAll(async () => { auth = await startAuthVariant(`${BASE}enable_signup = true\n[auth.email]\nenable_confirmations = false\n`); });
-  afterAll(() => auth.stop());
+  const url = authWith(`${BASE}[auth.email]\nenable_confirmations = false\n`);
 
   it('returns a session at once, refuses a second sign-up and weak passwords as Auth does', async () => {
     const email = address('instant');
-    const { data, error } = await client(auth.apiUrl).auth.signUp({ email, password: 'long-enough-1', options: { data: { team: 'blue' } } });
+    const { data, error } = await client(url()).auth.signUp({ email, password: 'long-enough-1', options: { data: { team: 'blue' } } });
     expect(error).toBeNull();
     expect(data.session?.access_token).toBeDefined();
     expect(data.user).toMatchObject({ email, user_metadata: { team: 'blue' }, app_metadata: { provider: 'email', providers: ['email'] } });
     expect(data.user?.email_confirmed_at).toBeDefined();
     await expect(messagesTo(email, 1, 500)).rejects.toThrow(); // nothing to confirm, nothing sent
 
-    const again = await client(auth.apiUrl).auth.signUp({ email, password: 'long-enough-1' });
+    const again = await client(url()).auth.signUp({ email, password: 'long-enough-1' });
     expect(again.error?.status).toBe(422);
     expect(again.error?.code).toBe('user_already_exists');
     expect(again.error?.message).toBe('User already registered');
-    const weak = await client(auth.apiUrl).auth.signUp({ email: address('weak'), password: 'short' });
+    const weak = await client(url()).auth.signUp({ email: address('weak'), password: 'short' });
     expect(weak.error?.status).toBe(422);
     expect(weak.error?.code).toBe('weak_password');
     expect(weak.error?.message).toBe('Password should be at least 8 characters.');
@@ -53,12 +62,10 @@ describe.skipIf(!stack.embedded)('sign-up with confirmations off ([auth.email] e
 });
 
 describe.skipIf(!stack.embedded)('sign-up refused by the email provider ([auth.email] enable_signup = false)', () => {
-  let auth: AuthVariant;
-  beforeAll(async () => { auth = await startAuthVariant(`${BASE}enable_signup = true\n[auth.email]\nenable_signup = false\n`); });
-  afterAll(() => auth.stop());
+  const url = authWith(`${BASE}[auth.email]\nenable_signup = false\n`);
 
   it('answers 422 email_provider_disabled', async () => {
-    const { error } = await client(auth.apiUrl).auth.signUp({ email: address('noemail'), password: 'long-enough-1' });
+    const { error } = await client(url()).auth.signUp({ email: address('noemail'), password: 'long-enough-1' });
     expect(error?.status).toBe(422);
     expect(error?.code).toBe('email_provider_disabled');
     expect(error?.message).toBe('Email signups are disabled');
@@ -66,24 +73,16 @@ describe.skipIf(!stack.embedded)('sign-up refused by the email provider ([auth.e
 });
 
 describe.skipIf(!stack.embedded)('sign-up with confirmations on and a custom template', () => {
-  let auth: AuthVariant;
-  beforeAll(async () => {
-    auth = await startAuthVariant(`${BASE}enable_signup = true
-[auth.email]
-enable_confirmations = true
-max_frequency = "60s"
-[auth.email.template.confirmation]
+  const url = authWith(`${CONFIRMING}[auth.email.template.confirmation]
 subject = "Welcome aboard, {{ .Email }}"
 content_path = "./supabase/templates/confirm.html"
 [auth.rate_limit]
 email_sent = 100
 `, { 'supabase/templates/confirm.html': '<p>Hi {{ .Data.name }}, <a href="{{ .ConfirmationURL }}">confirm</a> (code {{ .Token }}).</p>' });
-  });
-  afterAll(() => auth.stop());
 
   it('sends the configured confirmation email; its link lands on an allowed redirect signed in', async () => {
     const email = address('confirm');
-    const c = client(auth.apiUrl);
+    const c = client(url());
     const { data, error } = await c.auth.signUp({ email, password: 'long-enough-1', options: { data: { name: 'Cleo' }, emailRedirectTo: 'https://app.example.com/welcome?from=mail' } });
     expect(error).toBeNull();
     expect(data.session).toBeNull();
@@ -93,7 +92,7 @@ email_sent = 100
     expect(mail.Subject).toBe(`Welcome aboard, ${email}`);
     expect(mail.HTML).toMatch(/^<p>Hi Cleo, <a href="[^"]+">confirm<\/a> \(code \d{6}\)\.<\/p>/);
     const link = verifyLink(mail);
-    expect(link.startsWith(`${auth.apiUrl}/auth/v1/verify?token=`)).toBe(true);
+    expect(link.startsWith(`${url()}/auth/v1/verify?token=`)).toBe(true);
     expect((await c.auth.signInWithPassword({ email, password: 'long-enough-1' })).error?.code).toBe('email_not_confirmed');
 
     const landed = await openLink(link);
@@ -102,7 +101,7 @@ email_sent = 100
     expect((await c.auth.signInWithPassword({ email, password: 'long-enough-1' })).error).toBeNull();
 
     // A confirmed address signing up again gets a look-alike user and no session (no account oracle).
-    const again = await client(auth.apiUrl).auth.signUp({ email, password: 'long-enough-1' });
+    const again = await client(url()).auth.signUp({ email, password: 'long-enough-1' });
     expect(again.error).toBeNull();
     expect(again.data.session).toBeNull();
     expect(again.data.user?.id).not.toBe(data.user?.id);
@@ -117,29 +116,18 @@ email_sent = 100
     ];
     for (const [wanted, expected] of cases) {
       const email = address('redirect');
-      expect((await client(auth.apiUrl).auth.signUp({ email, password: 'long-enough-1', options: { emailRedirectTo: wanted } })).error).toBeNull();
+      expect((await client(url()).auth.signUp({ email, password: 'long-enough-1', options: { emailRedirectTo: wanted } })).error).toBeNull();
       expect(new URL(verifyLink(await latestTo(email))).searchParams.get('redirect_to')).toBe(expected);
     }
   });
-
 });
 
 describe.skipIf(!stack.embedded)('email rate limits ([auth.email] max_frequency, [auth.rate_limit] email_sent)', () => {
-  let auth: AuthVariant;
-  beforeAll(async () => {
-    auth = await startAuthVariant(`${BASE}enable_signup = true
-[auth.email]
-enable_confirmations = true
-max_frequency = "60s"
-[auth.rate_limit]
-email_sent = 3
-`);
-  });
-  afterAll(() => auth.stop());
+  const url = authWith(`${CONFIRMING}[auth.rate_limit]\nemail_sent = 3\n`);
 
   it('answers 429: a resend within max_frequency, then past the project\'s email budget', async () => {
     const first = address('budget');
-    const c = client(auth.apiUrl);
+    const c = client(url());
     expect((await c.auth.signUp({ email: first, password: 'long-enough-1' })).error).toBeNull();
     const resend = await c.auth.resend({ type: 'signup', email: first });
     expect(resend.error?.status).toBe(429);

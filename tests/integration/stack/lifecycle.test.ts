@@ -53,6 +53,7 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     const first = await startCli(env);
     expect(first.output()).toContain(`DB URL: ${dbUrl}`);
     expect(first.output()).toContain('anon key: eyJ');
+    expect(first.output()).toContain(`Inbox URL: http://127.0.0.1:${env.HOTWATCH_MAIL_PORT}`);
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     await sql`insert into public.orgs (slug, name) values ('lifecycle', 'Lifecycle')`;
     await sql.end();
