@@ -5,6 +5,8 @@ import { USER_COLUMNS, type UserRow } from './users.ts';
 /** Row writes GoTrue's models.User methods make (NewUser + Create, Confirm, Recover, UpdatePassword …). */
 
 export interface NewUser {
+  /** A caller-chosen id (admin create); generated otherwise. */
+  id?: string;
   email: string;
   passwordHash: string;
   data: Record<string, unknown>;
@@ -23,12 +25,12 @@ async function one(tx: Queryable, text: string, params: unknown[]): Promise<User
 /** models.NewUser + signupNewUser: app_metadata {provider: email, providers: [email]}, the default role. */
 export function createUser(tx: Queryable, u: NewUser): Promise<UserRow> {
   const app = { provider: 'email', providers: ['email'], ...u.appData };
-  return one(tx, `insert into auth.users (instance_id, aud, role, email, encrypted_password, raw_app_meta_data, raw_user_meta_data,
+  return one(tx, `insert into auth.users (id, instance_id, aud, role, email, encrypted_password, raw_app_meta_data, raw_user_meta_data,
       email_confirmed_at, confirmation_token, recovery_token, email_change_token_new, email_change, created_at, updated_at)
-    values ('00000000-0000-0000-0000-000000000000', $1, $2, $3, $4, $5::jsonb, $6::jsonb,
+    values (coalesce($8::uuid, gen_random_uuid()), '00000000-0000-0000-0000-000000000000', $1, $2, $3, $4, $5::jsonb, $6::jsonb,
       case when $7 then now() end, '', '', '', '', now(), now())
     returning ${USER_COLUMNS}`,
-  [u.aud, u.role ?? 'authenticated', u.email, u.passwordHash, JSON.stringify(app), JSON.stringify(u.data), u.confirmed === true]);
+  [u.aud, u.role ?? 'authenticated', u.email, u.passwordHash, JSON.stringify(app), JSON.stringify(u.data), u.confirmed === true, u.id ?? null]);
 }
 
 /** User.Confirm: email confirmed now, confirmation token spent. */

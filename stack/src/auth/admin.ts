@@ -96,13 +96,16 @@ export async function createUserAdmin(ctx: AuthContext, r: AuthRequest): Promise
   if (str(p.phone) !== '') throw new AuthError(400, AUTH_ERROR.phoneProviderDisabled, 'Unsupported phone provider');
   const email = validateEmail(str(p.email));
   if (await findUserByEmail(ctx.sql, email, ctx.settings.audience)) throw new AuthError(422, AUTH_ERROR.emailExists, DUPLICATE_EMAIL);
-  const password = str(p.password);
-  if (password !== '') checkPasswordStrength(ctx, password);
+  // GoTrue checks no strength rule here, and gives a user without a password a random one.
+  const password = str(p.password) || temporaryPassword();
+  const id = str(p.id);
+  if (id !== '' && !isUuid(id)) throw new AuthError(400, AUTH_ERROR.validationFailed, 'ID must conform to the uuid v4 format');
+  if (id === '00000000-0000-0000-0000-000000000000') throw new AuthError(400, AUTH_ERROR.validationFailed, 'ID cannot be a nil uuid');
   const ban = banUntil(p.ban_duration);
-  const hash = password === '' ? '' : await ctx.hashPassword(password);
+  const hash = await ctx.hashPassword(password);
   const user = await ctx.sql.begin(async (tx) => {
     const u = await createUser(tx, {
-      email, passwordHash: hash, data: obj(p.user_metadata) ?? {}, appData: obj(p.app_metadata),
+      id: id || undefined, email, passwordHash: hash, data: obj(p.user_metadata) ?? {}, appData: obj(p.app_metadata),
       role: str(p.role) || undefined, aud: ctx.settings.audience, confirmed: p.email_confirm === true,
     });
     if (ban !== undefined) await setFields(tx, u.id, { banned_until: ban });
@@ -116,10 +119,6 @@ export async function updateUserAdmin(ctx: AuthContext, r: AuthRequest, id: stri
   const user = await loadUser(ctx, id);
   const p = r.params;
   const email = str(p.email) === '' ? undefined : validateEmail(str(p.email));
-  if (email !== undefined && email !== user.email) {
-    const other = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
-    if (other && other.id !== user.id) throw new AuthError(422, AUTH_ERROR.emailExists, DUPLICATE_EMAIL);
-  }
   const password = typeof p.password === 'string' ? p.password : undefined;
   if (password !== undefined) checkPasswordStrength(ctx, password);
   const ban = banUntil(p.ban_duration);
@@ -137,6 +136,9 @@ export async function updateUserAdmin(ctx: AuthContext, r: AuthRequest, id: stri
     if (appMeta) await mergeMetadata(tx, id, 'raw_app_meta_data', appMeta);
     if (p.email_confirm === true) await confirmUser(tx, id);
     return findUserById(tx, id);
+  }).catch((e: unknown) => {
+    // GoTrue checks no duplicate here: the unique email index refuses it, answered as any failure.
+    throw e instanceof AuthError ? e : new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Error updating user', e);
   });
   return userJson(updated ?? user);
 }
@@ -144,7 +146,7 @@ export async function updateUserAdmin(ctx: AuthContext, r: AuthRequest, id: stri
 /** DELETE /admin/users/{id} {should_soft_delete}: hard delete, or GoTrue's SoftDeleteUser (anonymised, signed out). */
 export async function deleteUserAdmin(ctx: AuthContext, r: AuthRequest, id: string): Promise<Record<string, unknown>> {
   const user = await loadUser(ctx, id);
-  if (r.params.should_soft_delete === true) {
+  if (r.params.should_soft_delete === true && user.deleted_at === null) {
     await ctx.sql.begin(async (tx) => {
       await tx`delete from auth.sessions where user_id = ${id}`;
       await tx`delete from auth.one_time_tokens where user_id = ${id}`;
@@ -153,14 +155,14 @@ export async function deleteUserAdmin(ctx: AuthContext, r: AuthRequest, id: stri
                  email_change_token_current = '', raw_app_meta_data = '{}'::jsonb, raw_user_meta_data = '{}'::jsonb
                where id = ${id}`;
     });
-  } else {
+  } else if (r.params.should_soft_delete !== true) {
     try {
       await ctx.sql`delete from auth.users where id = ${id}`;
     } catch (e) {
       throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error deleting user', e);
     }
   }
-  return userJson(user);
+  return {};
 }
 
 const GENERATE_TYPES = new Set(['signup', 'invite', 'magiclink', 'recovery', 'email_change_current', 'email_change_new']);

@@ -1,4 +1,4 @@
-import { confirmEmailChange, mergeMetadata, updatePassword } from './accounts.ts';
+import { mergeMetadata, updatePassword } from './accounts.ts';
 import { checkPasswordStrength, obj, str, validateEmail, type AuthContext, type AuthRequest } from './context.ts';
 import { sendEmailChange } from './emails.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
@@ -11,7 +11,7 @@ export { DUPLICATE_EMAIL };
 /**
  * PUT /user (Supabase Auth internal/api/user.go UserUpdate): password (other sessions
  * signed out), user metadata (merged), email (confirmation emails to the new — and with
- * double_confirm_changes the current — address, or at once with autoconfirm).
+ * double_confirm_changes the current — address; with autoconfirm one link suffices).
  */
 export async function updateUser(ctx: AuthContext, r: AuthRequest, user: UserRow, sessionId: string | undefined): Promise<Record<string, unknown>> {
   const email = str(r.params.email);
@@ -38,14 +38,8 @@ export async function updateUser(ctx: AuthContext, r: AuthRequest, user: UserRow
     let u = user;
     if (hash !== undefined) u = await updatePassword(tx, u.id, hash, sessionId);
     if (data) u = await mergeMetadata(tx, u.id, 'raw_user_meta_data', data);
-    if (changingEmail) {
-      if (ctx.settings.mailerAutoconfirm) {
-        await tx`update auth.users set email_change = ${newEmail} where id = ${u.id}`;
-        u = await confirmEmailChange(tx, u.id);
-      } else {
-        u = await sendEmailChange(ctx, tx, u, newEmail, redirect);
-      }
-    }
+    // A permanent user always confirms a new address by link, autoconfirm or not (user.go).
+    if (changingEmail) u = await sendEmailChange(ctx, tx, u, newEmail, redirect);
     return u;
   });
   return userJson(updated);
