@@ -95,7 +95,7 @@ export async function otp(ctx: AuthContext, r: AuthRequest): Promise<Record<stri
 /** POST /recover: {} whether or not the address is known (no account oracle). */
 export async function recover(ctx: AuthContext, r: AuthRequest): Promise<Record<string, never>> {
   const raw = str(r.params.email);
-  if (raw === '') throw new AuthError(422, AUTH_ERROR.validationFailed, 'Password recovery requires an email');
+  if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Password recovery requires an email');
   const email = validateEmail(raw);
   const user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
   if (!user) return {};
