@@ -1,6 +1,7 @@
 import type { Queryable } from '../postgres/internal-db.ts';
 import type { AuthContext } from './context.ts';
 import { checkFrequency, generateOtp, saveOneTimeToken, tokenHash } from './one-time-tokens.ts';
+import { PKCE_PREFIX } from './pkce.ts';
 import { goQueryEncode } from './redirect.ts';
 import type { EmailKind } from './settings.ts';
 import { USER_COLUMNS, type UserRow } from './users.ts';
@@ -39,11 +40,14 @@ async function reload(tx: Queryable, id: string): Promise<UserRow> {
   return row;
 }
 
-export async function sendConfirmation(ctx: AuthContext, tx: Queryable, u: UserRow, referrer: string): Promise<UserRow> {
+/** addFlowPrefixToToken: a PKCE request's token is stored and linked as "pkce_<hash>". */
+const flowPrefix = (pkce: boolean | undefined): string => (pkce ? PKCE_PREFIX : '');
+
+export async function sendConfirmation(ctx: AuthContext, tx: Queryable, u: UserRow, referrer: string, pkce?: boolean): Promise<UserRow> {
   checkFrequency(u.confirmation_sent_at, ctx.settings.maxFrequency);
   const email = u.email ?? '';
   const otp = generateOtp(ctx.settings.otpLength);
-  const hash = tokenHash(email, otp);
+  const hash = flowPrefix(pkce) + tokenHash(email, otp);
   await send(ctx, 'confirmation', email, u, otp, hash, 'signup', referrer);
   await tx`update auth.users set confirmation_token = ${hash}, confirmation_sent_at = now() where id = ${u.id}`;
   await saveOneTimeToken(tx, u.id, 'confirmation_token', hash, email);
@@ -62,11 +66,11 @@ export async function sendInvite(ctx: AuthContext, tx: Queryable, u: UserRow, re
 
 /** Recovery and magic link share recovery_token and its sent_at timer, as in GoTrue. */
 export async function sendRecoveryOrMagicLink(ctx: AuthContext, tx: Queryable, u: UserRow, referrer: string,
-  type: 'recovery' | 'magiclink'): Promise<UserRow> {
+  type: 'recovery' | 'magiclink', pkce?: boolean): Promise<UserRow> {
   checkFrequency(u.recovery_sent_at, ctx.settings.maxFrequency);
   const email = u.email ?? '';
   const otp = generateOtp(ctx.settings.otpLength);
-  const hash = tokenHash(email, otp);
+  const hash = flowPrefix(pkce) + tokenHash(email, otp);
   await send(ctx, type === 'recovery' ? 'recovery' : 'magic_link', email, u, otp, hash, type, referrer);
   await tx`update auth.users set recovery_token = ${hash}, recovery_sent_at = now() where id = ${u.id}`;
   await saveOneTimeToken(tx, u.id, 'recovery_token', hash, email);
@@ -77,14 +81,15 @@ export async function sendRecoveryOrMagicLink(ctx: AuthContext, tx: Queryable, u
  * Email change: a token for the new address and, with [auth.email] double_confirm_changes
  * (GoTrue's secure email change), one for the current address too — both must be used.
  */
-export async function sendEmailChange(ctx: AuthContext, tx: Queryable, u: UserRow, newEmail: string, referrer: string): Promise<UserRow> {
+export async function sendEmailChange(ctx: AuthContext, tx: Queryable, u: UserRow, newEmail: string, referrer: string,
+  pkce?: boolean): Promise<UserRow> {
   checkFrequency(u.email_change_sent_at, ctx.settings.maxFrequency);
   const current = u.email ?? '';
   const otpNew = generateOtp(ctx.settings.otpLength);
-  const hashNew = tokenHash(newEmail, otpNew);
+  const hashNew = flowPrefix(pkce) + tokenHash(newEmail, otpNew);
   const secure = ctx.settings.secureEmailChange && current !== '';
   const otpCurrent = secure ? generateOtp(ctx.settings.otpLength) : '';
-  const hashCurrent = secure ? tokenHash(current, otpCurrent) : '';
+  const hashCurrent = secure ? flowPrefix(pkce) + tokenHash(current, otpCurrent) : '';
   const withNew = { ...u, email_change: newEmail };
   await send(ctx, 'email_change', newEmail, withNew, otpNew, hashNew, 'email_change', referrer, { NewEmail: newEmail });
   if (secure) await send(ctx, 'email_change', current, withNew, otpCurrent, hashCurrent, 'email_change', referrer, { NewEmail: newEmail });

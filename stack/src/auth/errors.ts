@@ -33,6 +33,8 @@ export const AUTH_ERROR = {
   overEmailSendRateLimit: 'over_email_send_rate_limit',
   flowStateNotFound: 'flow_state_not_found',
   phoneProviderDisabled: 'phone_provider_disabled',
+  flowStateExpired: 'flow_state_expired',
+  badCodeVerifier: 'bad_code_verifier',
 } as const;
 export type AuthErrorCode = (typeof AUTH_ERROR)[keyof typeof AUTH_ERROR];
 

@@ -24,8 +24,8 @@ export interface TokenResponse {
   user: Record<string, unknown>;
 }
 
-/** GoTrue's models.AuthenticationMethod values this subset issues sessions for. */
-export type AuthMethod = 'password' | 'otp';
+/** GoTrue's models.AuthenticationMethod values this subset issues sessions for (PKCE: the flow's, e.g. magiclink). */
+export type AuthMethod = 'password' | 'otp' | (string & {});
 
 /** Only one error code/message for "no such user" and "wrong password" (no account oracle). */
 const invalidCredentials = (): AuthError => new AuthError(400, AUTH_ERROR.invalidCredentials, 'Invalid login credentials');

@@ -10,6 +10,7 @@ import { authenticate, requireAdmin } from './bearer.ts';
 import type { AuthContext, AuthRequest } from './context.ts';
 import { createMailer } from './mailer.ts';
 import { magicLink, otp, recover, resend, signup } from './signup.ts';
+import { pkceGrant } from './pkce.ts';
 import { updateUser } from './user-update.ts';
 import { userJson } from './users.ts';
 import { verifyGet, verifyPost } from './verify.ts';
@@ -140,6 +141,7 @@ export const startAuth: ServiceFactory = async (ctx) => {
           const grant = url.searchParams.get('grant_type') ?? (typeof params.grant_type === 'string' ? params.grant_type : '');
           if (grant === 'password') return sendJson(res, 200, await passwordGrant(tctx, params, verifyPassword, requestMeta(req)));
           if (grant === 'refresh_token') return sendJson(res, 200, await refreshTokenGrant(tctx, params, requestMeta(req)));
+          if (grant === 'pkce') return sendJson(res, 200, await pkceGrant(tctx, params, requestMeta(req)));
           throw new AuthError(400, AUTH_ERROR.unsupportedGrantType, 'unsupported_grant_type');
         }
         case 'GET /user': {

@@ -3,6 +3,7 @@ import { checkPasswordStrength, obj, str, temporaryPassword, validateEmail, type
 import { sendConfirmation, sendEmailChange, sendRecoveryOrMagicLink } from './emails.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 import { issueSession, type TokenResponse } from './grants.ts';
+import { authMethodOf, createFlowState, pkceParams } from './pkce.ts';
 import { getReferrer } from './redirect.ts';
 import { findUserByEmail, isConfirmed, userJson } from './users.ts';
 
@@ -32,6 +33,7 @@ export async function signup(ctx: AuthContext, r: AuthRequest): Promise<TokenRes
   const password = str(r.params.password);
   const data = obj(r.params.data) ?? {};
   // validateSignupParams
+  const pkce = pkceParams(r.params);
   if (password === '') throw new AuthError(422, AUTH_ERROR.validationFailed, 'Signup requires a valid password');
   checkPasswordStrength(ctx, password);
   if (email !== '' && phone !== '') {
@@ -54,7 +56,8 @@ export async function signup(ctx: AuthContext, r: AuthRequest): Promise<TokenRes
       user = await confirmUser(tx, user.id);
       return issueSession(ctx, tx, user, r.meta, 'password');
     }
-    user = await sendConfirmation(ctx, tx, user, redirect);
+    if (pkce) await createFlowState(tx, user.id, pkce, authMethodOf('signup'));
+    user = await sendConfirmation(ctx, tx, user, redirect, pkce !== undefined);
     return userJson(user);
   });
 }
@@ -65,16 +68,20 @@ export async function magicLink(ctx: AuthContext, r: AuthRequest): Promise<Recor
   if (!s.emailProviderEnabled) throw new AuthError(422, AUTH_ERROR.emailProviderDisabled, 'Email logins are disabled');
   const email = validateEmail(str(r.params.email));
   const data = obj(r.params.data) ?? {};
+  const pkce = pkceParams(r.params);
   const user = await findUserByEmail(ctx.sql, email, s.audience);
   if (!user || !isConfirmed(user)) {
-    await signup(ctx, { ...r, params: { email, password: temporaryPassword(), data } });
+    await signup(ctx, { ...r, params: { email, password: temporaryPassword(), data, code_challenge: r.params.code_challenge, code_challenge_method: r.params.code_challenge_method } });
     if (!s.mailerAutoconfirm) return {};
     // Signups are autoconfirmed: send the magic link after the signup, as GoTrue does.
   }
   const fresh = await findUserByEmail(ctx.sql, email, s.audience);
   if (!fresh) throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error finding user');
   const redirect = referrer(ctx, r);
-  await ctx.sql.begin((tx) => sendRecoveryOrMagicLink(ctx, tx, fresh, redirect, 'magiclink'));
+  await ctx.sql.begin(async (tx) => {
+    if (pkce) await createFlowState(tx, fresh.id, pkce, authMethodOf('magiclink'));
+    return sendRecoveryOrMagicLink(ctx, tx, fresh, redirect, 'magiclink', pkce !== undefined);
+  });
   return {};
 }
 
@@ -97,10 +104,14 @@ export async function recover(ctx: AuthContext, r: AuthRequest): Promise<Record<
   const raw = str(r.params.email);
   if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Password recovery requires an email');
   const email = validateEmail(raw);
+  const pkce = pkceParams(r.params);
   const user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
   if (!user) return {};
   const redirect = referrer(ctx, r);
-  await ctx.sql.begin((tx) => sendRecoveryOrMagicLink(ctx, tx, user, redirect, 'recovery'));
+  await ctx.sql.begin(async (tx) => {
+    if (pkce) await createFlowState(tx, user.id, pkce, authMethodOf('recovery'));
+    return sendRecoveryOrMagicLink(ctx, tx, user, redirect, 'recovery', pkce !== undefined);
+  });
   return {};
 }
 
@@ -114,13 +125,17 @@ export async function resend(ctx: AuthContext, r: AuthRequest): Promise<Record<s
   const raw = str(r.params.email);
   if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Type provided requires an email address');
   const email = validateEmail(raw);
+  const pkce = pkceParams(r.params);
   const user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
   if (!user) return {};
   if (type === 'signup' && isConfirmed(user)) return {};
   if (type === 'email_change' && !user.email_change) return {};
   const redirect = referrer(ctx, r);
-  await ctx.sql.begin((tx) => type === 'signup'
-    ? sendConfirmation(ctx, tx, user, redirect)
-    : sendEmailChange(ctx, tx, user, user.email_change ?? '', redirect));
+  await ctx.sql.begin(async (tx) => {
+    if (pkce) await createFlowState(tx, user.id, pkce, authMethodOf(type));
+    return type === 'signup'
+      ? sendConfirmation(ctx, tx, user, redirect, pkce !== undefined)
+      : sendEmailChange(ctx, tx, user, user.email_change ?? '', redirect, pkce !== undefined);
+  });
   return {};
 }

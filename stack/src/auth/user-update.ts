@@ -2,6 +2,7 @@ import { mergeMetadata, updatePassword } from './accounts.ts';
 import { checkPasswordStrength, obj, str, validateEmail, type AuthContext, type AuthRequest } from './context.ts';
 import { sendEmailChange } from './emails.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
+import { authMethodOf, createFlowState, pkceParams } from './pkce.ts';
 import { getReferrer } from './redirect.ts';
 import { findUserByEmail, userJson, type UserRow } from './users.ts';
 
@@ -20,6 +21,7 @@ export async function updateUser(ctx: AuthContext, r: AuthRequest, user: UserRow
   if (r.params.app_metadata !== undefined) throw new AuthError(403, AUTH_ERROR.notAdmin, 'Updating app_metadata requires admin privileges');
   if (str(r.params.phone) !== '') throw new AuthError(400, AUTH_ERROR.phoneProviderDisabled, 'Unsupported phone provider');
   const newEmail = email === '' ? '' : validateEmail(email);
+  const pkce = pkceParams(r.params);
   const changingEmail = newEmail !== '' && newEmail !== (user.email ?? '').toLowerCase();
   if (changingEmail) {
     const other = await findUserByEmail(ctx.sql, newEmail, ctx.settings.audience);
@@ -39,7 +41,10 @@ export async function updateUser(ctx: AuthContext, r: AuthRequest, user: UserRow
     if (hash !== undefined) u = await updatePassword(tx, u.id, hash, sessionId);
     if (data) u = await mergeMetadata(tx, u.id, 'raw_user_meta_data', data);
     // A permanent user always confirms a new address by link, autoconfirm or not (user.go).
-    if (changingEmail) u = await sendEmailChange(ctx, tx, u, newEmail, redirect);
+    if (changingEmail) {
+      if (pkce) await createFlowState(tx, u.id, pkce, authMethodOf('email_change'));
+      u = await sendEmailChange(ctx, tx, u, newEmail, redirect, pkce !== undefined);
+    }
     return u;
   });
   return userJson(updated);

@@ -5,6 +5,7 @@ import { str, temporaryPassword, validateEmail, type AuthContext, type AuthReque
 import { AUTH_ERROR, AuthError } from './errors.ts';
 import { issueSession, type TokenResponse } from './grants.ts';
 import { clearOneTimeTokens, isOtpExpired, tokenHash } from './one-time-tokens.ts';
+import { authMethodOf, issueAuthCode, PKCE_PREFIX } from './pkce.ts';
 import { getReferrer, goQueryEncode } from './redirect.ts';
 import { isBanned, USER_COLUMNS, type UserRow } from './users.ts';
 
@@ -58,7 +59,8 @@ async function byTokenHash(ctx: AuthContext, tx: Queryable, type: VerifyType, ha
 async function byEmailOtp(ctx: AuthContext, tx: Queryable, type: VerifyType, email: string, otp: string): Promise<{ user: UserRow; type: VerifyType; hash: string }> {
   const hash = tokenHash(email, otp);
   const exp = ctx.settings.otpExpiry;
-  const valid = (expected: string | null, sentAt: Date | null): boolean => !!expected && expected === hash && !isOtpExpired(sentAt, exp);
+  const valid = (expected: string | null, sentAt: Date | null): boolean =>
+    !!expected && (expected === hash || expected === PKCE_PREFIX + hash) && !isOtpExpired(sentAt, exp);
   let user: UserRow | undefined;
   if (type === 'email_change') {
     user = await userWhere(tx, `(lower(email) = lower($1) or lower(email_change) = lower($1))`, email);
@@ -93,7 +95,7 @@ async function apply(ctx: AuthContext, tx: Queryable, type: VerifyType, user: Us
     }
     case 'email_change': {
       if (!ctx.settings.mailerAutoconfirm && ctx.settings.secureEmailChange && (user.email_change_confirm_status ?? 0) === 0 && user.email) {
-        const current = user.email_change_token_current === hash;
+        const current = user.email_change_token_current === hash || user.email_change_token_current === PKCE_PREFIX + hash;
         await tx.unsafe(`update auth.users set email_change_confirm_status = 1,
             ${current ? 'email_change_token_current' : 'email_change_token_new'} = '' where id = $1`, [user.id]);
         await clearOneTimeTokens(tx, user.id, [current ? 'email_change_token_current' : 'email_change_token_new']);
@@ -113,9 +115,18 @@ function requireType(t: string): VerifyType {
   return t as VerifyType;
 }
 
-/** Go's url.String() of redirect_to with a new fragment (query kept). */
-function withFragment(rurl: string, fragment: Record<string, string>): string {
-  return `${rurl.split('#')[0]}#${goQueryEncode(fragment)}`;
+/**
+ * Go's url.String() of redirect_to with a new fragment; `query` values are set into its
+ * query (re-encoded, as url.Values.Encode does) — the PKCE flow's code, message and errors.
+ */
+function redirectWith(rurl: string, fragment: Record<string, string> | undefined, query?: Record<string, string>): string {
+  let base = rurl.split('#')[0] ?? '';
+  if (query) {
+    const q = base.indexOf('?');
+    const values: Record<string, string> = Object.fromEntries(new URLSearchParams(q >= 0 ? base.slice(q + 1) : ''));
+    base = `${q >= 0 ? base.slice(0, q) : base}?${goQueryEncode({ ...values, ...query })}`;
+  }
+  return fragment ? `${base}#${goQueryEncode(fragment)}` : base;
 }
 
 /** GET /verify?token=<hash>&type=…&redirect_to=… → 303 to redirect_to (or site_url) with the outcome in the fragment. */
@@ -124,31 +135,37 @@ export async function verifyGet(ctx: AuthContext, r: AuthRequest, res: ServerRes
   const token = (r.url.searchParams.get('token') ?? '').replaceAll('-', '');
   if (token === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Verify requires a token or a token hash');
   const redirectTo = getReferrer(ctx.settings, r.req, r.url);
+  const pkce = token.startsWith(PKCE_PREFIX);
   let location: string;
   try {
-    if (token.startsWith('pkce_')) throw new AuthError(400, AUTH_ERROR.flowStateNotFound, 'PKCE flow is not supported by the embedded Auth');
     if (!VERIFY_TYPES.has(type)) throw new AuthError(400, AUTH_ERROR.validationFailed, 'Invalid email verification type');
     let resolved: VerifyType = type; // "email" resolves to signup or magiclink, as GoTrue rewrites params.Type
-    const outcome = await ctx.sql.begin(async (tx): Promise<TokenResponse | 'single'> => {
+    const outcome = await ctx.sql.begin(async (tx): Promise<TokenResponse | { code: string } | 'single'> => {
       const found = await byTokenHash(ctx, tx, type, token);
       resolved = found.type;
       const user = await apply(ctx, tx, found.type, found.user, token);
       if (!user) return 'single';
+      if (pkce) return { code: await issueAuthCode(tx, user.id, authMethodOf(found.type)) };
       return issueSession(ctx, tx, user, r.meta, 'otp');
     });
-    location = outcome === 'single'
-      ? withFragment(redirectTo, { message: SINGLE_CONFIRMATION })
-      : withFragment(redirectTo, {
+    if (outcome === 'single') {
+      const message = { message: SINGLE_CONFIRMATION };
+      location = redirectWith(redirectTo, message, pkce ? message : undefined);
+    } else if ('code' in outcome) {
+      location = redirectWith(redirectTo, undefined, { code: outcome.code });
+    } else {
+      location = redirectWith(redirectTo, {
         access_token: outcome.access_token, expires_at: String(outcome.expires_at), expires_in: String(outcome.expires_in),
         refresh_token: outcome.refresh_token, token_type: outcome.token_type, type: resolved,
       });
+    }
   } catch (e) {
     if (!(e instanceof AuthError)) throw e;
-    // prepErrorRedirectURL: error, error_code, error_description in the fragment.
+    // prepErrorRedirectURL: error, error_code, error_description in the fragment (and the query for PKCE).
     const fragment: Record<string, string> = { error_code: e.code, error_description: e.message };
     const oauth = OAUTH_ERROR[e.status];
     if (oauth) fragment.error = oauth;
-    location = withFragment(redirectTo, fragment);
+    location = redirectWith(redirectTo, fragment, pkce ? fragment : undefined);
   }
   res.writeHead(303, { location, 'content-length': 0 });
   res.end();

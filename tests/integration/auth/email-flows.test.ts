@@ -201,6 +201,46 @@ describe.skipIf(!stack.embedded)('auth email flows (shared stack: sign-up off, c
     expect(await post.json()).toEqual({ code: 'otp_expired', message: 'Email link is invalid or has expired' });
   });
 
+  it('PKCE: a recovery link from a flowType pkce client redirects with ?code=, exchanged once for a session', async () => {
+    const u = await confirmedUser('pkce');
+    const c = createClient(stack.apiUrl, stack.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, flowType: 'pkce' }, realtime: { transport: WebSocket as never },
+    });
+    expect((await c.auth.resetPasswordForEmail(u.email, { redirectTo: `${stack.apiUrl}/dashboard/reset` })).error).toBeNull();
+    const link = verifyLink(await latestTo(u.email));
+    expect(new URL(link).searchParams.get('token')).toMatch(/^pkce_[0-9a-f]{56}$/);
+    const landed = await openLink(link);
+    const code = new URL(landed.location).searchParams.get('code');
+    expect(landed.location.startsWith(`${stack.apiUrl}/dashboard/reset?code=`)).toBe(true);
+    expect(landed.fragment).toEqual({});
+    expect(code).toMatch(/^[0-9a-f-]{36}$/);
+
+    const wrong = await fetch(`${stack.apiUrl}/auth/v1/token?grant_type=pkce`, {
+      method: 'POST', headers: { apikey: stack.anonKey, 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01' },
+      body: JSON.stringify({ auth_code: code, code_verifier: 'x'.repeat(43) }),
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toEqual({ code: 'bad_code_verifier', message: 'code challenge does not match previously saved code verifier' });
+
+    const events: string[] = [];
+    c.auth.onAuthStateChange((e) => { events.push(e); });
+    const { data, error } = await c.auth.exchangeCodeForSession(code!);
+    expect(error).toBeNull();
+    expect(data.session?.user.email).toBe(u.email);
+    expect((data as { redirectType?: string | null }).redirectType).toBe('recovery');
+    expect(events).toContain('PASSWORD_RECOVERY');
+    expect(decodeJwt(data.session!.access_token).amr).toEqual([{ method: 'recovery', timestamp: expect.any(Number) }]);
+    expect((await c.auth.updateUser({ password: 'pkce-password-3' })).error).toBeNull();
+    expect((await client().auth.signInWithPassword({ email: u.email, password: 'pkce-password-3' })).error).toBeNull();
+
+    const reused = await fetch(`${stack.apiUrl}/auth/v1/token?grant_type=pkce`, {
+      method: 'POST', headers: { apikey: stack.anonKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ auth_code: code, code_verifier: 'y'.repeat(43) }),
+    });
+    expect(reused.status).toBe(404);
+    expect(await reused.json()).toMatchObject({ error_code: 'flow_state_not_found' });
+  });
+
   it('logout scopes revoke the right refresh tokens', async () => {
     const u = await confirmedUser('scopes');
     const sessions = await Promise.all([1, 2, 3].map(async () => {
