@@ -3,9 +3,9 @@ import { checkPasswordStrength, obj, str, temporaryPassword, validateEmail, type
 import { sendConfirmation, sendEmailChange, sendRecoveryOrMagicLink } from './emails.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 import { issueSession, type TokenResponse } from './grants.ts';
-import { authMethodOf, createFlowState, pkceParams } from './pkce.ts';
+import { authMethodOf, createFlowState, pkceParams, type Pkce } from './pkce.ts';
 import { getReferrer } from './redirect.ts';
-import { findUserByEmail, isConfirmed, userJson } from './users.ts';
+import { findUserByEmail, isConfirmed, userJson, type UserRow } from './users.ts';
 
 /**
  * The public email endpoints of Supabase Auth (internal/api/signup.go, otp.go,
@@ -62,6 +62,14 @@ export async function signup(ctx: AuthContext, r: AuthRequest): Promise<TokenRes
   });
 }
 
+/** A magic link or recovery email, after recording the PKCE flow state when the request carried a challenge. */
+async function sendRecoveryEmail(ctx: AuthContext, user: UserRow, redirect: string, type: 'magiclink' | 'recovery', pkce: Pkce | undefined): Promise<void> {
+  await ctx.sql.begin(async (tx) => {
+    if (pkce) await createFlowState(tx, user.id, pkce, authMethodOf(type));
+    return sendRecoveryOrMagicLink(ctx, tx, user, redirect, type, pkce !== undefined);
+  });
+}
+
 /** POST /magiclink (and /otp for email): new or unconfirmed addresses go through signup first. */
 export async function magicLink(ctx: AuthContext, r: AuthRequest): Promise<Record<string, never>> {
   const s = ctx.settings;
@@ -78,10 +86,7 @@ export async function magicLink(ctx: AuthContext, r: AuthRequest): Promise<Recor
   const fresh = await findUserByEmail(ctx.sql, email, s.audience);
   if (!fresh) throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error finding user');
   const redirect = referrer(ctx, r);
-  await ctx.sql.begin(async (tx) => {
-    if (pkce) await createFlowState(tx, fresh.id, pkce, authMethodOf('magiclink'));
-    return sendRecoveryOrMagicLink(ctx, tx, fresh, redirect, 'magiclink', pkce !== undefined);
-  });
+  await sendRecoveryEmail(ctx, fresh, redirect, 'magiclink', pkce);
   return {};
 }
 
@@ -99,19 +104,21 @@ export async function otp(ctx: AuthContext, r: AuthRequest): Promise<Record<stri
   return magicLink(ctx, r);
 }
 
-/** POST /recover: {} whether or not the address is known (no account oracle). */
-export async function recover(ctx: AuthContext, r: AuthRequest): Promise<Record<string, never>> {
+/** A request's required address (400 `missing` without one), its PKCE challenge, and its user if there is one. */
+async function addressed(ctx: AuthContext, r: AuthRequest, missing: string): Promise<{ user: UserRow | undefined; pkce: Pkce | undefined }> {
   const raw = str(r.params.email);
-  if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Password recovery requires an email');
+  if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, missing);
   const email = validateEmail(raw);
   const pkce = pkceParams(r.params);
-  const user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
+  return { user: await findUserByEmail(ctx.sql, email, ctx.settings.audience), pkce };
+}
+
+/** POST /recover: {} whether or not the address is known (no account oracle). */
+export async function recover(ctx: AuthContext, r: AuthRequest): Promise<Record<string, never>> {
+  const { user, pkce } = await addressed(ctx, r, 'Password recovery requires an email');
   if (!user) return {};
   const redirect = referrer(ctx, r);
-  await ctx.sql.begin(async (tx) => {
-    if (pkce) await createFlowState(tx, user.id, pkce, authMethodOf('recovery'));
-    return sendRecoveryOrMagicLink(ctx, tx, user, redirect, 'recovery', pkce !== undefined);
-  });
+  await sendRecoveryEmail(ctx, user, redirect, 'recovery', pkce);
   return {};
 }
 
@@ -122,11 +129,7 @@ export async function resend(ctx: AuthContext, r: AuthRequest): Promise<Record<s
     throw new AuthError(400, AUTH_ERROR.validationFailed, 'Missing one of these types: signup, email_change, sms, phone_change');
   }
   if (type === 'sms' || type === 'phone_change') throw new AuthError(400, AUTH_ERROR.phoneProviderDisabled, 'Unsupported phone provider');
-  const raw = str(r.params.email);
-  if (raw === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Type provided requires an email address');
-  const email = validateEmail(raw);
-  const pkce = pkceParams(r.params);
-  const user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
+  const { user, pkce } = await addressed(ctx, r, 'Type provided requires an email address');
   if (!user) return {};
   if (type === 'signup' && isConfirmed(user)) return {};
   if (type === 'email_change' && !user.email_change) return {};
