@@ -56,17 +56,18 @@ function requestMeta(req: IncomingMessage): { userAgent?: string; ip?: string } 
   return { userAgent: req.headers['user-agent'], ip: ip?.replace(/^::ffff:/, '') };
 }
 
-/** POST /logout?scope=global|local|others (GoTrue Logout), 204: sessions (and their refresh tokens) deleted. */
+/**
+ * POST /logout?scope=global|local|others (GoTrue logout.go), 204: sessions (and their refresh
+ * tokens) deleted. A token without a session signs out everywhere, whatever the scope.
+ */
 async function logout(ctx: TokenContext, req: IncomingMessage, scope: string | null): Promise<void> {
+  const { user, sessionId } = await authenticate(ctx, req);
   if (scope !== null && !['', 'global', 'local', 'others'].includes(scope)) {
     throw new AuthError(400, AUTH_ERROR.validationFailed, `Unsupported logout scope "${scope}"`);
   }
-  const { user, sessionId } = await authenticate(ctx, req);
-  if (sessionId === undefined) {
-    await ctx.sql`update auth.refresh_tokens set revoked = true, updated_at = now() where user_id = ${user.id} and not revoked`;
-  } else if (scope === 'local') {
+  if (sessionId !== undefined && scope === 'local') {
     await ctx.sql`delete from auth.sessions where id = ${sessionId}`;
-  } else if (scope === 'others') {
+  } else if (sessionId !== undefined && scope === 'others') {
     await ctx.sql`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
   } else {
     await ctx.sql`delete from auth.sessions where user_id = ${user.id}`;

@@ -34,14 +34,15 @@ export async function signup(ctx: AuthContext, r: AuthRequest): Promise<TokenRes
   const data = obj(r.params.data) ?? {};
   // validateSignupParams
   const pkce = pkceParams(r.params);
-  if (password === '') throw new AuthError(422, AUTH_ERROR.validationFailed, 'Signup requires a valid password');
+  if (password === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Signup requires a valid password');
   checkPasswordStrength(ctx, password);
   if (email !== '' && phone !== '') {
-    throw new AuthError(422, AUTH_ERROR.validationFailed, 'Only an email address or phone number should be provided on signup.');
+    throw new AuthError(400, AUTH_ERROR.validationFailed, 'Only an email address or phone number should be provided on signup.');
   }
-  if (phone !== '') throw new AuthError(422, AUTH_ERROR.phoneProviderDisabled, 'Phone signups are disabled');
-  if (email === '') throw new AuthError(422, AUTH_ERROR.validationFailed, 'To signup, please provide your email');
-  if (!s.emailProviderEnabled) throw new AuthError(422, AUTH_ERROR.emailProviderDisabled, 'Email signups are disabled');
+  if (phone !== '') throw new AuthError(400, AUTH_ERROR.phoneProviderDisabled, 'Phone signups are disabled');
+  if (email === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Sign up only available with email provider');
+  // 400, not 422: current Auth's signup.go answers NewBadRequestError(ErrorCodeEmailProviderDisabled, …).
+  if (!s.emailProviderEnabled) throw new AuthError(400, AUTH_ERROR.emailProviderDisabled, 'Email signups are disabled');
   const address = validateEmail(email);
   const existing = await findUserByEmail(ctx.sql, address, s.audience);
   if (existing && isConfirmed(existing)) {
@@ -73,7 +74,7 @@ async function sendRecoveryEmail(ctx: AuthContext, user: UserRow, redirect: stri
 /** POST /magiclink (and /otp for email): new or unconfirmed addresses go through signup first. */
 export async function magicLink(ctx: AuthContext, r: AuthRequest): Promise<Record<string, never>> {
   const s = ctx.settings;
-  if (!s.emailProviderEnabled) throw new AuthError(422, AUTH_ERROR.emailProviderDisabled, 'Email logins are disabled');
+  if (!s.emailProviderEnabled) throw new AuthError(400, AUTH_ERROR.emailProviderDisabled, 'Email logins are disabled');
   const email = validateEmail(str(r.params.email));
   const data = obj(r.params.data) ?? {};
   const pkce = pkceParams(r.params);
