@@ -84,6 +84,9 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
     throw new AuthError(400, AUTH_ERROR.validationFailed, 'Only an email address or phone number should be provided on login.');
   }
   if (email === '' && phone === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'missing email or phone');
+  if (email !== '' && !ctx.settings.emailProviderEnabled) {
+    throw new AuthError(400, AUTH_ERROR.emailProviderDisabled, 'Email logins are disabled');
+  }
   const user = email !== ''
     ? await findUserByEmail(ctx.sql, email, ctx.settings.audience)
     : (await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,

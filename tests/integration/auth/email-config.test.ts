@@ -69,6 +69,10 @@ describe.skipIf(!stack.embedded)('sign-up refused by the email provider ([auth.e
     expect(error?.status).toBe(400);
     expect(error?.code).toBe('email_provider_disabled');
     expect(error?.message).toBe('Email signups are disabled');
+    const signIn = await client(url()).auth.signInWithPassword({ email: 'operator@northside.demo', password: 'hotwatch-demo' });
+    expect(signIn.error?.status).toBe(400);
+    expect(signIn.error?.code).toBe('email_provider_disabled');
+    expect(signIn.error?.message).toBe('Email logins are disabled');
   });
 });
 
