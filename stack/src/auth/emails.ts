@@ -100,3 +100,14 @@ export async function sendEmailChange(ctx: AuthContext, tx: Queryable, u: UserRo
   if (secure) await saveOneTimeToken(tx, u.id, 'email_change_token_current', hashCurrent, current);
   return reload(tx, u.id);
 }
+
+/** sendReauthenticationOtp: a code (no link) for GET /reauthenticate, checked as PUT /user's nonce. */
+export async function sendReauthentication(ctx: AuthContext, tx: Queryable, u: UserRow): Promise<void> {
+  checkFrequency(u.reauthentication_sent_at, ctx.settings.maxFrequency);
+  const email = u.email ?? '';
+  const otp = generateOtp(ctx.settings.otpLength);
+  const hash = tokenHash(email, otp);
+  await ctx.mailer.send('reauthentication', email, { SiteURL: ctx.settings.siteUrl, Email: email, Token: otp, Data: u.raw_user_meta_data ?? {} });
+  await tx`update auth.users set reauthentication_token = ${hash}, reauthentication_sent_at = now() where id = ${u.id}`;
+  await saveOneTimeToken(tx, u.id, 'reauthentication_token', hash, email);
+}

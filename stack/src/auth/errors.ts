@@ -35,6 +35,8 @@ export const AUTH_ERROR = {
   phoneProviderDisabled: 'phone_provider_disabled',
   flowStateExpired: 'flow_state_expired',
   badCodeVerifier: 'bad_code_verifier',
+  reauthenticationNeeded: 'reauthentication_needed',
+  reauthenticationNotValid: 'reauthentication_not_valid',
 } as const;
 export type AuthErrorCode = (typeof AUTH_ERROR)[keyof typeof AUTH_ERROR];
 

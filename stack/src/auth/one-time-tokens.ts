@@ -3,7 +3,8 @@ import type { Queryable } from '../postgres/internal-db.ts';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 
 /** auth.one_time_token_type values this subset writes. */
-export type OneTimeTokenType = 'confirmation_token' | 'recovery_token' | 'email_change_token_new' | 'email_change_token_current';
+export type OneTimeTokenType = 'confirmation_token' | 'recovery_token' | 'email_change_token_new' | 'email_change_token_current'
+  | 'reauthentication_token';
 
 /** GoTrue's crypto.GenerateOtp: a numeric code of the configured length. */
 export function generateOtp(length: number): string {

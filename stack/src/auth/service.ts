@@ -11,7 +11,7 @@ import type { AuthContext, AuthRequest } from './context.ts';
 import { createMailer } from './mailer.ts';
 import { magicLink, otp, recover, resend, signup } from './signup.ts';
 import { pkceGrant } from './pkce.ts';
-import { updateUser } from './user-update.ts';
+import { reauthenticate, updateUser } from './user-update.ts';
 import { userJson } from './users.ts';
 import { verifyGet, verifyPost } from './verify.ts';
 
@@ -120,6 +120,10 @@ export const startAuth: ServiceFactory = async (ctx) => {
           const r = await request();
           const { user, sessionId } = await authenticate(tctx, req);
           return sendJson(res, 200, await updateUser(tctx, r, user, sessionId));
+        }
+        case 'GET /reauthenticate': {
+          const { user } = await authenticate(tctx, req);
+          return sendJson(res, 200, await reauthenticate(tctx, user));
         }
         case 'POST /invite': {
           await requireAdmin(tctx, req);

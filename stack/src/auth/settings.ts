@@ -33,6 +33,8 @@ export interface AuthSettings {
   mailerAutoconfirm: boolean;
   /** [auth.email] double_confirm_changes: GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED. */
   secureEmailChange: boolean;
+  /** [auth.email] secure_password_change: GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION. */
+  securePasswordChange: boolean;
   /** [auth.email] otp_expiry, seconds (GOTRUE_MAILER_OTP_EXP). */
   otpExpiry: number;
   /** [auth.email] otp_length (GOTRUE_MAILER_OTP_LENGTH). */
@@ -110,6 +112,7 @@ export function loadAuthSettings(file?: string): AuthSettings {
     emailProviderEnabled: bool(email, 'enable_signup') ?? true,
     mailerAutoconfirm: !(bool(email, 'enable_confirmations') ?? false),
     secureEmailChange: bool(email, 'double_confirm_changes') ?? true,
+    securePasswordChange: bool(email, 'secure_password_change') ?? false,
     otpExpiry: num(email, 'otp_expiry') ?? 3600,
     otpLength: num(email, 'otp_length') ?? 6,
     maxFrequency: parseDurationSeconds(str(email, 'max_frequency') ?? '1s'),

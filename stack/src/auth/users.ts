@@ -18,6 +18,8 @@ export interface UserRow {
   email_change_token_current: string | null;
   email_change_sent_at: Date | null;
   email_change_confirm_status: number | null;
+  reauthentication_token: string | null;
+  reauthentication_sent_at: Date | null;
   phone: string | null;
   phone_confirmed_at: Date | null;
   last_sign_in_at: Date | null;
@@ -33,7 +35,7 @@ export interface UserRow {
 
 export const USER_COLUMNS = `id, aud, role, email, encrypted_password, email_confirmed_at, invited_at,
   confirmation_token, confirmation_sent_at, recovery_token, recovery_sent_at, email_change, email_change_token_new,
-  email_change_token_current, email_change_sent_at, email_change_confirm_status, phone, phone_confirmed_at,
+  email_change_token_current, email_change_sent_at, email_change_confirm_status, reauthentication_token, reauthentication_sent_at, phone, phone_confirmed_at,
   last_sign_in_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at, banned_until, deleted_at, is_anonymous, is_sso_user`;
 
 export async function findUserById(sql: Queryable, id: string): Promise<UserRow | undefined> {
@@ -93,6 +95,7 @@ export function userJson(u: UserRow, opts: { identities?: boolean } = {}): Recor
     recovery_sent_at: iso(u.recovery_sent_at),
     new_email: u.email_change || undefined,
     email_change_sent_at: iso(u.email_change_sent_at),
+    reauthentication_sent_at: iso(u.reauthentication_sent_at),
     last_sign_in_at: iso(u.last_sign_in_at),
     app_metadata: appMeta,
     user_metadata: userMeta,

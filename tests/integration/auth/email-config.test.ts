@@ -149,3 +149,35 @@ describe.skipIf(!stack.embedded)('email rate limits ([auth.email] max_frequency,
     expect(n).toBe(0);
   });
 });
+
+describe.skipIf(!stack.embedded)('password change with [auth.email] secure_password_change = true', () => {
+  const url = authWith(`${BASE}[auth.email]\nenable_confirmations = true\nsecure_password_change = true\n`);
+
+  it('asks an old session for the emailed reauthentication code, then accepts it once', async () => {
+    const admin = createClient(stack.apiUrl, stack.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } });
+    const email = address('reauth');
+    const created = await admin.auth.admin.createUser({ email, password: 'first-password-1', email_confirm: true });
+    expect(created.error).toBeNull();
+    const c = client(url());
+    expect((await c.auth.signInWithPassword({ email, password: 'first-password-1' })).error).toBeNull();
+    expect((await c.auth.updateUser({ password: 'second-password-2' })).error).toBeNull(); // a fresh session needs no code
+
+    await sql`update auth.sessions set created_at = now() - interval '25 hours' where user_id = ${created.data.user!.id}`;
+    const needed = await c.auth.updateUser({ password: 'third-password-3' });
+    expect(needed.error?.status).toBe(400);
+    expect(needed.error?.code).toBe('reauthentication_needed');
+    const guessed = await c.auth.updateUser({ password: 'third-password-3', nonce: '123456' });
+    expect(guessed.error?.status).toBe(422);
+    expect(guessed.error?.code).toBe('reauthentication_not_valid');
+
+    expect((await c.auth.reauthenticate()).error).toBeNull();
+    const mail = await latestTo(email);
+    expect(mail.Subject).toBe('Confirm reauthentication');
+    const code = /Enter the code: (\d{6})/.exec(mail.HTML)?.[1];
+    expect(code).toBeDefined();
+    expect((await c.auth.updateUser({ password: 'third-password-3', nonce: code })).error).toBeNull();
+    expect((await client(url()).auth.signInWithPassword({ email, password: 'third-password-3' })).error).toBeNull();
+    const reused = await c.auth.updateUser({ password: 'fourth-password-4', nonce: code });
+    expect(reused.error?.code).toBe('reauthentication_not_valid');
+  });
+});
