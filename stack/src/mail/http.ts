@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { PortInUseError } from '../postgres/embedded.ts';
 import { inboxPage, messagePage } from './web.ts';
-import { messageJson, type MailStore } from './store.ts';
+import { messageJson, searchFilter, type MailStore } from './store.ts';
 
 export const MAIL_HTTP_LIMITS = {
   /** Mailpit's default page size for GET /api/v1/messages. */
@@ -36,7 +36,8 @@ function intParam(v: string | null, fallback: number): number {
 /**
  * The catcher's HTTP side on its own port (the CLI's Mailpit: 54324): the subset of
  * Mailpit's API v1 that tests and tools use — GET /api/v1/messages, GET/raw
- * /api/v1/message/{ID} (ID or "latest"), DELETE /api/v1/messages — and a web page.
+ * /api/v1/message/{ID} (ID or "latest"), DELETE /api/v1/messages, GET/DELETE
+ * /api/v1/search?query= — and a web page.
  */
 export function createMailHttp(store: MailStore): http.Server {
   return http.createServer((req, res) => {
@@ -46,6 +47,14 @@ export function createMailHttp(store: MailStore): http.Server {
     void (async () => {
       if (p === '/api/v1/messages' && method === 'GET') {
         return json(res, 200, store.list(intParam(url.searchParams.get('start'), 0), intParam(url.searchParams.get('limit'), MAIL_HTTP_LIMITS.defaultPageSize)));
+      }
+      if (p === '/api/v1/search' && (method === 'GET' || method === 'DELETE')) {
+        const filter = searchFilter(url.searchParams.get('query') ?? '');
+        if (method === 'DELETE') {
+          store.deleteIds(store.all().filter(filter).map((m) => m.ID));
+          return text(res, 200, 'ok');
+        }
+        return json(res, 200, store.list(intParam(url.searchParams.get('start'), 0), intParam(url.searchParams.get('limit'), MAIL_HTTP_LIMITS.defaultPageSize), filter));
       }
       if (p === '/api/v1/messages' && method === 'DELETE') {
         // Mailpit: {"IDs": [...]} deletes those, no IDs deletes all; answers "ok".

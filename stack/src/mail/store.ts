@@ -83,12 +83,14 @@ export class MailStore {
     this.messages = this.messages.filter((m) => !drop.has(m.ID));
   }
 
-  list(start: number, limit: number): MessagesSummaryJson {
+  /** GET /api/v1/messages, or /api/v1/search when `matches` filters (Mailpit's messages_count is the matching total). */
+  list(start: number, limit: number, matches: (m: StoredMessage) => boolean = () => true): MessagesSummaryJson {
     const unread = this.messages.filter((m) => !m.Read).length;
-    const page = this.messages.slice(start, start + limit).map(summaryJson);
+    const found = this.messages.filter(matches);
+    const page = found.slice(start, start + limit).map(summaryJson);
     return {
-      total: this.messages.length, unread, count: page.length, messages_count: this.messages.length,
-      messages_unread: unread, start, tags: [], messages: page,
+      total: this.messages.length, unread, count: page.length, messages_count: found.length,
+      messages_unread: found.filter((m) => !m.Read).length, start, tags: [], messages: page,
     };
   }
 }
@@ -109,4 +111,33 @@ export function messageJson(m: StoredMessage): Record<string, unknown> {
     ListUnsubscribe: { Header: '', Links: [], Errors: '', HeaderPost: '' },
     Date: m.Date.toISOString(), Tags: [], Username: '', Text: m.Text, HTML: m.HTML, Size: m.Size, Inline: [], Attachments: [],
   };
+}
+
+const addressText = (a: MailAddress | null): string => (a ? `${a.Name} <${a.Address}>` : '');
+
+/**
+ * Mailpit's search syntax, the part tests use: space-separated terms (quotes keep spaces),
+ * `to:`, `from:`, `subject:`, `is:read` / `is:unread`, a leading `-` negates; a bare term
+ * matches the subject, addresses or body. Case-insensitive substrings.
+ */
+export function searchFilter(query: string): (m: StoredMessage) => boolean {
+  const terms = [...query.matchAll(/(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))/g)].map((t) => ({
+    negate: t[1] === '-', field: (t[2] ?? '').toLowerCase(), value: (t[3] ?? t[4] ?? '').toLowerCase(),
+  }));
+  return (m) => terms.every((t) => {
+    const to = [...m.To, ...m.Cc, ...m.Bcc].map(addressText).join(' ').toLowerCase();
+    const from = addressText(m.From).toLowerCase();
+    let hit: boolean;
+    switch (t.field) {
+      case 'to': hit = to.includes(t.value); break;
+      case 'from': hit = from.includes(t.value); break;
+      case 'subject': hit = m.Subject.toLowerCase().includes(t.value); break;
+      case 'is': hit = t.value === 'read' ? m.Read : t.value === 'unread' ? !m.Read : false; break;
+      default: {
+        const v = t.field ? `${t.field}:${t.value}` : t.value;
+        hit = [m.Subject, to, from, m.Text, m.HTML].some((x) => x.toLowerCase().includes(v));
+      }
+    }
+    return t.negate ? !hit : hit;
+  });
 }

@@ -50,6 +50,13 @@ describe('mail catcher (Mailpit-compatible)', () => {
     expect(view).toContain('srcdoc=');
     expect(view).not.toContain('<a href="http://127.0.0.1/x'); // the body is escaped into the sandboxed frame
 
+    const search = async (q: string): Promise<string[]> => ((await (await fetch(`${catcher.url}/api/v1/search?query=${encodeURIComponent(q)}`)).json()) as { messages: Array<{ Subject: string }> }).messages.map((m) => m.Subject);
+    expect(await search('to:ann@example.com')).toEqual(['First']);
+    expect(await search('subject:"sec"')).toEqual(['Second']);
+    expect(await search('hello -to:bob')).toEqual(['First']);
+    expect(await search('from:admin@email.com')).toEqual(['Second', 'First']);
+    expect(await search('nothing-like-this')).toEqual([]);
+
     const del = await fetch(`${catcher.url}/api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: [first.ID] }) });
     expect(await del.text()).toBe('ok');
     expect(((await (await fetch(`${catcher.url}/api/v1/messages`)).json()) as { total: number }).total).toBe(1);
