@@ -5,8 +5,8 @@ import { PortInUseError } from '../postgres/embedded.ts';
 import type { MailAddress, MailStore } from './store.ts';
 
 export const SMTP_LIMITS = {
-  /** Largest message accepted (Mailpit accepts large ones; Auth's are a few KB). */
-  maxMessageBytes: 10 * 1024 * 1024,
+  /** Largest message accepted: Auth's are a few KB, and the inbox lives in memory (500 × this at most). */
+  maxMessageBytes: 2 * 1024 * 1024,
 };
 
 function flatten(list: EmailAddress[]): MailAddress[] {

@@ -12,8 +12,9 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de}tr.unread 
 iframe{width:100%;height:70vh;border:1px solid #d0d7de}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}
 dt{color:#57606a}pre{white-space:pre-wrap;background:#f6f8fa;padding:8px}form{display:inline}`;
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, refresh = false): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>`
+    + (refresh ? '<meta http-equiv="refresh" content="5">' : '')
     + `<meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><style>${STYLE}</style></head>`
     + `<body><header><a href="/">Hotwatch inbox</a> <small>(Mailpit-compatible API at /api/v1)</small></header><main>${body}</main></body></html>`;
 }
@@ -29,7 +30,8 @@ export function inboxPage(messages: readonly StoredMessage[]): string {
   const table = messages.length === 0
     ? '<p>No messages.</p>'
     : `<table><thead><tr><th>From</th><th>To</th><th>Subject</th><th>Received (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`;
-  return page(`Inbox (${messages.length})`, `<h1>Inbox</h1>${table}`);
+  // Reloads itself every 5 s: new mail shows up without a script.
+  return page(`Inbox (${messages.length})`, `<h1>Inbox</h1>${table}`, true);
 }
 
 /**
