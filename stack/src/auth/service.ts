@@ -75,10 +75,11 @@ async function logout(ctx: TokenContext, req: IncomingMessage, scope: string | n
 }
 
 /**
- * /auth/v1 — the Supabase Auth (GoTrue) subset supabase-js needs for password sessions:
- * token (password, refresh_token), user, logout, plus health/settings/jwks. Users and
- * sessions live in the auth schema; access tokens carry GoTrue's claims plus those of
- * the custom access token hook named in supabase/config.toml.
+ * /auth/v1 — Supabase Auth (GoTrue) for email users: password, refresh and PKCE grants,
+ * sign-up, OTP/magic link, recovery, invitations, verify, user updates, logout, the
+ * admin API, plus health/settings/jwks (docs/stack.md). Users and sessions live in the
+ * auth schema; access tokens carry GoTrue's claims plus those of the custom access token
+ * hook named in supabase/config.toml; emails go over SMTP to the mail catcher.
  */
 export const startAuth: ServiceFactory = async (ctx) => {
   const settings = loadAuthSettings(ctx.config.supabaseConfigPath);
@@ -117,9 +118,8 @@ export const startAuth: ServiceFactory = async (ctx) => {
         case 'GET /verify': return await verifyGet(tctx, await request(), res);
         case 'POST /verify': return sendJson(res, 200, await verifyPost(tctx, await request()));
         case 'PUT /user': {
-          const r = await request();
           const { user, sessionId } = await authenticate(tctx, req);
-          return sendJson(res, 200, await updateUser(tctx, r, user, sessionId));
+          return sendJson(res, 200, await updateUser(tctx, await request(), user, sessionId));
         }
         case 'GET /reauthenticate': {
           const { user } = await authenticate(tctx, req);
