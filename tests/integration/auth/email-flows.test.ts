@@ -52,6 +52,8 @@ describe.skipIf(!stack.embedded)('auth email flows (shared stack: sign-up off, c
     });
     expect(raw.status).toBe(422);
     expect(await raw.json()).toEqual({ code: 422, error_code: 'signup_disabled', msg: 'Signups not allowed for this instance' });
+    const settings = await (await fetch(`${stack.apiUrl}/auth/v1/settings`, { headers: { apikey: stack.anonKey } })).json();
+    expect(settings).toMatchObject({ disable_signup: true, mailer_autoconfirm: false, external: { email: true } });
   });
 
   it('invite → email in the catcher → GET /verify lands signed in → updateUser sets a password → password sign-in', async () => {
@@ -318,6 +320,13 @@ describe.skipIf(!stack.embedded)('auth email flows (shared stack: sign-up off, c
     const landed = await openLink(data.properties!.action_link);
     expect(landed.fragment.type).toBe('invite');
     await sessionFrom(landed.fragment);
+
+    // type=email (a code's hash used as a link) resolves to the token's own kind, as Auth does.
+    const viaEmailType = await admin.auth.admin.generateLink({ type: 'magiclink', email });
+    const emailLink = new URL(viaEmailType.data.properties!.action_link);
+    expect(emailLink.searchParams.get('type')).toBe('magiclink');
+    emailLink.searchParams.set('type', 'email');
+    expect((await openLink(emailLink.toString())).fragment.type).toBe('magiclink');
 
     const magic = await admin.auth.admin.generateLink({ type: 'magiclink', email });
     const c = client();
