@@ -28,6 +28,7 @@ import { startStack, type Stack } from '../stack/src/start.ts';
 import { isMain, writeResult } from './bench-stack.ts';
 import { watchGc } from './gc-watch.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
+import { freeStackPorts } from '../tests/support/ports.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LAT_SUBSCRIBERS = 100;
@@ -364,7 +365,7 @@ export async function run(): Promise<BenchResult> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-bench-realtime-'));
   await fs.chmod(root, 0o755);
   const stack = await startStack({
-    dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true,
+    dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true,
     realtime: { maxJoinsPerSecond: 1_000_000, maxConnections: 1_000_000 },
   });
   const anonKey = stack.config.keys.anonKey;

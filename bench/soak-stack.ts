@@ -4,12 +4,13 @@
  * `{"ready": true, apiUrl, dbUrl, pid}` when serving; stops cleanly on SIGTERM or when its parent exits.
  * Usage: node --import tsx bench/soak-stack.ts <dataDir> <apiPort> <dbPort>
  */
+import { freePort } from '../stack/src/postgres/embedded.ts';
 import { startStack } from '../stack/src/start.ts';
 
 const [dataDir, apiPort, dbPort] = process.argv.slice(2);
 if (!dataDir || !apiPort || !dbPort) throw new Error('usage: soak-stack.ts <dataDir> <apiPort> <dbPort>');
 
-const stack = await startStack({ dataDir, apiPort: Number(apiPort), dbPort: Number(dbPort), fresh: true, quiet: true });
+const stack = await startStack({ dataDir, apiPort: Number(apiPort), dbPort: Number(dbPort), mailPort: await freePort(), smtpPort: await freePort(), fresh: true, quiet: true });
 process.stdout.write(`${JSON.stringify({ ready: true, apiUrl: stack.apiUrl, dbUrl: stack.dbUrl, pid: process.pid })}\n`);
 
 let stopping = false;

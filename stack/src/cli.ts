@@ -1,3 +1,4 @@
+import { mailUrl } from './config.ts';
 import { startStack } from './start.ts';
 import { DEMO_LOGINS } from './demo.ts';
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     `   Functions URL: ${stack.apiUrl}/functions/v1`,
     `    Realtime URL: ${stack.apiUrl.replace('http', 'ws')}/realtime/v1`,
     `          DB URL: ${stack.dbUrl}`,
+    `       Inbox URL: ${mailUrl(stack.config)} (every email Auth sends; Mailpit API at /api/v1)`,
+    `            SMTP: ${stack.config.host}:${stack.config.smtpPort}`,
     ...(dashboard ? [`   Dashboard URL: ${dashboard}`] : []),
     `      JWT secret: ${keys.jwtSecret}`,
     `        anon key: ${keys.anonKey}`,

@@ -15,6 +15,12 @@ export interface StackConfig {
   apiPort: number;
   /** PostgreSQL port (Supabase CLI default 54322). */
   dbPort: number;
+  /** Mail catcher web page + Mailpit API port (Supabase CLI's inbucket/Mailpit default 54324). */
+  mailPort: number;
+  /** Mail catcher SMTP port (Supabase CLI default 54325); Auth sends here. */
+  smtpPort: number;
+  /** supabase/config.toml to read ([auth] settings); tests point it at a variant. */
+  supabaseConfigPath?: string;
   dbUser: string;
   dbPassword: string;
   dbName: string;
@@ -48,6 +54,8 @@ export function resolveConfig(overrides: Partial<StackConfig> = {}): StackConfig
     host: process.env.HOTWATCH_HOST ?? '127.0.0.1',
     apiPort: intFromEnv('HOTWATCH_API_PORT', 54321),
     dbPort: intFromEnv('HOTWATCH_DB_PORT', 54322),
+    mailPort: intFromEnv('HOTWATCH_MAIL_PORT', 54324),
+    smtpPort: intFromEnv('HOTWATCH_SMTP_PORT', 54325),
     dbUser: process.env.HOTWATCH_DB_USER ?? 'postgres',
     dbPassword: process.env.HOTWATCH_DB_PASSWORD ?? 'postgres',
     dbName: 'postgres',
@@ -61,6 +69,10 @@ export function resolveConfig(overrides: Partial<StackConfig> = {}): StackConfig
 
 export function dbUrl(cfg: Pick<StackConfig, 'dbUser' | 'dbPassword' | 'host' | 'dbPort' | 'dbName'>): string {
   return `postgresql://${encodeURIComponent(cfg.dbUser)}:${encodeURIComponent(cfg.dbPassword)}@${cfg.host}:${cfg.dbPort}/${cfg.dbName}`;
+}
+
+export function mailUrl(cfg: Pick<StackConfig, 'host' | 'mailPort'>): string {
+  return `http://${cfg.host}:${cfg.mailPort}`;
 }
 
 export function apiUrl(cfg: Pick<StackConfig, 'host' | 'apiPort'>): string {

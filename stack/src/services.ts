@@ -32,6 +32,7 @@ export type ServiceFactory = (ctx: StackContext) => Promise<StackService>;
  */
 export const SERVICE_FACTORIES: Array<{ name: string; load: () => Promise<ServiceFactory> }> = [
   { name: 'workers', load: async () => (await import('./extensions/service.ts')).startExtensionWorkers },
+  { name: 'mail', load: async () => (await import('./mail/service.ts')).startMail },
   { name: 'rest', load: async () => (await import('./rest/service.ts')).startRest },
   { name: 'auth', load: async () => (await import('./auth/service.ts')).startAuth },
   { name: 'realtime', load: async () => (await import('./realtime/service.ts')).startRealtime },

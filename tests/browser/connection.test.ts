@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../stack/src/postgres/embedded.ts';
 import type { RealtimeService } from '../../stack/src/realtime/service.ts';
 import { startStack, type Stack } from '../../stack/src/start.ts';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/fixtures.ts';
@@ -16,6 +15,7 @@ import { hasChromium, launchChromium, type RunningBrowser } from './support/chro
 import { openDashboard, screenshot, signIn, waitLive, type DashboardPage } from './support/dashboard.ts';
 import { seedBoard, type SeededBoard } from './support/seed.ts';
 import { testLogFile } from '../support/stack-log.ts';
+import { freeStackPorts } from '../support/ports.ts';
 
 describe.skipIf(!hasChromium)('dashboard: connection indicator', () => {
   let root: string;
@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('dashboard: connection indicator', () => {
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-dash-conn-'));
     await fs.chmod(root, 0o755);
-    stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('dash-conn') });
+    stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('dash-conn') });
     sql = postgres(stack.dbUrl, { max: 2, onnotice: () => {} });
     org = await createTestOrg(sql, 'dash-conn');
     board = await seedBoard(sql, org.id);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { mailUrl } from '../../stack/src/config.ts';
 import { freePort } from '../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../stack/src/start.ts';
 import type { TestStackInfo } from './stack-info.ts';
@@ -47,6 +48,8 @@ export async function setup(project: TestProject): Promise<void> {
     dataDir: path.join(dataRoot, 'pg'),
     apiPort: await freePort(),
     dbPort: await freePort(),
+    mailPort: await freePort(),
+    smtpPort: await freePort(),
     fresh: true,
     quiet: true,
     logFile,
@@ -57,6 +60,8 @@ export async function setup(project: TestProject): Promise<void> {
     anonKey: stack.config.keys.anonKey,
     serviceRoleKey: stack.config.keys.serviceRoleKey,
     jwtSecret: stack.config.keys.jwtSecret,
+    mailUrl: mailUrl(stack.config),
+    smtpPort: stack.config.smtpPort,
     embedded: true,
     logFile,
   });

@@ -21,13 +21,38 @@ export const AUTH_ERROR = {
   notFound: 'not_found',
   unexpectedFailure: 'unexpected_failure',
   unsupportedGrantType: 'unsupported_grant_type',
+  signupDisabled: 'signup_disabled',
+  emailProviderDisabled: 'email_provider_disabled',
+  emailExists: 'email_exists',
+  userAlreadyExists: 'user_already_exists',
+  otpExpired: 'otp_expired',
+  otpDisabled: 'otp_disabled',
+  weakPassword: 'weak_password',
+  samePassword: 'same_password',
+  notAdmin: 'not_admin',
+  overEmailSendRateLimit: 'over_email_send_rate_limit',
+  flowStateNotFound: 'flow_state_not_found',
+  phoneProviderDisabled: 'phone_provider_disabled',
+  flowStateExpired: 'flow_state_expired',
+  badCodeVerifier: 'bad_code_verifier',
+  reauthenticationNeeded: 'reauthentication_needed',
+  reauthenticationNotValid: 'reauthentication_not_valid',
 } as const;
 export type AuthErrorCode = (typeof AUTH_ERROR)[keyof typeof AUTH_ERROR];
 
 export class AuthError extends Error {
-  constructor(readonly status: number, readonly code: AuthErrorCode, message: string) {
-    super(message);
+  /** Extra body fields (weak_password: {reasons}) GoTrue adds to some errors. */
+  extra?: Record<string, unknown>;
+  constructor(readonly status: number, readonly code: AuthErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
   }
+}
+
+/** GoTrue's WeakPasswordError for the length rule: 422 weak_password with its reasons. */
+export function weakPassword(min: number): AuthError {
+  const e = new AuthError(422, AUTH_ERROR.weakPassword, `Password should be at least ${min} characters.`);
+  e.extra = { weak_password: { reasons: ['length'] } };
+  return e;
 }
 
 /** The API version auth-js sends (X-Supabase-Api-Version) that switches the error shape. */
@@ -53,8 +78,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(req: IncomingMessage, res: ServerResponse, e: AuthError): void {
   const version = requestApiVersion(req);
   if (version !== undefined && version >= API_VERSION_2024_01_01) {
-    sendJson(res, e.status, { code: e.code, message: e.message }, { 'x-supabase-api-version': API_VERSION_2024_01_01 });
+    sendJson(res, e.status, { code: e.code, message: e.message, ...e.extra }, { 'x-supabase-api-version': API_VERSION_2024_01_01 });
   } else {
-    sendJson(res, e.status, { code: e.status, error_code: e.code, msg: e.message });
+    sendJson(res, e.status, { code: e.status, error_code: e.code, msg: e.message, ...e.extra });
   }
 }

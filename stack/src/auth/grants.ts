@@ -24,6 +24,9 @@ export interface TokenResponse {
   user: Record<string, unknown>;
 }
 
+/** GoTrue's models.AuthenticationMethod values this subset issues sessions for (PKCE: the flow's, e.g. magiclink). */
+export type AuthMethod = 'password' | 'otp' | (string & {});
+
 /** Only one error code/message for "no such user" and "wrong password" (no account oracle). */
 const invalidCredentials = (): AuthError => new AuthError(400, AUTH_ERROR.invalidCredentials, 'Invalid login credentials');
 
@@ -32,7 +35,7 @@ const invalidCredentials = (): AuthError => new AuthError(400, AUTH_ERROR.invali
  * in the same transaction), and sign. Claim order follows GoTrue's AccessTokenClaims.
  */
 async function accessToken(ctx: TokenContext, tx: Queryable, user: UserRow, sessionId: string,
-  method: 'password' | 'token_refresh'): Promise<{ token: string; exp: number }> {
+  method: AuthMethod | 'token_refresh'): Promise<{ token: string; exp: number }> {
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + ctx.settings.jwtExpiry;
   const amrRows = await tx<{ method: string; ts: number }>`
@@ -81,6 +84,9 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
     throw new AuthError(400, AUTH_ERROR.validationFailed, 'Only an email address or phone number should be provided on login.');
   }
   if (email === '' && phone === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'missing email or phone');
+  if (email !== '' && !ctx.settings.emailProviderEnabled) {
+    throw new AuthError(400, AUTH_ERROR.emailProviderDisabled, 'Email logins are disabled');
+  }
   const user = email !== ''
     ? await findUserByEmail(ctx.sql, email, ctx.settings.audience)
     : (await ctx.sql.unsafe<UserRow>(`select ${USER_COLUMNS} from auth.users where phone = $1 and aud = $2 limit 1`,
@@ -91,20 +97,28 @@ export async function passwordGrant(ctx: TokenContext, params: { email?: unknown
   if (email !== '' && user.email_confirmed_at === null) throw new AuthError(400, AUTH_ERROR.emailNotConfirmed, 'Email not confirmed');
   if (phone !== '' && user.phone_confirmed_at === null) throw new AuthError(400, AUTH_ERROR.phoneNotConfirmed, 'Phone not confirmed');
 
-  return ctx.sql.begin(async (tx) => {
-    const [fresh] = await tx.unsafe<UserRow>(
-      `update auth.users set last_sign_in_at = now() where id = $1 returning ${USER_COLUMNS}`, [user.id]);
-    const u = fresh ?? user;
-    const [session] = await tx<{ id: string }>`
-      insert into auth.sessions (user_id, aal, user_agent, ip) values (${u.id}, 'aal1', ${meta.userAgent ?? null}, ${meta.ip ?? null})
-      returning id`;
-    if (!session) throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error granting user');
-    await tx`insert into auth.mfa_amr_claims (session_id, authentication_method) values (${session.id}, 'password')`;
-    const refresh = newRefreshToken();
-    await tx`insert into auth.refresh_tokens (token, user_id, session_id) values (${refresh}, ${u.id}, ${session.id})`;
-    const token = await accessToken(ctx, tx, u, session.id, 'password');
-    return response(ctx, token, refresh, u);
-  });
+  return ctx.sql.begin((tx) => issueSession(ctx, tx, user, meta, 'password'));
+}
+
+/**
+ * GoTrue's issueRefreshToken: stamp last_sign_in_at, open a session with its amr entry
+ * (password, or otp for every email link and code), a refresh token, and an access token.
+ */
+export async function issueSession(ctx: TokenContext, tx: Queryable, user: UserRow, meta: { userAgent?: string; ip?: string },
+  method: AuthMethod): Promise<TokenResponse> {
+  const [fresh] = await tx.unsafe<UserRow>(
+    `update auth.users set last_sign_in_at = now() where id = $1 returning ${USER_COLUMNS}`, [user.id]);
+  const u = fresh ?? user;
+  const [session] = await tx<{ id: string }>`
+    insert into auth.sessions (user_id, aal, user_agent, ip) values (${u.id}, 'aal1', ${meta.userAgent ?? null}, ${meta.ip ?? null})
+    returning id`;
+  if (!session) throw new AuthError(500, AUTH_ERROR.unexpectedFailure, 'Database error granting user');
+  await tx`insert into auth.mfa_amr_claims (session_id, authentication_method) values (${session.id}, ${method})
+           on conflict (session_id, authentication_method) do update set updated_at = now()`;
+  const refresh = newRefreshToken();
+  await tx`insert into auth.refresh_tokens (token, user_id, session_id) values (${refresh}, ${u.id}, ${session.id})`;
+  const token = await accessToken(ctx, tx, u, session.id, method);
+  return response(ctx, token, refresh, u);
 }
 
 interface RefreshRow {

@@ -6,8 +6,18 @@ import type { ServiceFactory } from '../services.ts';
 import { AUTH_ERROR, AuthError, sendError, sendJson } from './errors.ts';
 import { passwordGrant, refreshTokenGrant, type TokenContext } from './grants.ts';
 import { loadAuthSettings } from './settings.ts';
-import { verifyAccessToken } from './tokens.ts';
-import { findUserById, isBanned, userJson, type UserRow } from './users.ts';
+import { deleteUserAdmin, createUserAdmin, generateLink, getUser, invite, listUsers, updateUserAdmin } from './admin.ts';
+import { authenticate, requireAdmin } from './bearer.ts';
+import type { AuthContext, AuthRequest } from './context.ts';
+import { createMailer } from './mailer.ts';
+import { magicLink, otp, recover, resend, signup } from './signup.ts';
+import { pkceGrant } from './pkce.ts';
+import { reauthenticate, updateUser } from './user-update.ts';
+import { userJson } from './users.ts';
+import { verifyGet, verifyPost } from './verify.ts';
+
+/** bcrypt cost GoTrue uses (bcrypt.DefaultCost). */
+const BCRYPT_COST = 10;
 
 /** Named limits of the auth subset. */
 export const AUTH_LIMITS = {
@@ -41,40 +51,17 @@ function requestMeta(req: IncomingMessage): { userAgent?: string; ip?: string } 
 }
 
 /**
- * GoTrue's requireAuthentication + maybeLoadUserOrSession: Bearer JWT (HS256, project
- * secret), its user (sub) and, when it names one, its session.
+ * POST /logout?scope=global|local|others (GoTrue logout.go), 204: sessions (and their refresh
+ * tokens) deleted. A token without a session signs out everywhere, whatever the scope.
  */
-async function authenticate(ctx: TokenContext, req: IncomingMessage): Promise<{ user: UserRow; sessionId?: string }> {
-  const m = /^bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
-  if (!m?.[1]) throw new AuthError(401, AUTH_ERROR.noAuthorization, 'This endpoint requires a valid Bearer token');
-  const claims = await verifyAccessToken(m[1], ctx.jwtSecret);
-  if (typeof claims.sub !== 'string' || claims.sub === '') throw new AuthError(403, AUTH_ERROR.badJwt, 'invalid claim: missing sub claim');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(claims.sub)) {
-    throw new AuthError(400, AUTH_ERROR.badJwt, 'invalid claim: sub claim must be a UUID');
-  }
-  const user = await findUserById(ctx.sql, claims.sub);
-  if (!user) throw new AuthError(403, AUTH_ERROR.userNotFound, 'User from sub claim in JWT does not exist');
-  if (isBanned(user)) throw new AuthError(403, AUTH_ERROR.userBanned, 'User is banned');
-  const sid = typeof claims.session_id === 'string' ? claims.session_id : '';
-  if (sid !== '' && sid !== '00000000-0000-0000-0000-000000000000') {
-    const found = /^[0-9a-f-]{36}$/i.test(sid) ? await ctx.sql`select 1 from auth.sessions where id = ${sid}` : [];
-    if (found.length === 0) throw new AuthError(403, AUTH_ERROR.sessionNotFound, 'Session from session_id claim in JWT does not exist');
-    return { user, sessionId: sid };
-  }
-  return { user };
-}
-
-/** POST /logout?scope=global|local|others (GoTrue Logout), 204. */
 async function logout(ctx: TokenContext, req: IncomingMessage, scope: string | null): Promise<void> {
+  const { user, sessionId } = await authenticate(ctx, req);
   if (scope !== null && !['', 'global', 'local', 'others'].includes(scope)) {
     throw new AuthError(400, AUTH_ERROR.validationFailed, `Unsupported logout scope "${scope}"`);
   }
-  const { user, sessionId } = await authenticate(ctx, req);
-  if (sessionId === undefined) {
-    await ctx.sql`update auth.refresh_tokens set revoked = true, updated_at = now() where user_id = ${user.id} and not revoked`;
-  } else if (scope === 'local') {
+  if (sessionId !== undefined && scope === 'local') {
     await ctx.sql`delete from auth.sessions where id = ${sessionId}`;
-  } else if (scope === 'others') {
+  } else if (sessionId !== undefined && scope === 'others') {
     await ctx.sql`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
   } else {
     await ctx.sql`delete from auth.sessions where user_id = ${user.id}`;
@@ -82,30 +69,77 @@ async function logout(ctx: TokenContext, req: IncomingMessage, scope: string | n
 }
 
 /**
- * /auth/v1 — the Supabase Auth (GoTrue) subset supabase-js needs for password sessions:
- * token (password, refresh_token), user, logout, plus health/settings/jwks. Users and
- * sessions live in the auth schema; access tokens carry GoTrue's claims plus those of
- * the custom access token hook named in supabase/config.toml.
+ * /auth/v1 — Supabase Auth (GoTrue) for email users: password, refresh and PKCE grants,
+ * sign-up, OTP/magic link, recovery, invitations, verify, user updates, logout, the
+ * admin API, plus health/settings/jwks (docs/stack.md). Users and sessions live in the
+ * auth schema; access tokens carry GoTrue's claims plus those of the custom access token
+ * hook named in supabase/config.toml; emails go over SMTP to the mail catcher.
  */
 export const startAuth: ServiceFactory = async (ctx) => {
-  const settings = loadAuthSettings();
+  const settings = loadAuthSettings(ctx.config.supabaseConfigPath);
   const db = createInternalDb(ctx.dbUrl, ctx.log, { max: 4, applicationName: 'gotrue' });
-  const tctx: TokenContext = { sql: db, settings, jwtSecret: ctx.config.keys.jwtSecret, issuer: `${ctx.apiUrl}/auth/v1` };
   const verifyPassword = (plain: string, hash: string): Promise<boolean> =>
     bcrypt.compare(plain, hash).catch(() => false);
+  const mailer = createMailer(settings, { host: ctx.config.host, port: ctx.config.smtpPort });
+  const tctx: AuthContext = {
+    sql: db, settings, jwtSecret: ctx.config.keys.jwtSecret, issuer: `${ctx.apiUrl}/auth/v1`, mailer,
+    verifyPassword, hashPassword: (plain) => bcrypt.hash(plain, BCRYPT_COST),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
     for (const [k, v] of Object.entries(gotrueCorsHeaders(req))) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'http://auth');
     const method = req.method ?? 'GET';
     try {
-      const route = `${method} ${subpath.replace(/\/+$/, '') || '/'}`;
+      const path = subpath.replace(/\/+$/, '') || '/';
+      const route = `${method} ${path}`;
+      const request = async (): Promise<AuthRequest> => ({ req, url, params: method === 'GET' ? {} : await readParams(req), meta: requestMeta(req) });
+      const userRoute = /^\/admin\/users\/([^/]+)$/.exec(path);
+      if (userRoute?.[1] && ['GET', 'PUT', 'DELETE'].includes(method)) {
+        await requireAdmin(tctx, req);
+        const r = await request();
+        const id = decodeURIComponent(userRoute[1]);
+        const body = method === 'GET' ? await getUser(tctx, id) : method === 'PUT' ? await updateUserAdmin(tctx, r, id) : await deleteUserAdmin(tctx, r, id);
+        return sendJson(res, 200, body);
+      }
       switch (route) {
+        case 'POST /signup': return sendJson(res, 200, await signup(tctx, await request()));
+        case 'POST /otp': return sendJson(res, 200, await otp(tctx, await request()));
+        case 'POST /magiclink': return sendJson(res, 200, await magicLink(tctx, await request()));
+        case 'POST /recover': return sendJson(res, 200, await recover(tctx, await request()));
+        case 'POST /resend': return sendJson(res, 200, await resend(tctx, await request()));
+        case 'GET /verify': return await verifyGet(tctx, await request(), res);
+        case 'POST /verify': return sendJson(res, 200, await verifyPost(tctx, await request()));
+        case 'PUT /user': {
+          const { user, sessionId } = await authenticate(tctx, req);
+          return sendJson(res, 200, await updateUser(tctx, await request(), user, sessionId));
+        }
+        case 'GET /reauthenticate': {
+          const { user } = await authenticate(tctx, req);
+          return sendJson(res, 200, await reauthenticate(tctx, user));
+        }
+        case 'POST /invite': {
+          await requireAdmin(tctx, req);
+          return sendJson(res, 200, await invite(tctx, await request()));
+        }
+        case 'GET /admin/users': {
+          await requireAdmin(tctx, req);
+          return await listUsers(tctx, await request(), res);
+        }
+        case 'POST /admin/users': {
+          await requireAdmin(tctx, req);
+          return sendJson(res, 200, await createUserAdmin(tctx, await request()));
+        }
+        case 'POST /admin/generate_link': {
+          await requireAdmin(tctx, req);
+          return sendJson(res, 200, await generateLink(tctx, await request()));
+        }
         case 'POST /token': {
           const params = await readParams(req);
           const grant = url.searchParams.get('grant_type') ?? (typeof params.grant_type === 'string' ? params.grant_type : '');
           if (grant === 'password') return sendJson(res, 200, await passwordGrant(tctx, params, verifyPassword, requestMeta(req)));
           if (grant === 'refresh_token') return sendJson(res, 200, await refreshTokenGrant(tctx, params, requestMeta(req)));
+          if (grant === 'pkce') return sendJson(res, 200, await pkceGrant(tctx, params, requestMeta(req)));
           throw new AuthError(400, AUTH_ERROR.unsupportedGrantType, 'unsupported_grant_type');
         }
         case 'GET /user': {
@@ -120,8 +154,9 @@ export const startAuth: ServiceFactory = async (ctx) => {
           return sendJson(res, 200, { version: 'hotwatch-auth-subset', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' });
         case 'GET /settings':
           return sendJson(res, 200, {
-            external: { email: true, phone: false, anonymous_users: false },
-            disable_signup: true, mailer_autoconfirm: false, phone_autoconfirm: false, sms_provider: '', saml_enabled: false,
+            external: { email: settings.emailProviderEnabled, phone: false, anonymous_users: false },
+            disable_signup: !settings.signupEnabled, mailer_autoconfirm: settings.mailerAutoconfirm,
+            phone_autoconfirm: false, sms_provider: '', saml_enabled: false,
           });
         case 'GET /.well-known/jwks.json':
           // Symmetric (HS256) project: no public keys to publish, as GoTrue without signing keys.
@@ -139,6 +174,6 @@ export const startAuth: ServiceFactory = async (ctx) => {
   return {
     name: 'auth',
     mounts: [{ prefix: '/auth/v1', handle }],
-    async stop() { await db.end(); },
+    async stop() { mailer.close(); await db.end(); },
   };
 };

@@ -65,7 +65,7 @@ export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
   constructor(readonly port: number, what: string) {
     super(`Port ${port} (${what}) is already in use. Stop whatever is listening there, or choose another port ` +
-      `(HOTWATCH_DB_PORT / HOTWATCH_API_PORT).`);
+      `(HOTWATCH_DB_PORT / HOTWATCH_API_PORT / HOTWATCH_MAIL_PORT / HOTWATCH_SMTP_PORT).`);
   }
 }
 

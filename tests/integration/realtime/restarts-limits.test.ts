@@ -11,10 +11,10 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
-import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { testLogFile } from '../../support/stack-log.ts';
+import { freeStackPorts } from '../../support/ports.ts';
 import {
   as, closeClients, collector, isEvent, memberClaims, mintToken, rawClient, rtClient, SCRATCH_SCHEMA, scratchTable, sleep,
   statusLog, subscribed, waitFor, type Change, type RawClient,
@@ -31,7 +31,7 @@ beforeAll(async () => {
   startedAt = Date.now();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-rt-'));
   await fs.chmod(root, 0o755);
-  stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('rt-restarts'), realtime: { joinErrorBackoffMs: 0 } });
+  stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('rt-restarts'), realtime: { joinErrorBackoffMs: 0 } });
   rt = stack.services.get('realtime') as RealtimeService;
   table = await scratchTable(stack.sql, 'seq', 'id bigint primary key, n int not null, tag text');
 }, 180_000);

@@ -12,13 +12,13 @@ import { gridDisk } from 'h3-js';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Hotwatch, type StreamEvent, type StreamName, type Transport } from '../../../client-sdk/src/index.ts';
-import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { crashPostgres } from '../../support/crash.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { rawJwt, sleep } from '../../support/hardening.ts';
 import { testLogFile } from '../../support/stack-log.ts';
 import { area, backdateOrg, background, burst, eventAt, insertWorld, type WireEvent } from './world.ts';
+import { freeStackPorts } from '../../support/ports.ts';
 
 export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
 
@@ -33,7 +33,7 @@ export interface OwnStack {
 export async function startOwnStack(): Promise<OwnStack> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-faults-'));
   await fs.chmod(root, 0o755); // PostgreSQL runs as the unprivileged "postgres" user
-  const stack = await startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('faults') });
+  const stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('faults') });
   const sql = postgres(stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
   await spareFaultOrgsFromSchedule(sql);
   const own: OwnStack = {

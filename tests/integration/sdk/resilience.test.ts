@@ -14,11 +14,11 @@ import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHotwatch, type Hotwatch, type StreamName, type Transport } from '../../../client-sdk/src/index.ts';
-import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { testLogFile } from '../../support/stack-log.ts';
+import { freeStackPorts } from '../../support/ports.ts';
 import {
   bump, closeClients, dbState, diff, dropSocket, insertChain, memberClient, mintToken, orgPlaybook, Recorder, sleep,
   STREAMS, viewerClaims, waitFor, type Chain,
@@ -40,7 +40,7 @@ beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-sdk-'));
   await fs.chmod(root, 0o755);
   stack = await startStack({
-    dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true, logFile: testLogFile('sdk-resilience'),
+    dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('sdk-resilience'),
     realtime: { systemMessageDelayMs: SYSTEM_MESSAGE_DELAY_MS },
   });
   // The load's commits need not wait for fsync (visibility and replication are unchanged).

@@ -67,7 +67,8 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-cli-'));
     await fs.chmod(root, 0o755);
     const dbPort = await freePort();
-    env = { HOTWATCH_DATA_DIR: path.join(root, 'pg'), HOTWATCH_DB_PORT: String(dbPort), HOTWATCH_API_PORT: String(await freePort()) };
+    env = { HOTWATCH_DATA_DIR: path.join(root, 'pg'), HOTWATCH_DB_PORT: String(dbPort), HOTWATCH_API_PORT: String(await freePort()),
+      HOTWATCH_MAIL_PORT: String(await freePort()), HOTWATCH_SMTP_PORT: String(await freePort()) };
     dbUrl = `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`;
   });
   afterAll(async () => { await fs.rm(root, { recursive: true, force: true }); });
@@ -76,6 +77,7 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     const first = await startCli(env);
     expect(first.output()).toContain(`DB URL: ${dbUrl}`);
     expect(first.output()).toContain('anon key: eyJ');
+    expect(first.output()).toContain(`Inbox URL: http://127.0.0.1:${env.HOTWATCH_MAIL_PORT}`);
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     await sql`insert into public.orgs (slug, name) values ('lifecycle', 'Lifecycle')`;
     await sql.end();
