@@ -200,11 +200,10 @@ export class ChangePipeline {
       metrics.recordStage('wal', tx.receivedAt - Number(tx.commitTimeMicros) / 1000);
       metrics.recordStage('queue', started - tx.receivedAt);
       metrics.transactions++;
-      for (const rel of tx.relations) catalog.invalidate(rel.oid);
-      // This transaction changed the table's definition: its changes, and later ones, get a new plan.
-      for (const oid of [...tx.relations.map((r) => r.oid), ...tx.rlsFacts.map((f) => f.oid)]) {
-        for (const kind of ['INSERT', 'UPDATE', 'DELETE'] as const) plans.delete(`${oid}:${kind}`);
-      }
+      // A transaction that (re)described a table or changed its RLS facts: its changes, and
+      // later ones, get a new plan.
+      for (const rel of tx.relations) { catalog.invalidate(rel.oid); forgetPlans(plans, rel.oid); }
+      for (const f of tx.rlsFacts) forgetPlans(plans, f.oid);
       let ts: string | undefined;
       for (const change of tx.changes) {
         metrics.changes++;
@@ -500,6 +499,12 @@ function dbBroadcast(row: Map<string, string | null>): { key: string; msg: Broad
   else if (binary !== null && binary !== undefined) msg.binary = Buffer.from(binary.replace(/^\\x/, ''), 'hex');
   else msg.json = 'null';
   return { key: hubKey(isPrivate, topic), msg };
+}
+
+function forgetPlans(plans: Map<string, unknown>, oid: number): void {
+  plans.delete(`${oid}:INSERT`);
+  plans.delete(`${oid}:UPDATE`);
+  plans.delete(`${oid}:DELETE`);
 }
 
 /** An RLS group key (role, then claim=value pairs NUL-separated) readable in a log line. */

@@ -67,6 +67,8 @@ export function parseRlsFactsMessage(content: Buffer): TableRlsFacts | undefined
 
 /** Entries kept per table: DDL is rare, and only positions not yet delivered matter. */
 const MAX_ENTRIES = 32;
+/** Tables with a history (DDL on any table is noted, subscribed or not): the oldest is forgotten first. */
+const MAX_TABLES = 10_000;
 
 /**
  * Facts per table by the commit LSN they took effect at. The first facts known for a
@@ -79,12 +81,19 @@ export class RlsFactsHistory {
 
   /** Facts read from the catalog: used only while nothing is known about the table yet. */
   seed(oid: number, facts: RlsFacts): void {
-    if (!this.byTable.has(oid)) this.byTable.set(oid, [{ from: 0n, facts }]);
+    if (this.byTable.has(oid)) return;
+    if (this.byTable.size >= MAX_TABLES) this.byTable.delete(this.byTable.keys().next().value!);
+    this.byTable.set(oid, [{ from: 0n, facts }]);
   }
 
   note(oid: number, from: bigint, facts: RlsFacts): void {
     const list = this.byTable.get(oid);
-    if (!list) { this.byTable.set(oid, [{ from, facts }]); return; }
+    if (!list) {
+      // Forgetting only costs precision: the next catalog load seeds the table again.
+      if (this.byTable.size >= MAX_TABLES) this.byTable.delete(this.byTable.keys().next().value!);
+      this.byTable.set(oid, [{ from, facts }]);
+      return;
+    }
     let i = list.length;
     while (i > 0 && list[i - 1]!.from > from) i--;
     if (i > 0 && list[i - 1]!.from === from) list[i - 1] = { from, facts };
