@@ -195,6 +195,33 @@ describe('RLS on a user\'s own tables (public and another schema, before and aft
   });
 });
 
+describe('issue 14\'s reproduction, literally', () => {
+  it('public.zz with RLS and a policy for authenticated: both the user and the service role receive the insert (vsn 2.0.0)', async () => {
+    await stack.sql.unsafe(`create table public.zz (id bigserial primary key, org text);
+      alter table public.zz enable row level security;
+      create policy p on public.zz for select to authenticated using (true);
+      grant select on public.zz to authenticated; grant all on public.zz to service_role;
+      alter publication supabase_realtime add table public.zz;`);
+    const user = collector<Change>();
+    const service = collector<Change>();
+    for (const [who, c] of [['ua', user], ['service', service]] as const) {
+      await subscribed(client(who, '2.0.0').channel(`zz-${who}`).on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'zz' }, as(c.push)));
+    }
+    await stack.sql.unsafe(`insert into public.zz(org) values ('A')`);
+    await user.wait(1);
+    await service.wait(1);
+    // Then the issue's second policy, on the same table and subscribers.
+    await stack.sql.unsafe(`drop policy p on public.zz; create policy p on public.zz for select to authenticated using (org = (auth.jwt() ->> 'org'))`);
+    await stack.sql.unsafe(`insert into public.zz(org) values ('B')`);
+    await stack.sql.unsafe(`insert into public.zz(org) values ('A')`);
+    await service.wait(3);
+    await user.wait(2);
+    await sleep(300);
+    expect(user.items.map((p) => p.new)).toEqual([{ id: 1, org: 'A' }, { id: 3, org: 'A' }]);
+    expect(service.items.map((p) => p.new.id)).toEqual([1, 2, 3]);
+  });
+});
+
 /** A fresh table in `schema` with the `own` policy and subscribers ua, anon and service on '*'. */
 async function altered(schema: string, label: string, vsn: Vsn): Promise<{ q: string; got: Record<'ua' | 'anon' | 'service', ReturnType<typeof collector<Change>>> }> {
   const name = `alt_${label}_${randomUUID().slice(0, 6)}`;
