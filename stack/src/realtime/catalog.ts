@@ -158,6 +158,10 @@ export class Catalog {
     const [row] = await this.sql<{ facts: unknown }>`select realtime.embedded_rls_facts(${oid}) as facts`;
     const facts = parseRlsFacts(row?.facts)?.facts;
     if (!facts) throw new Error(`unreadable RLS facts for table ${oid}`);
+    // The first facts read (usually a join's warm-up, before any change) cover the stream
+    // until the first DDL the event trigger reports; later loads read "now" and never
+    // rewrite that history (rls-facts.ts).
+    this.history.seed(oid, facts);
     const types = await this.resolveTypes(cols.map((c) => c.typ));
     const columns = cols.map((c) => ({ name: c.name, attnum: c.attnum, type: types.get(c.typ) ?? { oid: c.typ, name: 'unknown', kind: 'string' as const } }));
     return {

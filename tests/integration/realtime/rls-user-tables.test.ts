@@ -187,7 +187,8 @@ describe('RLS on a user\'s own tables (public and another schema, before and aft
         const col = got.get(`${who}|${x.schema}.${x.name}`)!;
         expect({ table: `${x.schema}.${x.name}`, when: x.when, who, got: seen(col) }).toEqual({ table: `${x.schema}.${x.name}`, when: x.when, who, got: expected });
         const del = col.items.find((p) => p.eventType === 'DELETE')!;
-        // Supabase (walrus) sends DELETE without an RLS check, old_record cut to the primary key.
+        // Supabase (walrus) sends DELETE without an RLS check, old_record cut to the primary key when
+        // RLS is on (supabase/walrus test/expected/test_delete_old_record_behavior.out, options 2 and 4).
         expect(del.old).toEqual({ id: 2 });
         for (const p of col.items.filter((i) => i.eventType !== 'DELETE')) expect(p.errors).toBeNull();
       }
