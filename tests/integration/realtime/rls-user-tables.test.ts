@@ -238,21 +238,43 @@ async function altered(schema: string, label: string, vsn: Vsn): Promise<{ q: st
 const ins = (q: string, userId: string | null, org: string, note = 'x'): Promise<unknown> =>
   stack.sql.unsafe(`insert into ${q} (user_id, org, note) values ($1, $2, $3)`, [userId, org, note]);
 
+/** An insert as SQL text (for `run`). */
+const insert = (q: string, userId: string | null, org: string, note = 'x', team?: string): string =>
+  `insert into ${q} (user_id, org, note${team ? ', team' : ''}) values (${userId ? `'${userId}'` : 'null'}, '${org}', '${note}'${team ? `, '${team}'` : ''})`;
+
+type Pace = 'one per round trip' | 'back to back';
+const PACES: Pace[] = ['one per round trip', 'back to back'];
+
+/**
+ * Each statement its own transaction. Back to back: all in one round trip, so the later
+ * DDL has certainly committed when the server judges the earlier changes.
+ */
+async function run(pace: Pace, steps: string[]): Promise<void> {
+  if (pace === 'back to back') {
+    const conn = await stack.sql.reserve();
+    try { await conn.unsafe(steps.map((x) => `begin; ${x}; commit;`).join('\n')); } finally { conn.release(); }
+  } else for (const x of steps) await stack.sql.unsafe(x);
+}
+
 /** Waits until the service role (which sees everything) has `n` changes, then a moment for stragglers. */
 async function settle(got: { service: { wait(n: number, t?: number): Promise<unknown> } }, n: number): Promise<void> {
   await got.service.wait(n, 30_000);
   await sleep(400);
 }
 
-describe.each(SCHEMAS.map((s, i) => [s, VSNS[i]!] as const))('a user table altered while subscribed (%s, vsn %s)', (schema, vsn) => {
+const ALTERED = SCHEMAS.flatMap((schema, i) => PACES.map((pace) => [schema, VSNS[i]!, pace] as const));
+
+describe.each(ALTERED)('a user table altered while subscribed (%s, vsn %s, %s)', (schema, vsn, pace) => {
   it('policy dropped, then re-created differently: each applies from the next committed change', async () => {
     const { q, got } = await altered(schema, 'pol', vsn);
-    await ins(q, UA, 'B');                       // 1: own row → ua
-    await stack.sql.unsafe(`drop policy own on ${q}`);
-    await ins(q, UA, 'B');                       // 2: no policy → nobody but the service role
-    await stack.sql.unsafe(`create policy org on ${q} for select to authenticated using ((auth.jwt() ->> 'org') = org)`);
-    await ins(q, UB, 'A');                       // 3: org A → ua
-    await ins(q, UA, 'B');                       // 4: ua's own row, other org → nobody
+    await run(pace, [
+      insert(q, UA, 'B'),                        // 1: own row → ua
+      `drop policy own on ${q}`,
+      insert(q, UA, 'B'),                        // 2: no policy → nobody but the service role
+      `create policy org on ${q} for select to authenticated using ((auth.jwt() ->> 'org') = org)`,
+      insert(q, UB, 'A'),                        // 3: org A → ua
+      insert(q, UA, 'B'),                        // 4: ua's own row, other org → nobody
+    ]);
     await settle(got, 4);
     expect(seen(got.ua)).toEqual(['INSERT:1', 'INSERT:3']);
     expect(seen(got.anon)).toEqual([]);
@@ -261,12 +283,14 @@ describe.each(SCHEMAS.map((s, i) => [s, VSNS[i]!] as const))('a user table alter
 
   it('RLS disabled, then enabled again', async () => {
     const { q, got } = await altered(schema, 'tog', vsn);
-    await ins(q, UB, 'B');                       // 1: not ua's → nobody
-    await stack.sql.unsafe(`alter table ${q} disable row level security`);
-    await ins(q, UB, 'B');                       // 2: no RLS → everyone with SELECT (anon too)
-    await stack.sql.unsafe(`alter table ${q} enable row level security`);
-    await ins(q, UB, 'B');                       // 3: RLS again → nobody
-    await ins(q, UA, 'B');                       // 4: ua's own
+    await run(pace, [
+      insert(q, UB, 'B'),                        // 1: not ua's → nobody
+      `alter table ${q} disable row level security`,
+      insert(q, UB, 'B'),                        // 2: no RLS → everyone with SELECT (anon too)
+      `alter table ${q} enable row level security`,
+      insert(q, UB, 'B'),                        // 3: RLS again → nobody
+      insert(q, UA, 'B'),                        // 4: ua's own
+    ]);
     await settle(got, 4);
     expect(seen(got.ua)).toEqual(['INSERT:2', 'INSERT:4']);
     expect(seen(got.anon)).toEqual(['INSERT:2']);
@@ -274,15 +298,17 @@ describe.each(SCHEMAS.map((s, i) => [s, VSNS[i]!] as const))('a user table alter
 
   it('a column added and a policy on it; a restrictive policy added; rows updated across the rule', async () => {
     const { q, got } = await altered(schema, 'col', vsn);
-    await ins(q, UB, 'B');                       // 1: nobody
-    await stack.sql.unsafe(`alter table ${q} add column team text`);
-    await stack.sql.unsafe(`create policy team on ${q} for select to authenticated using (team = (auth.jwt() ->> 'org'))`);
-    await stack.sql.unsafe(`insert into ${q} (user_id, org, team) values ($1, 'B', 'A')`, [UB]); // 2: team A → ua
-    await stack.sql.unsafe(`update ${q} set team = 'A' where id = 1`);                           // UPDATE 1: now team A → ua
-    await stack.sql.unsafe(`create policy visible on ${q} as restrictive for select to authenticated using (note is distinct from 'hidden')`);
-    await stack.sql.unsafe(`insert into ${q} (user_id, org, team, note) values ($1, 'B', 'A', 'hidden')`, [UA]); // 3: own but hidden → nobody
-    await stack.sql.unsafe(`update ${q} set note = 'hidden' where id = 2`);                      // UPDATE 2: hidden now → nobody
-    await ins(q, UA, 'B');                                                                        // 4: own, not hidden → ua
+    await run(pace, [
+      insert(q, UB, 'B'),                        // 1: nobody
+      `alter table ${q} add column team text`,
+      `create policy team on ${q} for select to authenticated using (team = (auth.jwt() ->> 'org'))`,
+      insert(q, UB, 'B', 'x', 'A'),              // 2: team A → ua
+      `update ${q} set team = 'A' where id = 1`, // UPDATE 1: now team A → ua
+      `create policy visible on ${q} as restrictive for select to authenticated using (note is distinct from 'hidden')`,
+      insert(q, UA, 'B', 'hidden', 'A'),         // 3: own but hidden → nobody
+      `update ${q} set note = 'hidden' where id = 2`, // UPDATE 2: hidden now → nobody
+      insert(q, UA, 'B'),                        // 4: own, not hidden → ua
+    ]);
     await settle(got, 6);
     expect(seen(got.ua)).toEqual(['INSERT:2', 'UPDATE:1', 'INSERT:4']);
     expect(got.ua.items[0]!.new).toMatchObject({ id: 2, team: 'A' });
