@@ -457,6 +457,17 @@ exception when others then
 end;
 $$;
 revoke execute on function realtime.embedded_ddl_watch() from public, anon, authenticated;
+-- Realtime trusts these messages: were pg_logical_emit_message left to PUBLIC (PostgreSQL's
+-- default), any role could tell it a table has no RLS. Only superusers (and the security
+-- definer trigger above) may emit logical messages here.
+do $$
+declare f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p where p.proname = 'pg_logical_emit_message' loop
+    execute format('revoke execute on function %s from public', f);
+  end loop;
+end;
+$$;
 drop event trigger if exists realtime_embedded_ddl_watch;
 create event trigger realtime_embedded_ddl_watch on ddl_command_end execute function realtime.embedded_ddl_watch();
 drop event trigger if exists realtime_embedded_drop_watch;
