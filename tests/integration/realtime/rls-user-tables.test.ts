@@ -223,11 +223,14 @@ describe('issue 14\'s reproduction, literally', () => {
   });
 });
 
-/** A fresh table in `schema` with the `own` policy and subscribers ua, anon and service on '*'. */
-async function altered(schema: string, label: string, vsn: Vsn): Promise<{ q: string; got: Record<'ua' | 'anon' | 'service', ReturnType<typeof collector<Change>>> }> {
+/**
+ * A fresh table in `schema` with the `own` policy (or the shape's policies) and subscribers ua,
+ * anon and service on '*'.
+ */
+async function altered(schema: string, label: string, vsn: Vsn, shape?: Shape): Promise<{ q: string; got: Record<'ua' | 'anon' | 'service', ReturnType<typeof collector<Change>>> }> {
   const name = `alt_${label}_${randomUUID().slice(0, 6)}`;
   const q = `${schema}.${name}`;
-  await userTable(stack, schema, name, [`create policy own on ${q} for select to authenticated using (auth.uid() = user_id)`]);
+  await userTable(stack, schema, name, shape ? shape.policies(q, name, schema) : [`create policy own on ${q} for select to authenticated using (auth.uid() = user_id)`]);
   const got = { ua: collector<Change>(), anon: collector<Change>(), service: collector<Change>() };
   for (const who of ['ua', 'anon', 'service'] as const) {
     await subscribed(client(who, vsn).channel(`alt-${name}-${who}`).on('postgres_changes', { event: '*', schema, table: name }, as(got[who].push)));
@@ -290,6 +293,21 @@ describe.each(ALTERED)('a user table altered while subscribed (%s, vsn %s, %s)',
       `alter table ${q} enable row level security`,
       insert(q, UB, 'B'),                        // 3: RLS again → nobody
       insert(q, UA, 'B'),                        // 4: ua's own
+    ]);
+    await settle(got, 4);
+    expect(seen(got.ua)).toEqual(['INSERT:2', 'INSERT:4']);
+    expect(seen(got.anon)).toEqual(['INSERT:2']);
+  });
+
+  it('RLS toggled on a table whose policy reads another table (probed by primary key, not decided from the tuple)', async () => {
+    const { q, got } = await altered(schema, 'togx', vsn, SHAPES.find((x) => x.name === 'exists')!);
+    await run(pace, [
+      insert(q, UB, 'B'),                        // 1: org B has no members → nobody
+      `alter table ${q} disable row level security`,
+      insert(q, UB, 'B'),                        // 2: no RLS → everyone with SELECT (anon too)
+      `alter table ${q} enable row level security`,
+      insert(q, UB, 'B'),                        // 3: RLS again → nobody
+      insert(q, UB, 'A'),                        // 4: ua is a member of org A
     ]);
     await settle(got, 4);
     expect(seen(got.ua)).toEqual(['INSERT:2', 'INSERT:4']);
