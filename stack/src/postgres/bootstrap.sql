@@ -383,7 +383,8 @@ revoke execute on function realtime.embedded_as_group(text, text) from public, a
 -- realtime.embedded_visible_keys (embedded stack only): the batched RLS check. For each
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
--- group whose policies raised; a row (-1, n) reports n waits for visibility (below). Keys are a JSON array of arrays of primary-key values.
+-- group whose policies raised; a row (-1, n) reports n waits for visibility (below), (-2, n)
+-- that the wait gave up (the server cannot decide those keys: RealtimeRlsUndecided). Keys are a JSON array of arrays of primary-key values.
 -- The query is a session-level prepared statement, so groups of one role reuse its plan;
 -- the lateral + LIMIT 1 keeps it to one primary-key index probe per key (a semi-join
 -- is planned as a hash join that scans the whole table through the policy).
@@ -404,6 +405,7 @@ declare
   g jsonb;
   i int;
   waited int := 0;
+  gave_up boolean := false;
 begin
   -- Each statement of this volatile function takes a new snapshot, so every check sees
   -- the latest commits. A 32-bit xid becomes the xid8 nearest to the snapshot's xmax.
@@ -416,13 +418,14 @@ begin
        greatest(m.xm + ((t.x - m.xm % 4294967296 + 6442450944) % 4294967296 - 2147483648), 3)::text::xid8, s.snap)) loop
     if waited >= 2000 then
       raise warning 'WarnCommitNotVisible: transactions % still not visible after % waits', xids, waited;
+      gave_up := true;
       exit;
     end if;
     perform pg_sleep(0.001);
     waited := waited + 1;
   end loop;
   if waited > 0 then
-    group_no := -1;
+    group_no := case when gave_up then -2 else -1 end;
     key_no := waited;
     return next;
   end if;
@@ -457,18 +460,99 @@ end;
 $$;
 revoke execute on function realtime.embedded_visible_keys(regclass, jsonb, jsonb, bigint[]) from public, anon, authenticated;
 
+-- realtime.embedded_rls_facts (embedded stack only): what decides RLS on a table for
+-- Realtime — row security on/forced, the owner, the SELECT (and ALL) policies with their
+-- USING expressions (deparsed with search_path '', so fully qualified) and node trees.
+create or replace function realtime.embedded_rls_facts(entity oid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object(
+    'oid', c.oid::int8, 'rls', c.relrowsecurity, 'force', c.relforcerowsecurity, 'owner', c.relowner::int8,
+    'policies', coalesce((
+      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'name', p.polname, 'permissive', p.polpermissive, 'roles', p.polroles::int8[],
+               'qual', pg_catalog.pg_get_expr(p.polqual, p.polrelid), 'tree', p.polqual::text) order by p.polname)
+        from pg_catalog.pg_policy p
+       where p.polrelid = c.oid and p.polcmd in ('r', '*')), '[]'::jsonb))
+    from pg_catalog.pg_class c
+   where c.oid = entity
+$$;
+revoke execute on function realtime.embedded_rls_facts(oid) from public, anon, authenticated;
+
+-- realtime.embedded_ddl_watch (embedded stack only): an event trigger that puts the RLS
+-- facts of every table a DDL command touched (CREATE/ALTER/DROP POLICY, ALTER TABLE …
+-- ROW LEVEL SECURITY, columns, owner) into the WAL as a transactional logical message.
+-- The Realtime server receives it in the replication stream at the DDL's commit position
+-- and judges each change by the facts in effect when the change committed
+-- (stack/src/realtime/rls-facts.ts). Security definer: pg_logical_emit_message is for
+-- superusers; it must never make a user's DDL fail, so errors become warnings.
+create or replace function realtime.embedded_ddl_watch()
+returns event_trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  rel oid;
+  rels oid[];
+begin
+  if tg_event = 'sql_drop' then
+    -- A dropped policy is gone by now; its table is named in the address.
+    select pg_catalog.array_agg(distinct pg_catalog.to_regclass(pg_catalog.quote_ident(o.address_names[1]) || '.' || pg_catalog.quote_ident(o.address_names[2]))::oid)
+      into rels
+      from pg_catalog.pg_event_trigger_dropped_objects() o
+     where o.object_type = 'policy';
+  else
+    select pg_catalog.array_agg(distinct case
+             when d.classid = 'pg_catalog.pg_class'::regclass then d.objid
+             when d.classid = 'pg_catalog.pg_policy'::regclass then (select p.polrelid from pg_catalog.pg_policy p where p.oid = d.objid)
+           end)
+      into rels
+      from pg_catalog.pg_event_trigger_ddl_commands() d;
+  end if;
+  foreach rel in array coalesce(rels, '{}') loop
+    continue when rel is null or not exists (select 1 from pg_catalog.pg_class c where c.oid = rel and c.relkind in ('r', 'p'));
+    perform pg_catalog.pg_logical_emit_message(true, 'hotwatch.realtime.rls', realtime.embedded_rls_facts(rel)::text);
+  end loop;
+exception when others then
+  raise warning 'RealtimeRlsUndecided: could not record RLS facts for Realtime: %', sqlerrm;
+end;
+$$;
+revoke execute on function realtime.embedded_ddl_watch() from public, anon, authenticated;
+-- Realtime trusts these messages: were pg_logical_emit_message left to PUBLIC (PostgreSQL's
+-- default), any role could tell it a table has no RLS. Only superusers (and the security
+-- definer trigger above) may emit logical messages here.
+do $$
+declare f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p where p.proname = 'pg_logical_emit_message' loop
+    execute format('revoke execute on function %s from public', f);
+  end loop;
+end;
+$$;
+drop event trigger if exists realtime_embedded_ddl_watch;
+create event trigger realtime_embedded_ddl_watch on ddl_command_end execute function realtime.embedded_ddl_watch();
+drop event trigger if exists realtime_embedded_drop_watch;
+create event trigger realtime_embedded_drop_watch on sql_drop execute function realtime.embedded_ddl_watch();
+
 -- realtime.embedded_policy_verdicts (embedded stack only): RLS verdicts for tables whose
 -- SELECT policies are pure functions of the row's columns and the JWT claims (the
 -- Realtime server decides that from the policies' node trees: policy-purity.ts). For
 -- each group (role + claims) and each tuple of values of `cols`: would a row with these
 -- values pass the policies PostgreSQL applies to that role — as rowsecurity.c combines
 -- them: SELECT/ALL policies whose roles the role has the privileges of (or PUBLIC),
--- permissive ones OR'ed, restrictive ones AND'ed, no permissive one = no rows; the
--- owner bypasses unless FORCE ROW LEVEL SECURITY. Returns visible (group_no, tuple_no)
--- pairs (tuple_no from 1) and (group_no, -1) for a group whose policies raised. It never
--- reads the table: the verdict is the committed tuple's, so there is nothing to wait
--- for, and the server can remember it per (group, values).
-create or replace function realtime.embedded_policy_verdicts(entity regclass, cols text[], tuples jsonb, groups jsonb)
+-- permissive ones OR'ed, restrictive ones AND'ed, no permissive one = no rows; a
+-- superuser or BYPASSRLS role bypasses, and so does the owner unless FORCE ROW LEVEL
+-- SECURITY (check_enable_rls). The policies are `facts` (realtime.embedded_rls_facts as
+-- of the change's commit, which the server tracks; null = the current ones). Returns
+-- visible (group_no, tuple_no) pairs (tuple_no from 1) and (group_no, -1) for a group
+-- whose policies raised. It never reads the table: the verdict is the committed tuple's,
+-- so there is nothing to wait for, and the server can remember it per (group, values).
+drop function if exists realtime.embedded_policy_verdicts(regclass, text[], jsonb, jsonb);
+create or replace function realtime.embedded_policy_verdicts(entity regclass, cols text[], tuples jsonb, groups jsonb, facts jsonb default null)
 returns table (group_no int, tuple_no int)
 language plpgsql
 set search_path = ''
@@ -483,6 +567,7 @@ declare
   stmt text;
   bypass boolean;
 begin
+  facts := coalesce(facts, realtime.embedded_rls_facts(entity));
   select coalesce(string_agg(format('(__rt_tuple ->> %s)::%s as %I', c.ord - 1, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attname), ', ' order by c.ord), '')
     into proj
     from unnest(cols) with ordinality as c(name, ord)
@@ -491,18 +576,24 @@ begin
     g := groups -> i;
     r := g ->> 'role';
     begin
-      select pg_catalog.pg_has_role(r, c.relowner, 'USAGE') and not c.relforcerowsecurity into bypass
-        from pg_catalog.pg_class c where c.oid = entity;
+      select a.rolsuper or a.rolbypassrls
+             or (pg_catalog.pg_has_role(a.oid, (facts ->> 'owner')::oid, 'USAGE') and not (facts ->> 'force')::boolean)
+        into bypass
+        from pg_catalog.pg_roles a where a.rolname = r;
+      if bypass is null then
+        raise exception 'role "%" does not exist', r;
+      end if;
       if bypass then
         return query select i, n::int from generate_series(1, jsonb_array_length(tuples)) as n;
         continue;
       end if;
-      select coalesce(string_agg(format('(%s)', pg_catalog.pg_get_expr(p.polqual, p.polrelid)), ' or ' order by p.polname) filter (where p.polpermissive), 'false'),
-             coalesce(string_agg(format('(%s)', pg_catalog.pg_get_expr(p.polqual, p.polrelid)), ' and ' order by p.polname) filter (where not p.polpermissive), 'true')
+      select coalesce(string_agg(format('(%s)', p ->> 'qual'), ' or ' order by p ->> 'name') filter (where (p ->> 'permissive')::boolean), 'false'),
+             coalesce(string_agg(format('(%s)', p ->> 'qual'), ' and ' order by p ->> 'name') filter (where not (p ->> 'permissive')::boolean), 'true')
         into perm, restr
-        from pg_catalog.pg_policy p
-       where p.polrelid = entity and p.polcmd in ('r', '*') and p.polqual is not null
-         and (0::oid = any(p.polroles) or exists (select 1 from unnest(p.polroles) as pr(oid) where pg_catalog.pg_has_role(r, pr.oid, 'USAGE')));
+        from jsonb_array_elements(facts -> 'policies') as p
+       where p ->> 'qual' is not null
+         and exists (select 1 from jsonb_array_elements_text(p -> 'roles') as pr(oid)
+                      where pr.oid::oid = 0 or pg_catalog.pg_has_role(r, pr.oid::oid, 'USAGE'));
       stmt := 'rt_ver_' || entity::oid || '_' || left(md5(proj || '|' || perm || '|' || restr), 12);
       if not exists (select 1 from pg_catalog.pg_prepared_statements s where s.name = stmt) then
         execute format('prepare %I (jsonb, int) as select $2, __rt_no::int from pg_catalog.jsonb_array_elements($1) with ordinality as __rt_in(__rt_tuple, __rt_no) cross join lateral (select %s) as __rt_row where (%s) and (%s)',
@@ -521,7 +612,7 @@ begin
   perform set_config('role', null, true);
 end;
 $$;
-revoke execute on function realtime.embedded_policy_verdicts(regclass, text[], jsonb, jsonb) from public, anon, authenticated;
+revoke execute on function realtime.embedded_policy_verdicts(regclass, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
 
 -- Daily partitions for yesterday through three days ahead; the Realtime server keeps
 -- creating them daily and drops those older than three days, as Supabase's does.

@@ -7,7 +7,8 @@
  *   claims (catalog `verdictColumns`; Hotwatch's `org_roles ? org_id` is), the verdict
  *   for a group and a tuple of those columns' values never changes while the policies
  *   don't: it is asked of PostgreSQL once (realtime.embedded_policy_verdicts evaluates
- *   the policies over the values, as the group's role and claims) and remembered.
+ *   the table's policies as of the change's commit — TableInfo.facts, rls-facts.ts —
+ *   over the values, as the group's role and claims) and remembered.
  *   A steady stream of changes is then authorized without a round trip.
  * - `visible`: otherwise, for a batch of changes to one table,
  *   realtime.embedded_visible_keys runs ONE query per group over all the batch's
@@ -33,6 +34,8 @@ export interface Visibility {
   visible: Map<number, Set<number>>;
   /** Groups whose policy evaluation raised (Realtime reports "Error 500"). */
   failed: Set<number>;
+  /** The probe gave up waiting for the writers' commits to become visible: keys it did not see are undecided. */
+  gaveUp?: boolean;
 }
 
 /** Remembered verdicts per table before the cache is started afresh. */
@@ -45,7 +48,16 @@ export class Authorizer {
    */
   private readonly cache = new WeakMap<TableInfo, { size: number; byGroup: Map<string, Map<string, boolean>> }>();
 
+  /** The table's RLS facts as JSON, once per TableInfo (sent with every verdict query). */
+  private readonly factsText = new WeakMap<TableInfo, string>();
+
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
+
+  private factsJson(table: TableInfo): string {
+    let text = this.factsText.get(table);
+    if (text === undefined) { text = JSON.stringify({ oid: table.oid, ...table.facts }); this.factsText.set(table, text); }
+    return text;
+  }
 
   /** Visibility of tuples of `table.verdictColumns` values for each group (pure policies). */
   async verdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
@@ -75,7 +87,7 @@ export class Authorizer {
     const ti = [...askTuples];
     const groupJson = askGroups.map((gi) => ({ role: groups[gi]!.role, claims: JSON.stringify(groups[gi]!.claims) }));
     const rows = await this.sql<{ group_no: number; tuple_no: number }>`
-      select group_no, tuple_no from realtime.embedded_policy_verdicts(${table.oid}::oid::regclass, ${table.verdictColumns ?? []}::text[], ${JSON.stringify(ti.map((i) => tuples[i]))}::jsonb, ${JSON.stringify(groupJson)}::jsonb)`;
+      select group_no, tuple_no from realtime.embedded_policy_verdicts(${table.oid}::oid::regclass, ${table.verdictColumns ?? []}::text[], ${JSON.stringify(ti.map((i) => tuples[i]))}::jsonb, ${JSON.stringify(groupJson)}::jsonb, ${this.factsJson(table)}::jsonb)`;
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += askGroups.length;
     const answered = new Set<number>();
@@ -108,7 +120,10 @@ export class Authorizer {
     this.metrics.rlsBatches++;
     this.metrics.rlsGroupQueries += groups.length;
     for (const r of rows) {
-      if (r.group_no < 0) this.metrics.visibilityWaits += r.key_no;
+      if (r.group_no < 0) {
+        this.metrics.visibilityWaits += r.key_no;
+        if (r.group_no === -2) out.gaveUp = true;
+      }
       else if (r.key_no < 0) out.failed.add(r.group_no);
       else {
         let keys = out.visible.get(r.group_no);

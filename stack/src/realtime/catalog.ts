@@ -11,6 +11,7 @@ import { CHANGES_PUBLICATION } from './constants.ts';
 import { kindFor, type PgType } from './pg-values.ts';
 import { claimPathsOf, mergeClaimPaths, type ClaimPaths } from './policy-claims.ts';
 import { policyInputs } from './policy-purity.ts';
+import { parseRlsFacts, RlsFactsHistory, type RlsFacts } from './rls-facts.ts';
 
 export interface ColumnInfo {
   name: string;
@@ -27,6 +28,8 @@ export interface TableInfo {
   /** Primary-key columns in key order (empty: no primary key). */
   pk: string[];
   rls: boolean;
+  /** RLS facts these fields were derived from (rls-facts.ts): for one position of the stream. */
+  facts: RlsFacts;
   /** Claims the table's SELECT policies can read. */
   claimPaths: ClaimPaths;
   /**
@@ -60,6 +63,10 @@ export class Catalog {
   private readonly invalidations = new Map<number, number>();
   /** First loads in flight, shared by concurrent callers (batches prepared in parallel, joins). */
   private readonly loading = new Map<string | number, Promise<unknown>>();
+  /** RLS facts by WAL position (rls-facts.ts). */
+  private readonly history = new RlsFactsHistory();
+  /** A loaded table's facts viewed with other RLS facts (tableAt), one object per pair. */
+  private readonly views = new WeakMap<TableInfo, Map<RlsFacts, Promise<TableInfo>>>();
 
   constructor(private readonly sql: Db, private readonly log: Logger) {}
 
@@ -94,6 +101,32 @@ export class Catalog {
     return this.cached(this.tables as Map<string | number, Entry<TableInfo | undefined>>, oid, () => this.loadTable(oid), fresh);
   }
 
+  /**
+   * The table as a change committed at `lsn` must be judged: columns and keys as loaded,
+   * RLS facts as in effect at that position of the stream (rls-facts.ts).
+   */
+  async tableAt(oid: number, lsn: bigint): Promise<TableInfo | undefined> {
+    const base = await this.table(oid);
+    if (!base) { this.history.forget(oid); return undefined; }
+    this.history.seed(oid, base.facts);
+    const facts = this.history.at(oid, lsn)!;
+    if (facts === base.facts) return base;
+    let byFacts = this.views.get(base);
+    if (!byFacts) { byFacts = new Map(); this.views.set(base, byFacts); }
+    let view = byFacts.get(facts);
+    if (!view) {
+      view = this.rlsView(base.columns, facts).then((rls) => ({ ...base, ...rls }));
+      view.catch(() => byFacts.delete(facts));
+      byFacts.set(facts, view);
+    }
+    return view;
+  }
+
+  /** In stream order: a DDL committed at `lsn` left the table with these RLS facts. */
+  noteRlsFacts(oid: number, lsn: bigint, facts: RlsFacts): void {
+    this.history.note(oid, lsn, facts);
+  }
+
   async tableByName(schema: string, name: string): Promise<TableInfo | undefined> {
     const rows = await this.sql<{ oid: number }>`
       select c.oid::int as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -122,11 +155,14 @@ export class Catalog {
         cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
        where i.indrelid = ${oid} and i.indisprimary order by k.ord`;
-    const policies = await this.sql<{ qual: string | null; tree: string | null }>`
-      select pg_get_expr(p.polqual, p.polrelid) as qual, p.polqual::text as tree from pg_policy p
-       where p.polrelid = ${oid} and p.polcmd in ('r', '*')`;
+    const [row] = await this.sql<{ facts: unknown }>`select realtime.embedded_rls_facts(${oid}) as facts`;
+    const facts = parseRlsFacts(row?.facts)?.facts;
+    if (!facts) throw new Error(`unreadable RLS facts for table ${oid}`);
+    // The first facts read (usually a join's warm-up, before any change) cover the stream
+    // until the first DDL the event trigger reports; later loads read "now" and never
+    // rewrite that history (rls-facts.ts).
+    this.history.seed(oid, facts);
     const types = await this.resolveTypes(cols.map((c) => c.typ));
-    const builtins = await this.builtinFunctions();
     const columns = cols.map((c) => ({ name: c.name, attnum: c.attnum, type: types.get(c.typ) ?? { oid: c.typ, name: 'unknown', kind: 'string' as const } }));
     return {
       oid,
@@ -135,9 +171,18 @@ export class Catalog {
       columns,
       byName: new Map(columns.map((c) => [c.name, c])),
       pk: pk.map((p) => p.name),
-      rls: rel[0].rls,
-      claimPaths: mergeClaimPaths(policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))),
-      verdictColumns: await this.verdictColumns(policies.map((p) => p.tree), cols),
+      ...await this.rlsView(columns, facts),
+    };
+  }
+
+  /** What the RLS facts mean for Realtime: claim paths (groups) and verdict columns (purity). */
+  private async rlsView(cols: ColumnInfo[], facts: RlsFacts): Promise<Pick<TableInfo, 'rls' | 'facts' | 'claimPaths' | 'verdictColumns'>> {
+    const builtins = await this.builtinFunctions();
+    return {
+      rls: facts.rls,
+      facts,
+      claimPaths: mergeClaimPaths(facts.policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))),
+      verdictColumns: await this.verdictColumns(facts.policies.map((p) => p.tree), cols),
     };
   }
 

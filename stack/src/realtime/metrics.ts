@@ -53,6 +53,8 @@ export class Metrics {
   rlsCachedVerdicts = 0;
   /** 1 ms waits for a decoded commit to become visible before its RLS check (bootstrap.sql). */
   visibilityWaits = 0;
+  /** (change, RLS group) pairs RLS could not decide: logged as RealtimeRlsUndecided. */
+  rlsUndecided = 0;
   malformedFrames = 0;
   unknownEvents = 0;
   slowConsumerDisconnects = 0;

@@ -33,6 +33,8 @@ export type PgOutputMessage =
   | { tag: 'update'; relation: Relation; newTuple: Tuple; oldTuple: Tuple | null; oldIsKey: boolean; bytes: number }
   | { tag: 'delete'; relation: Relation; oldTuple: Tuple; oldIsKey: boolean; bytes: number }
   | { tag: 'truncate'; relations: Relation[] }
+  /** pg_logical_emit_message (START_REPLICATION option `messages`); transactional ones come inside their transaction. */
+  | { tag: 'message'; transactional: boolean; prefix: string; content: Buffer }
   | { tag: 'other' };
 
 class Reader {
@@ -129,6 +131,15 @@ export class PgOutputDecoder {
           if (rel) relations.push(rel);
         }
         return { tag: 'truncate', relations };
+      }
+      case 'M': {
+        const transactional = (r.u8() & 1) === 1;
+        r.u64(); // the message's LSN
+        const prefix = r.cstr();
+        const len = r.i32();
+        const content = r.buf.subarray(r.off, r.off + len);
+        r.off += len;
+        return { tag: 'message', transactional, prefix, content };
       }
       default:
         return { tag: 'other' };

@@ -97,7 +97,7 @@ interface Prepared {
   items: Item[];
   /** When its RLS answers were in (stage tracing). */
   readyAt: number;
-  tables: Map<number, TableBatch>;
+  tables: Map<TableInfo, TableBatch>;
   /** End LSN of the last transaction not delivered before (0: all were). */
   lastLsn: bigint;
   /** End LSN of the batch's last transaction. */
@@ -119,6 +119,9 @@ export class ChangePipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   enqueue(tx: Transaction): void {
+    // In stream order, before any later transaction is prepared: each change is judged by
+    // the RLS facts in effect at its own commit (rls-facts.ts).
+    for (const f of tx.rlsFacts) this.deps.catalog.noteRlsFacts(f.oid, tx.commitLsn, f.facts);
     this.queue.push(tx);
     if (this.queue.length > this.deps.limits.maxQueuedTransactions) this.deps.replication()?.pause();
     this.pump();
@@ -188,7 +191,7 @@ export class ChangePipeline {
     const started = nowMs();
     const items: Item[] = [];
     const plans = new Map<string, Plan | null>();
-    const tables = new Map<number, TableBatch>();
+    const tables = new Map<TableInfo, TableBatch>();
     let lastLsn = 0n;
 
     for (const tx of batch) {
@@ -197,7 +200,10 @@ export class ChangePipeline {
       metrics.recordStage('wal', tx.receivedAt - Number(tx.commitTimeMicros) / 1000);
       metrics.recordStage('queue', started - tx.receivedAt);
       metrics.transactions++;
-      for (const rel of tx.relations) catalog.invalidate(rel.oid);
+      // A transaction that (re)described a table or changed its RLS facts: its changes, and
+      // later ones, get a new plan.
+      for (const rel of tx.relations) { catalog.invalidate(rel.oid); forgetPlans(plans, rel.oid); }
+      for (const f of tx.rlsFacts) forgetPlans(plans, f.oid);
       let ts: string | undefined;
       for (const change of tx.changes) {
         metrics.changes++;
@@ -210,12 +216,12 @@ export class ChangePipeline {
         const planKey = `${rel.oid}:${change.kind}`;
         let plan = plans.get(planKey);
         if (plan === undefined) {
-          const t = await this.template(rel.oid, rel.schema, rel.name, change.kind);
+          const t = await this.template(rel.oid, rel.schema, rel.name, change.kind, tx.commitLsn);
           plan = t ? { ...t, action: change.kind, members: new Map() } : null;
           if (plan) {
             for (const { group, members } of plan.groups) {
-              let tb = tables.get(plan.table.oid);
-              if (!tb) { tb = { table: plan.table, groups: [], groupIndex: new Map(), verdict: keySet(), probe: keySet(), xids: new Set() }; tables.set(plan.table.oid, tb); }
+              let tb = tables.get(plan.table);
+              if (!tb) { tb = { table: plan.table, groups: [], groupIndex: new Map(), verdict: keySet(), probe: keySet(), xids: new Set() }; tables.set(plan.table, tb); }
               let gi = tb.groupIndex.get(group.key);
               if (gi === undefined) { gi = tb.groups.length; tb.groupIndex.set(group.key, gi); tb.groups.push(group); }
               plan.members.set(gi, members);
@@ -240,7 +246,7 @@ export class ChangePipeline {
 
     for (const item of items) {
       if (item.kind !== 'change' || item.plan.members.size === 0 || !item.change.newTuple) continue;
-      const tb = tables.get(item.plan.table.oid)!;
+      const tb = tables.get(item.plan.table)!;
       const tuple = item.change.newTuple;
       const { verdictColumns, pk } = item.plan.table;
       // An unchanged TOAST value is absent from the tuple: that change is probed instead.
@@ -264,18 +270,18 @@ export class ChangePipeline {
   }
 
   /** The (table, action) template, rebuilt when what it was built from changed. */
-  private async template(oid: number, schema: string, name: string, action: RowChange['kind']): Promise<Template | null> {
-    const { registry, catalog } = this.deps;
+  private async template(oid: number, schema: string, name: string, action: RowChange['kind'], lsn: bigint): Promise<Template | null> {
+    const { registry, catalog, log } = this.deps;
     const key = `${oid}:${action}`;
     const version = registry.version;
     const cached = this.templates.get(key);
     if (cached && cached.version === version) {
       const t = cached.template;
       if (t === null) return null;
-      if (await catalog.table(oid) === t.table && await this.samePrivileges(t)) return t;
+      if (await catalog.tableAt(oid, lsn) === t.table && await this.samePrivileges(t)) return t;
     }
     const subs = registry.candidates(schema, name, action);
-    const table = subs.length > 0 ? await catalog.table(oid) : undefined;
+    const table = subs.length > 0 ? await catalog.tableAt(oid, lsn) : undefined;
     if (!table) {
       this.templates.set(key, { version, template: null });
       return null;
@@ -288,7 +294,12 @@ export class ChangePipeline {
     for (const x of subs) {
       const role = x.subscriber.claims.role;
       const p = privs.get(role)!;
-      if (!p.exists) continue;
+      if (!p.exists) {
+        // The join checked the role; it was dropped since. Nothing can be decided for it.
+        this.deps.metrics.rlsUndecided++;
+        log.warn('cannot decide RLS: the subscriber\'s role does not exist', { code: 'RealtimeRlsUndecided', table: `${table.schema}.${table.name}`, role, group: groupLabel(x.subscriber.groupKey(table.claimPaths)) });
+        continue;
+      }
       if (!rls || p.bypassRls || !table.pk.every((c) => p.selectable.has(c))) { t.direct.push({ x, role }); continue; }
       const gk = x.subscriber.groupKey(table.claimPaths);
       let g = byKey.get(gk);
@@ -311,7 +322,7 @@ export class ChangePipeline {
     } catch (e) {
       if (this.failures < 5) throw e;
       // A batch that keeps failing must not stall every subscriber: report it as 500s.
-      this.deps.log.error('RLS check keeps failing; reporting errors to subscribers', { table: `${tb.table.schema}.${tb.table.name}`, error: String(e) });
+      this.deps.log.error('RLS check keeps failing; reporting errors to subscribers', { code: 'RealtimeRlsUndecided', table: `${tb.table.schema}.${tb.table.name}`, groups: tb.groups.map((g) => groupLabel(g.key)), error: String(e) });
       set.result = { visible: new Map(), failed: new Set(tb.groups.map((_, i) => i)) };
     }
   }
@@ -325,7 +336,7 @@ export class ChangePipeline {
       try {
         if (item.kind === 'broadcast') this.deps.hub.broadcast(item.key, item.msg);
         else {
-          this.emitChange(item, p.tables.get(item.plan.table.oid));
+          this.emitChange(item, p.tables.get(item.plan.table));
           metrics.recordLag(start - Date.parse(item.ts));
         }
       } catch (e) {
@@ -353,9 +364,14 @@ export class ChangePipeline {
       else this.addRow(out, x, role, p);
     }
     const result = item.byVerdict ? tb?.verdict.result : tb?.probe.result;
+    if (!result && plan.members.size > 0 && change.kind !== 'DELETE') {
+      this.undecided(item, [...plan.members.keys()].map((gi) => tb?.groups[gi]?.key ?? '?'), 'no RLS answer for the change');
+    }
     if (result) {
       for (const [gi, members] of plan.members) {
         const failed = result.failed.has(gi);
+        if (failed) this.undecided(item, [tb!.groups[gi]!.key], 'the policies raised (Error 500 sent)');
+        else if (result.gaveUp && !result.visible.get(gi)?.has(item.keyIndex)) this.undecided(item, [tb!.groups[gi]!.key], 'the writing transaction never became visible to the probe');
         if (!failed && !result.visible.get(gi)?.has(item.keyIndex)) continue;
         // Members of a group share their role, hence their privileges; the group's role is
         // the one RLS was checked with, even if a member's claims changed since.
@@ -375,6 +391,15 @@ export class ChangePipeline {
       if (d.more) for (const [variant, ids] of d.more) { sub.send(this.frame(sub, variant, ids, undefined)); n++; }
     }
     this.deps.metrics.deliveries += n;
+  }
+
+  /** Logged, never silent: a change some subscribers may be owed, that RLS could not decide for them. */
+  private undecided(item: ChangeItem, groups: string[], reason: string): void {
+    const { table } = item.plan;
+    this.deps.metrics.rlsUndecided += groups.length;
+    this.deps.log.warn('cannot decide RLS for a change', {
+      code: 'RealtimeRlsUndecided', table: `${table.schema}.${table.name}`, groups: groups.map(groupLabel), event: item.change.kind, reason,
+    });
   }
 
   private addRow(out: ChangeOutput, x: PgSubscription, role: string, p: RolePrivileges): void {
@@ -474,4 +499,15 @@ function dbBroadcast(row: Map<string, string | null>): { key: string; msg: Broad
   else if (binary !== null && binary !== undefined) msg.binary = Buffer.from(binary.replace(/^\\x/, ''), 'hex');
   else msg.json = 'null';
   return { key: hubKey(isPrivate, topic), msg };
+}
+
+function forgetPlans(plans: Map<string, unknown>, oid: number): void {
+  plans.delete(`${oid}:INSERT`);
+  plans.delete(`${oid}:UPDATE`);
+  plans.delete(`${oid}:DELETE`);
+}
+
+/** An RLS group key (role, then claim=value pairs NUL-separated) readable in a log line. */
+function groupLabel(key: string): string {
+  return key.replaceAll('\u0000', ' ');
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION, MESSAGES_PUBLICATION } from './constants.ts';
 import { nowMs } from './metrics.ts';
 import { PgOutputDecoder, PG_EPOCH_MICROS, lsnToString, type Relation, type Tuple } from './pgoutput.ts';
+import { parseRlsFactsMessage, RLS_FACTS_PREFIX, type TableRlsFacts } from './rls-facts.ts';
 
 export type ChangeKind = 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -34,6 +35,8 @@ export interface Transaction {
   changes: RowChange[];
   /** Relations (re)described in this transaction: their catalog entries may be stale. */
   relations: Relation[];
+  /** RLS facts of tables whose DDL this transaction committed (the stack's event trigger; rls-facts.ts). */
+  rlsFacts: TableRlsFacts[];
   /** When its commit message was decoded here (epoch ms, sub-ms precision; stage tracing). */
   receivedAt: number;
 }
@@ -150,7 +153,7 @@ export class ReplicationStream {
         }
       });
       const pubs = `${CHANGES_PUBLICATION},${MESSAGES_PUBLICATION}`;
-      client.query(`START_REPLICATION SLOT "${slot}" LOGICAL 0/0 (proto_version '1', publication_names '${pubs}')`)
+      client.query(`START_REPLICATION SLOT "${slot}" LOGICAL 0/0 (proto_version '1', publication_names '${pubs}', messages 'true')`)
         .then(() => this.disconnected(gen, new Error('replication stream ended')), (e: unknown) => this.startFailed(gen, e));
       this.statusTimer ??= setInterval(() => this.sendStatus(false), STATUS_INTERVAL_MS);
     } catch (e) {
@@ -213,8 +216,15 @@ export class ReplicationStream {
     const msg = this.decoder.decode(chunk.subarray(25));
     switch (msg.tag) {
       case 'begin':
-        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [], receivedAt: 0 };
+        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [], rlsFacts: [], receivedAt: 0 };
         break;
+      case 'message': {
+        if (!msg.transactional || msg.prefix !== RLS_FACTS_PREFIX) break;
+        const facts = parseRlsFactsMessage(msg.content);
+        if (facts) this.current?.rlsFacts.push(facts);
+        else this.opts.log.warn('unreadable RLS facts message', { code: 'RealtimeRlsUndecided', content: msg.content.toString('utf8').slice(0, 200) });
+        break;
+      }
       case 'relation':
         this.current?.relations.push(msg.relation);
         break;

@@ -110,6 +110,26 @@ describe('RLS verdicts from values (pure policies)', () => {
     }
   });
 
+  it('a BYPASSRLS role bypasses without owning the table (the service role, as on Supabase)', async () => {
+    const bypass = `rt_bypass_${suffix}`;
+    await sql.unsafe(`create role ${bypass} nologin bypassrls`);
+    try {
+      await sql.unsafe(`grant usage on schema ${SCRATCH_SCHEMA} to ${bypass}; grant select on ${SCRATCH_SCHEMA}.${table} to ${bypass}`);
+      for (const role of [bypass, 'service_role']) {
+        const g = [{ role, claims: { role } }];
+        expect((await verdictsFor(g)).visible[0], role).toEqual(rows.map((r) => r.id));
+        expect(await selectAs(role, { role }), role).toEqual(rows.map((r) => r.id));
+      }
+      // Not vacuous: the same role without the attribute is bound by the policies (none for it: no rows).
+      await sql.unsafe(`alter role ${bypass} nobypassrls`);
+      expect((await verdictsFor([{ role: bypass, claims: { role: bypass } }])).visible[0]).toEqual(rows.filter((r) => r.status === 'public').map((r) => r.id));
+      expect(await selectAs(bypass, { role: bypass })).toEqual(rows.filter((r) => r.status === 'public').map((r) => r.id));
+    } finally {
+      await sql.unsafe(`drop owned by ${bypass}`).catch(() => {});
+      await sql.unsafe(`drop role if exists ${bypass}`);
+    }
+  });
+
   it('a policy that raises fails its group only', async () => {
     const t = `${SCRATCH_SCHEMA}.${table}`;
     await sql.unsafe(`create policy broken on ${t} for select to ${ops} using ((status::int) > 0)`);
