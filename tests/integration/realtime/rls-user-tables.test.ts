@@ -16,11 +16,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeService } from '../../../stack/src/realtime/service.ts';
-import { freePort } from '../../../stack/src/postgres/embedded.ts';
 import { startStack, type Stack } from '../../../stack/src/start.ts';
 import { asRole } from '../../support/db.ts';
+import { freeStackPorts } from '../../support/ports.ts';
+import { testLogFile } from '../../support/stack-log.ts';
 import { as, closeClients, collector, mintToken, rtClient, sleep, subscribed, VSNS, waitFor, type Change, type Vsn } from './helpers.ts';
 
 const UA = randomUUID();
@@ -90,11 +91,13 @@ interface MatrixTable { schema: string; name: string; shape: Shape; when: 'befor
 
 let root: string;
 let stack: Stack;
+let logFile: string;
 const tables: MatrixTable[] = [];
 const tokens: Partial<Record<Who, string>> = {};
 
 async function start(fresh: boolean): Promise<Stack> {
-  return startStack({ dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh, quiet: true, realtime: { joinErrorBackoffMs: 0 } });
+  logFile ??= testLogFile('rt-user-tables');
+  return startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh, quiet: true, logFile, realtime: { joinErrorBackoffMs: 0 } });
 }
 
 async function createMatrix(when: 'before' | 'after'): Promise<void> {
@@ -379,15 +382,11 @@ describe('undecided changes are never dropped silently', () => {
     const rt = stack.services.get('realtime') as RealtimeService;
     const { q, got } = await altered(OWN_SCHEMA, 'raise', '2.0.0');
     await stack.sql.unsafe(`create policy numeric on ${q} for select to authenticated using ((note)::int > 0)`);
-    const lines: string[] = [];
-    const spies = [process.stdout, process.stderr].map((stream) => vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; }) as never));
     const before = rt.metrics().rlsUndecided!;
-    try {
-      await ins(q, UB, 'B', 'not a number'); // not ua's own row: the raising policy is evaluated
-      await settle(got, 1);
-    } finally {
-      for (const s of spies) s.mockRestore();
-    }
+    await ins(q, UB, 'B', 'not a number'); // not ua's own row: the raising policy is evaluated
+    await settle(got, 1);
+    // The stack logs to its test log file, not the terminal.
+    const lines = (await fs.readFile(logFile, 'utf8')).split('\n');
     expect(got.ua.items).toHaveLength(1);
     expect(got.ua.items[0]!.errors).toEqual(['Error 500: Internal Server Error, RLS policy evaluation failed']);
     expect(rt.metrics().rlsUndecided! - before).toBe(1);
