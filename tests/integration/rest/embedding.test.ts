@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminSql } from '../../support/db.ts';
+import { createEmbedSchema, dropEmbedSchema, embedSchemaName } from './embed-schema.ts';
+import { client, rest, serviceClient } from './helpers.ts';
+
+// Resource embedding as PostgREST v14 answers it (docs: references/api/resource_embedding;
+// source: Plan.hs findRel/addRels, Query/QueryBuilder.hs, Error/SchemaCacheError.hs),
+// driven with supabase-js on a scratch schema that has every relationship kind.
+
+const sql = adminSql();
+const schema = embedSchemaName();
+const { t } = schema;
+
+beforeAll(async () => {
+  await createEmbedSchema(sql, schema);
+  // The first request after DDL waits for the reload it triggers; make it a cheap one.
+  await rest(`/${t('clients')}?select=id&limit=1`);
+});
+
+afterAll(async () => {
+  await dropEmbedSchema(sql, schema);
+  await sql.end();
+});
+
+describe('relationships from foreign keys', () => {
+  it('many-to-one embeds an object (or null); the body is PostgREST\'s bytes (jsonb inside json_agg)', async () => {
+    const { data, error, status } = await client().from(t('projects')).select('id, name, client:' + t('clients') + '(id, name)').order('id');
+    expect(error).toBeNull();
+    expect(status).toBe(200);
+    expect(data).toEqual([
+      { id: 1, name: 'Windows', client: { id: 1, name: 'Microsoft' } },
+      { id: 2, name: 'Office', client: { id: 1, name: 'Microsoft' } },
+      { id: 3, name: 'MacOS', client: { id: 2, name: 'Apple' } },
+      { id: 4, name: 'iOS', client: { id: 2, name: 'Apple' } },
+      { id: 5, name: 'Orphan', client: null },
+    ]);
+    const raw = await rest(`/${t('projects')}?select=id,client:${t('clients')}(id,name)&id=eq.1`);
+    expect(raw.status).toBe(200);
+    expect(raw.text).toBe('[{"id":1,"client":{"id": 1, "name": "Microsoft"}}]');
+    expect(raw.headers.get('content-range')).toBe('0-0/*');
+  });
+
+  it('one-to-many embeds an array ([] when there are no children)', async () => {
+    const { data, error } = await client().from(t('clients')).select(`name, ${t('projects')}(name)`)
+      .order('id').order('id', { referencedTable: t('projects') });
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Microsoft', [t('projects')]: [{ name: 'Windows' }, { name: 'Office' }] },
+      { name: 'Apple', [t('projects')]: [{ name: 'MacOS' }, { name: 'iOS' }] },
+      { name: 'Empty Co', [t('projects')]: [] },
+    ]);
+  });
+
+  it('one-to-one (a unique foreign key) embeds an object both ways', async () => {
+    const users = await client().from(t('users')).select(`name, passport:${t('passports')}(number)`).order('id');
+    expect(users.error).toBeNull();
+    expect(users.data).toEqual([
+      { name: 'Angela', passport: { number: 'P-1' } },
+      { name: 'Michael', passport: { number: 'P-2' } },
+      { name: 'Dwight', passport: null },
+    ]);
+    const passports = await client().from(t('passports')).select(`number, owner:${t('users')}(name)`).order('id');
+    expect(passports.data).toEqual([{ number: 'P-1', owner: { name: 'Angela' } }, { number: 'P-2', owner: { name: 'Michael' } }]);
+  });
+
+  it('many-to-many through a junction whose primary key holds both keys', async () => {
+    const { data, error } = await client().from(t('users')).select(`name, tasks:${t('tasks')}(name)`)
+      .order('id').order('id', { referencedTable: 'tasks' });
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Angela', tasks: [{ name: 'design' }, { name: 'code' }] },
+      { name: 'Michael', tasks: [{ name: 'design' }] },
+      { name: 'Dwight', tasks: [{ name: 'test' }] },
+    ]);
+    const back = await client().from(t('tasks')).select(`name, ${t('users')}!${t('users_tasks')}(name)`).eq('id', 1)
+      .order('id', { referencedTable: t('users') });
+    expect(back.data).toEqual([{ name: 'design', [t('users')]: [{ name: 'Angela' }, { name: 'Michael' }] }]);
+  });
+
+  it('self-references: the column name embeds the parent, the table name the children', async () => {
+    const { data, error } = await client().from(t('family')).select(`name, parent:parent_id(name), children:${t('family')}(name)`)
+      .order('id').order('id', { referencedTable: 'children' });
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'root', parent: null, children: [{ name: 'child a' }, { name: 'child b' }] },
+      { name: 'child a', parent: { name: 'root' }, children: [{ name: 'grandchild' }] },
+      { name: 'child b', parent: { name: 'root' }, children: [] },
+      { name: 'grandchild', parent: { name: 'child a' }, children: [] },
+    ]);
+    const hinted = await client().from(t('family')).select(`name, kids:${t('family')}!parent_id(name)`).eq('id', 2);
+    expect(hinted.data).toEqual([{ name: 'child a', kids: [{ name: 'grandchild' }] }]);
+  });
+
+  it('two keys to the same table: PGRST201 (300) lists the candidates; a constraint or column hint picks one', async () => {
+    const amb = await rest(`/${t('orders')}?select=*,${t('addresses')}(*)`);
+    expect(amb.status).toBe(300);
+    expect(amb.json).toEqual({
+      code: 'PGRST201',
+      details: [
+        { cardinality: 'many-to-one', embedding: `${t('orders')} with ${t('addresses')}`, relationship: `billing using ${t('orders')}(billing_address_id) and ${t('addresses')}(id)` },
+        { cardinality: 'many-to-one', embedding: `${t('orders')} with ${t('addresses')}`, relationship: `shipping using ${t('orders')}(shipping_address_id) and ${t('addresses')}(id)` },
+      ],
+      hint: `Try changing '${t('addresses')}' to one of the following: '${t('addresses')}!billing', '${t('addresses')}!shipping'. Find the desired relationship in the 'details' key.`,
+      message: `Could not embed because more than one relationship was found for '${t('orders')}' and '${t('addresses')}'`,
+    });
+    const { data, error } = await client().from(t('orders'))
+      .select(`name, billing:${t('addresses')}!billing(city), shipping:${t('addresses')}!shipping_address_id(city)`);
+    expect(error).toBeNull();
+    expect(data).toEqual([{ name: 'o1', billing: { city: 'Paris' }, shipping: { city: 'Rome' } }]);
+    const back = await client().from(t('addresses')).select(`city, billed:${t('orders')}!billing(name)`).order('id');
+    expect(back.data).toEqual([{ city: 'Paris', billed: [{ name: 'o1' }] }, { city: 'Rome', billed: [] }]);
+  });
+
+  it('PGRST200 when nothing relates them (with PostgREST\'s hint), and with an unmatched hint', async () => {
+    const none = await rest(`/${t('clients')}?select=name,${t('family')}(name)`);
+    expect(none.status).toBe(400);
+    expect(none.json).toEqual({
+      code: 'PGRST200', details: `Searched for a foreign key relationship between '${t('clients')}' and '${t('family')}' in the schema 'public', but no matches were found.`,
+      hint: null, message: `Could not find a relationship between '${t('clients')}' and '${t('family')}' in the schema cache`,
+    });
+    const typo = await rest(`/${t('clients')}?select=name,${t('projectz')}(name)`);
+    expect(typo.json).toEqual({
+      code: 'PGRST200', details: `Searched for a foreign key relationship between '${t('clients')}' and '${t('projectz')}' in the schema 'public', but no matches were found.`,
+      hint: `Perhaps you meant '${t('projects')}' instead of '${t('projectz')}'.`, message: `Could not find a relationship between '${t('clients')}' and '${t('projectz')}' in the schema cache`,
+    });
+    const badHint = await rest(`/${t('projects')}?select=name,${t('clients')}!nope(name)`);
+    expect(badHint.json).toEqual({
+      code: 'PGRST200', details: `Searched for a foreign key relationship between '${t('projects')}' and '${t('clients')}' using the hint 'nope' in the schema 'public', but no matches were found.`,
+      hint: null, message: `Could not find a relationship between '${t('projects')}' and '${t('clients')}' in the schema cache`,
+    });
+  });
+
+  it('PGRST100 for a malformed embed', async () => {
+    const r = await rest(`/${t('clients')}?select=name,${t('projects')}(name`);
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ code: 'PGRST100', hint: null });
+    expect((r.json as { message: string }).message).toMatch(/^"failed to parse select parameter \(.*\)" \(line 1, column \d+\)$/);
+  });
+
+  it('aliases, renamed columns, casts and nesting to any depth', async () => {
+    const { data, error } = await client().from(t('clients'))
+      .select(`client_name:name, work:${t('projects')}(title:name, id::text, todo:${t('tasks')}(name, people:${t('users')}(name)))`)
+      .eq('id', 1).order('id', { referencedTable: 'work' }).order('id', { referencedTable: 'work.todo' }).order('id', { referencedTable: 'work.todo.people' });
+    expect(error).toBeNull();
+    expect(data).toEqual([{
+      client_name: 'Microsoft',
+      work: [
+        { title: 'Windows', id: '1', todo: [{ name: 'design', people: [{ name: 'Angela' }, { name: 'Michael' }] }, { name: 'code', people: [{ name: 'Angela' }] }] },
+        { title: 'Office', id: '2', todo: [] },
+      ],
+    }]);
+  });
+
+  it('RLS applies to every embedded table as the request\'s role', async () => {
+    const anon = await client().from(t('projects')).select(`name, ${t('notes')}(body)`).lte('id', 3).order('id').order('id', { referencedTable: t('notes') });
+    expect(anon.data).toEqual([
+      { name: 'Windows', [t('notes')]: [{ body: 'public note' }] },
+      { name: 'Office', [t('notes')]: [] },
+      { name: 'MacOS', [t('notes')]: [{ body: 'mac' }] },
+    ]);
+    const service = await serviceClient().from(t('projects')).select(`name, ${t('notes')}(body)`).eq('id', 1).order('id', { referencedTable: t('notes') });
+    expect(service.data).toEqual([{ name: 'Windows', [t('notes')]: [{ body: 'public note' }, { body: 'secret' }] }]);
+  });
+});
