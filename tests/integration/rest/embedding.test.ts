@@ -162,3 +162,78 @@ describe('relationships from foreign keys', () => {
     expect(service.data).toEqual([{ name: 'Windows', [t('notes')]: [{ body: 'public note' }, { body: 'secret' }] }]);
   });
 });
+
+describe('filtering, ordering and paging embeds', () => {
+  const projects = (): string => t('projects');
+
+  it('!inner filters the parents by the embed (and the count follows it); !left does not', async () => {
+    const inner = await client().from(t('clients')).select(`name, ${projects()}!inner(name)`, { count: 'exact' }).eq(`${projects()}.name`, 'Windows');
+    expect(inner.error).toBeNull();
+    expect(inner.status).toBe(200);
+    expect(inner.count).toBe(1);
+    expect(inner.data).toEqual([{ name: 'Microsoft', [projects()]: [{ name: 'Windows' }] }]);
+    const raw = await rest(`/${t('clients')}?select=name,${projects()}!inner(name)&${projects()}.name=eq.Windows`, { headers: { Prefer: 'count=exact' } });
+    expect(raw.headers.get('content-range')).toBe('0-0/1');
+    const left = await client().from(t('clients')).select(`name, ${projects()}!left(name)`).eq(`${projects()}.name`, 'Windows').order('id');
+    expect(left.data).toEqual([
+      { name: 'Microsoft', [projects()]: [{ name: 'Windows' }] },
+      { name: 'Apple', [projects()]: [] },
+      { name: 'Empty Co', [projects()]: [] },
+    ]);
+    const toOne = await client().from(projects()).select(`name, client:${t('clients')}!inner(name)`).eq('client.name', 'Apple').order('id');
+    expect(toOne.data).toEqual([{ name: 'MacOS', client: { name: 'Apple' } }, { name: 'iOS', client: { name: 'Apple' } }]);
+  });
+
+  it('embedded filters, order, limit and offset through referencedTable', async () => {
+    const { data, error } = await client().from(t('clients')).select(`name, ${projects()}(id, name)`)
+      .in('id', [1, 2]).order('id')
+      .order('id', { referencedTable: projects(), ascending: false })
+      .limit(1, { referencedTable: projects() });
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Microsoft', [projects()]: [{ id: 2, name: 'Office' }] },
+      { name: 'Apple', [projects()]: [{ id: 4, name: 'iOS' }] },
+    ]);
+    const page = await client().from(t('clients')).select(`name, ${projects()}(name)`).eq('id', 1)
+      .order('id', { referencedTable: projects() }).range(1, 1, { referencedTable: projects() });
+    expect(page.data).toEqual([{ name: 'Microsoft', [projects()]: [{ name: 'Office' }] }]);
+    const filtered = await client().from(t('clients')).select(`name, ${projects()}(name)`).gt(`${projects()}.id`, 3).order('id');
+    expect(filtered.data).toEqual([
+      { name: 'Microsoft', [projects()]: [] },
+      { name: 'Apple', [projects()]: [{ name: 'iOS' }] },
+      { name: 'Empty Co', [projects()]: [] },
+    ]);
+  });
+
+  it('or inside an embed (rel.or=…)', async () => {
+    const { data, error } = await client().from(t('clients')).select(`name, ${projects()}(name)`).in('id', [1, 2]).order('id')
+      .or('name.eq.Windows,name.eq.iOS', { referencedTable: projects() });
+    expect(error).toBeNull();
+    expect(data).toEqual([{ name: 'Microsoft', [projects()]: [{ name: 'Windows' }] }, { name: 'Apple', [projects()]: [{ name: 'iOS' }] }]);
+  });
+
+  it('not.is.null / is.null on an embed filter the parents', async () => {
+    const some = await client().from(t('clients')).select(`name, ${projects()}(name)`, { count: 'exact' })
+      .eq(`${projects()}.name`, 'MacOS').not(projects(), 'is', null);
+    expect(some.error).toBeNull();
+    expect(some.count).toBe(1);
+    expect(some.data).toEqual([{ name: 'Apple', [projects()]: [{ name: 'MacOS' }] }]);
+    const without = await client().from(t('projects')).select(`name, client:${t('clients')}(name)`).is('client', null);
+    expect(without.data).toEqual([{ name: 'Orphan', client: null }]);
+  });
+
+  it('ordering parents by a to-one embed; PGRST118 for a to-many one; PGRST108 for one not selected', async () => {
+    const { data, error } = await client().from(t('projects')).select(`name, client:${t('clients')}(name)`).not('client_id', 'is', null)
+      .order('client(name)', { ascending: true }).order('id');
+    expect(error).toBeNull();
+    expect(data?.map((r) => r.name)).toEqual(['MacOS', 'iOS', 'Windows', 'Office']);
+    const many = await rest(`/${t('clients')}?select=name,${projects()}(name)&order=${projects()}(name)`);
+    expect(many.status).toBe(400);
+    expect(many.json).toEqual({
+      code: 'PGRST118', details: `'${t('clients')}' and '${projects()}' do not form a many-to-one or one-to-one relationship`,
+      hint: null, message: `A related order on '${projects()}' is not possible`,
+    });
+    const off = await rest(`/${t('clients')}?select=name&${projects()}.limit=1`);
+    expect(off.json).toEqual({ code: 'PGRST108', details: null, hint: `Verify that '${projects()}' is included in the 'select' query parameter.`, message: `'${projects()}' is not an embedded resource in this request` });
+  });
+});
