@@ -237,3 +237,45 @@ describe('filtering, ordering and paging embeds', () => {
     expect(off.json).toEqual({ code: 'PGRST108', details: null, hint: `Verify that '${projects()}' is included in the 'select' query parameter.`, message: `'${projects()}' is not an embedded resource in this request` });
   });
 });
+
+describe('spreads, JSON paths and counts inside embeds', () => {
+  it('spreads a to-one embed\'s columns into the parent', async () => {
+    const { data, error } = await client().from(t('projects')).select(`name, ...${t('clients')}(client_name:name, tier:meta->>tier)`).lte('id', 3).order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Windows', client_name: 'Microsoft', tier: 'gold' },
+      { name: 'Office', client_name: 'Microsoft', tier: 'gold' },
+      { name: 'MacOS', client_name: 'Apple', tier: 'silver' },
+    ]);
+  });
+
+  it('spreads a to-many embed as one array per column (v14), ordered as asked', async () => {
+    const { data, error } = await client().from(t('clients')).select(`name, ...${t('projects')}(project:name, id)`).order('id')
+      .order('id', { referencedTable: t('projects'), ascending: false });
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Microsoft', project: ['Office', 'Windows'], id: [2, 1] },
+      { name: 'Apple', project: ['iOS', 'MacOS'], id: [4, 3] },
+      { name: 'Empty Co', project: [], id: [] },
+    ]);
+  });
+
+  it('JSON paths inside embeds are named by their last key', async () => {
+    const { data, error } = await client().from(t('projects')).select(`name, client:${t('clients')}(meta->tier, level:meta->>tier)`).eq('id', 3);
+    expect(error).toBeNull();
+    expect(data).toEqual([{ name: 'MacOS', client: { tier: 'silver', level: 'silver' } }]);
+  });
+
+  it('rel(count) counts the related rows (PostgreSQL\'s rel.count = count(rel)), even with aggregates off', async () => {
+    const { data, error } = await client().from(t('clients')).select(`name, ${t('projects')}(count)`).order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: 'Microsoft', [t('projects')]: [{ count: 2 }] },
+      { name: 'Apple', [t('projects')]: [{ count: 2 }] },
+      { name: 'Empty Co', [t('projects')]: [{ count: 0 }] },
+    ]);
+    const agg = await rest(`/${t('clients')}?select=name,${t('projects')}(count())`);
+    expect(agg.status).toBe(400);
+    expect(agg.json).toEqual({ code: 'PGRST123', details: null, hint: null, message: 'Use of aggregate functions is not allowed' });
+  });
+});
