@@ -1,7 +1,7 @@
 import { aggregatesNotAllowed, invalidRange, notEmbedded, notImplemented, relatedOrderNotToOne } from './errors.ts';
 import type { Filter, LogicTree, OrderTerm, SelectField, SelectItem } from './grammar.ts';
 import type { QueryParams } from './query-params.ts';
-import { restrictRange, type RowRange } from './range.ts';
+import { readInteger, restrictRange, type RowRange } from './range.ts';
 import { findRelationship, relIsToOne, type QI, type Relationship } from './relationships.ts';
 import { qiKey, type SchemaCache, type Table } from './schema-cache.ts';
 import { implicitAlias } from './sql-builder.ts';
@@ -79,12 +79,6 @@ function nodeAt(root: ReadNode, path: string[]): ReadNode {
     n = next;
   }
   return n;
-}
-
-function readInteger(s: string | undefined): number | undefined {
-  if (s === undefined || !/^-?\d+$/.test(s.trim())) return undefined;
-  const n = Number(s.trim());
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** An embed's `rel.limit` / `rel.offset` (the top level's range comes from request.ts). */

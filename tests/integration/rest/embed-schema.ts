@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
-import { uniqueName } from './helpers.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { rest, uniqueName } from './helpers.ts';
 
 /**
  * A scratch schema with every relationship kind PostgREST embeds (tables prefixed per
@@ -18,6 +19,21 @@ export interface EmbedSchema {
 export function embedSchemaName(): EmbedSchema {
   const p = uniqueName('emb');
   return { p, t: (name) => `${p}_${name}` };
+}
+
+/** Create the schema before the file's tests (and wait for the cache to see it); drop it and close `sql` after. */
+export function useEmbedSchema(sql: Sql): EmbedSchema {
+  const schema = embedSchemaName();
+  beforeAll(async () => {
+    await createEmbedSchema(sql, schema);
+    // The first request after DDL waits for the reload it triggers; make it a cheap one.
+    await rest(`/${schema.t('clients')}?select=id&limit=1`);
+  });
+  afterAll(async () => {
+    await dropEmbedSchema(sql, schema);
+    await sql.end();
+  });
+  return schema;
 }
 
 export async function createEmbedSchema(sql: Sql, { t }: EmbedSchema): Promise<void> {

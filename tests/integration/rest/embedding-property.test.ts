@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adminSql, asRole } from '../../support/db.ts';
-import { createEmbedSchema, dropEmbedSchema, embedSchemaName } from './embed-schema.ts';
+import { useEmbedSchema } from './embed-schema.ts';
 import { client, rest } from './helpers.ts';
 
 // Property: for random embed trees over the scratch schema (every relationship kind,
@@ -11,7 +11,7 @@ import { client, rest } from './helpers.ts';
 // nothing shared with the REST SQL builder.
 
 const sql = adminSql();
-const schema = embedSchemaName();
+const schema = useEmbedSchema(sql);
 const { t } = schema;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
@@ -110,15 +110,6 @@ async function expected(tx: postgres.TransactionSql, n: Node, rows: Row[], path:
   return out;
 }
 
-beforeAll(async () => {
-  await createEmbedSchema(sql, schema);
-  await rest(`/${t('clients')}?select=id&limit=1`);
-});
-
-afterAll(async () => {
-  await dropEmbedSchema(sql, schema);
-  await sql.end();
-});
 
 describe('embedding property: REST embeds equal hand-written SQL under the same role', () => {
   it('random embed trees from every table', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
-import { createEmbedSchema, dropEmbedSchema, embedSchemaName } from './embed-schema.ts';
+import { useEmbedSchema } from './embed-schema.ts';
 import { client, rest, serviceClient, stackInfo } from './helpers.ts';
 
 // Resource embedding as PostgREST v14 answers it (docs: references/api/resource_embedding;
@@ -8,19 +8,9 @@ import { client, rest, serviceClient, stackInfo } from './helpers.ts';
 // driven with supabase-js on a scratch schema that has every relationship kind.
 
 const sql = adminSql();
-const schema = embedSchemaName();
+const schema = useEmbedSchema(sql);
 const { t } = schema;
 
-beforeAll(async () => {
-  await createEmbedSchema(sql, schema);
-  // The first request after DDL waits for the reload it triggers; make it a cheap one.
-  await rest(`/${t('clients')}?select=id&limit=1`);
-});
-
-afterAll(async () => {
-  await dropEmbedSchema(sql, schema);
-  await sql.end();
-});
 
 describe('relationships from foreign keys', () => {
   it('many-to-one embeds an object (or null); the body is PostgREST\'s bytes (jsonb inside json_agg)', async () => {
