@@ -61,7 +61,8 @@ export async function createEmbedSchema(sql: Sql, { t }: EmbedSchema): Promise<v
       language sql stable as $$ select * from public.${t('tasks')} where project_id = $1.id $$;
     create function public.${t('all_projects')}() returns setof public.${t('projects')}
       language sql stable as $$ select * from public.${t('projects')} $$;
-    grant select, insert, update, delete on all tables in schema public to anon, authenticated, service_role;
+    grant select, insert, update, delete on ${['clients', 'projects', 'tasks', 'users', 'users_tasks', 'passports', 'family', 'addresses', 'orders', 'notes', 'projects_v']
+      .map((n) => `public.${t(n)}`).join(', ')} to anon, authenticated, service_role;
 
     insert into public.${t('clients')} values (1, 'Microsoft', '{"tier":"gold"}'), (2, 'Apple', '{"tier":"silver"}'), (3, 'Empty Co', null);
     insert into public.${t('projects')} values (1, 'Windows', 1), (2, 'Office', 1), (3, 'MacOS', 2), (4, 'iOS', 2), (5, 'Orphan', null);
