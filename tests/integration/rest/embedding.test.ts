@@ -120,6 +120,18 @@ describe('relationships from foreign keys', () => {
     });
   });
 
+  it('a foreign key added a moment ago is embedded at once (an unknown relationship refreshes the cache)', async () => {
+    await sql.unsafe(`create table public.${t('late_a')} (id int primary key); create table public.${t('late_b')} (id int primary key, a_id int);
+      insert into public.${t('late_a')} values (1); insert into public.${t('late_b')} values (7, 1);`);
+    expect((await rest(`/${t('late_b')}?select=id`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    await sql.unsafe(`alter table public.${t('late_b')} add foreign key (a_id) references public.${t('late_a')}(id)`);
+    const r = await rest(`/${t('late_b')}?select=id,${t('late_a')}(id)`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toEqual([{ id: 7, [t('late_a')]: { id: 1 } }]);
+    await sql.unsafe(`drop table public.${t('late_b')}, public.${t('late_a')}`);
+  });
+
   it('PGRST100 for a malformed embed', async () => {
     const r = await rest(`/${t('clients')}?select=name,${t('projects')}(name`);
     expect(r.status).toBe(400);

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.ts';
 import type { AuthResult } from '../auth.ts';
 import type { RestConfig } from '../config.ts';
 import {
-  gucHeadersError, gucStatusError, invalidPreferences, noSchemaCache, tableNotFound, type Json,
+  gucHeadersError, gucStatusError, invalidPreferences, noSchemaCache, RestError, tableNotFound, type Json,
 } from '../errors.ts';
 import { contentTypeOf, type MediaType } from '../media.ts';
 import type { ApiRequest } from '../request.ts';
@@ -11,6 +11,7 @@ import type { RestResponse } from '../respond.ts';
 import { qiKey, type SchemaCache, type SchemaCacheHolder, type Table } from '../schema-cache.ts';
 import type { BodyHandler } from '../sql-builder.ts';
 import type { TxVars } from '../tx.ts';
+import { buildReadPlan, type PlanInput, type ReadNode } from '../embed-plan.ts';
 import { closest } from '../fuzzy.ts';
 
 export { closest };
@@ -43,6 +44,22 @@ export async function findTable(ctx: RestContext, schema: string, name: string):
     throw tableNotFound(schema, name, hint ? `Perhaps you meant the table '${schema}.${hint}'` : null);
   }
   return t;
+}
+
+/**
+ * The read plan. A relationship the cache does not know (PGRST200) refreshes the cache once
+ * first, as an unknown table does: a foreign key that just committed is found without a race.
+ */
+export async function planRead(ctx: RestContext, input: Omit<PlanInput, 'cache'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
+  const cache = currentCache(ctx);
+  try {
+    return { plan: buildReadPlan({ ...input, cache }), cache };
+  } catch (e) {
+    if (!(e instanceof RestError) || e.body.code !== 'PGRST200') throw e;
+    const fresh = await ctx.cache.refreshAfterMiss();
+    if (!fresh || fresh === cache) throw e;
+    return { plan: buildReadPlan({ ...input, cache: fresh }), cache: fresh };
+  }
 }
 
 /** handling=strict with unrecognised preferences: PGRST122. */

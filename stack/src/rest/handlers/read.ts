@@ -6,12 +6,11 @@ import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import { buildReadPlan } from '../embed-plan.ts';
 import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { bodySql, Params, RESPONSE_GUCS_SQL } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, findTable, isSingular, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -27,10 +26,9 @@ export async function plannedRows(client: pg.ClientBase, sql: string, values: Ar
 /** GET/HEAD on a table or view. */
 export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthResult, tableName: string): Promise<RestResponse> {
   const table = await findTable(ctx, req.schema, tableName);
-  const cache = currentCache(ctx);
   const maxRows = ctx.config.dbMaxRows;
-  const plan = buildReadPlan({
-    query: req.query, schema: req.schema, cache, root: { schema: table.schema, name: table.name }, action: 'read',
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: table.schema, name: table.name }, action: 'read',
     rootRange: restrictRange(req.range, maxRows), maxRows,
   });
   const media = negotiate(req.accepts);

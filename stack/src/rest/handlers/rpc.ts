@@ -8,7 +8,6 @@ import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import { buildReadPlan } from '../embed-plan.ts';
 import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { qiKey, type Routine, type SchemaCache } from '../schema-cache.ts';
 import {
@@ -17,7 +16,7 @@ import {
 } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, closest, contentHeaders, currentCache, isSingular, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, closest, contentHeaders, currentCache, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 import { plannedRows } from './read.ts';
@@ -146,15 +145,13 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
   const isPost = req.method === 'POST';
   const keys = argumentKeys(req);
   const routine = await findRoutine(ctx, req.schema, fnName, keys, isPost, req.contentType);
-  const cache = currentCache(ctx);
   const relName = routine.returnRelation?.name ?? routine.name;
-  const relTable = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
   const maxRows = ctx.config.dbMaxRows;
-  const plan = buildReadPlan({
-    query: req.query, schema: req.schema, cache, root: { schema: req.schema, name: relName }, action: 'rpc',
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: req.schema, name: relName }, action: 'rpc',
     rootRange: restrictRange(req.range, maxRows), maxRows,
   });
-  plan.table = relTable;
+  plan.table = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
   const media = negotiate(req.accepts);
   checkStrictPrefs(req);
   if (req.prefs.handling === 'strict' && req.prefs.maxAffected !== undefined && !routine.setOf) throw maxAffectedRpcViolation();

@@ -11,7 +11,7 @@ import { contentRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
 import type { Column, Table } from '../schema-cache.ts';
-import { buildReadPlan, returningColumns, type ReadNode } from '../embed-plan.ts';
+import { returningColumns, type ReadNode } from '../embed-plan.ts';
 import { readNodeSql } from '../embed-sql.ts';
 import {
   arrayLiteral, bodySql, filterSql, ident, Params, qualified, RESPONSE_GUCS_SQL, whereSql,
@@ -19,7 +19,7 @@ import {
 } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, findTable, isSingular, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -85,9 +85,8 @@ function returningSql(qual: string, req: ApiRequest, plan: ReadNode, pk: string[
 export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthResult, tableName: string): Promise<RestResponse> {
   const mutation: Mutation = req.method === 'POST' ? 'create' : req.method === 'PATCH' ? 'update' : req.method === 'PUT' ? 'upsert-single' : 'delete';
   let table = await findTable(ctx, req.schema, tableName);
-  const cache = currentCache(ctx);
-  const plan = buildReadPlan({
-    query: req.query, schema: req.schema, cache, root: { schema: table.schema, name: table.name }, action: 'mutate',
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: table.schema, name: table.name }, action: 'mutate',
     rootRange: { offset: 0, limit: null }, maxRows: null,
   });
 
