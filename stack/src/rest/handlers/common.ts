@@ -2,19 +2,17 @@ import type pg from 'pg';
 import type { Logger } from '../../log.ts';
 import type { AuthResult } from '../auth.ts';
 import type { RestConfig } from '../config.ts';
+import { buildReadPlan, type PlanInput, type ReadNode } from '../embed-plan.ts';
 import {
   gucHeadersError, gucStatusError, invalidPreferences, noSchemaCache, RestError, tableNotFound, type Json,
 } from '../errors.ts';
+import { closest } from '../fuzzy.ts';
 import { contentTypeOf, type MediaType } from '../media.ts';
 import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
 import { qiKey, type SchemaCache, type SchemaCacheHolder, type Table } from '../schema-cache.ts';
 import type { BodyHandler } from '../sql-builder.ts';
 import type { TxVars } from '../tx.ts';
-import { buildReadPlan, type PlanInput, type ReadNode } from '../embed-plan.ts';
-import { closest } from '../fuzzy.ts';
-
-export { closest };
 
 /** What every handler gets. */
 export interface RestContext {

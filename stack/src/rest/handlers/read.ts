@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import type { AuthResult } from '../auth.ts';
+import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { invalidRange, singularityError } from '../errors.ts';
 import { negotiate } from '../media.ts';
 import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { bodySql, Params, RESPONSE_GUCS_SQL } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {

@@ -1,22 +1,19 @@
 import type { AuthResult } from '../auth.ts';
+import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import {
   ambiguousRpc, invalidBody, invalidRange, maxAffectedRpcViolation, maxAffectedViolation, noRpc, singularityError,
 } from '../errors.ts';
-import type { SelectField } from '../grammar.ts';
+import { closest } from '../fuzzy.ts';
 import { negotiate, type MediaType } from '../media.ts';
 import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { qiKey, type Routine, type SchemaCache } from '../schema-cache.ts';
-import {
-  bodySql, ident, limitOffsetSql, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql,
-  type BodyHandler, type FieldContext, type RoutineShape,
-} from '../sql-builder.ts';
+import { bodySql, ident, Params, qualified, RESPONSE_GUCS_SQL, type BodyHandler, type RoutineShape } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, closest, contentHeaders, currentCache, isSingular, planRead, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 import { plannedRows } from './read.ts';

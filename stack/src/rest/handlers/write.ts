@@ -1,4 +1,6 @@
 import type { AuthResult } from '../auth.ts';
+import { returningColumns, type ReadNode } from '../embed-plan.ts';
+import { readNodeSql } from '../embed-sql.ts';
 import {
   columnNotFound, invalidBody, invalidFilters, maxAffectedViolation, putLimitNotAllowed, putMatchingPk, safeUpdate,
   singularityError, type RestError,
@@ -11,8 +13,6 @@ import { contentRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
 import type { Column, Table } from '../schema-cache.ts';
-import { returningColumns, type ReadNode } from '../embed-plan.ts';
-import { readNodeSql } from '../embed-sql.ts';
 import {
   arrayLiteral, bodySql, filterSql, ident, Params, qualified, RESPONSE_GUCS_SQL, whereSql,
   type BodyHandler, type FieldContext,
