@@ -8,7 +8,7 @@ import { rest, uniqueName } from './helpers.ts';
  * (passports.user_id is unique), many-to-many (users ↔ tasks through users_tasks, whose
  * primary key is both keys), a self-reference (family.parent_id), two keys between the
  * same pair (orders → addresses: `billing`, `shipping`), RLS on notes (anon and
- * authenticated see only visible notes), a view over projects, computed relationships
+ * authenticated see only visible notes), a view over projects and a view over that view, computed relationships
  * and a function returning projects.
  */
 export interface EmbedSchema {
@@ -55,13 +55,16 @@ export async function createEmbedSchema(sql: Sql, { t }: EmbedSchema): Promise<v
     alter table public.${t('notes')} enable row level security;
     create policy visible_notes on public.${t('notes')} for select to anon, authenticated using (visible);
     create view public.${t('projects_v')} as select id, name as title, client_id from public.${t('projects')};
+    create view public.${t('projects_vv')} as select title, client_id, id from public.${t('projects_v')};
+    create function public.${t('client_one')}(public.${t('projects')}) returns setof public.${t('clients')} rows 1
+      language sql stable as $$ select * from public.${t('clients')} where id = $1.client_id $$;
     create function public.${t('client_of')}(public.${t('projects')}) returns public.${t('clients')}
       language sql stable as $$ select * from public.${t('clients')} where id = $1.client_id $$;
     create function public.${t('project_tasks')}(public.${t('projects')}) returns setof public.${t('tasks')}
       language sql stable as $$ select * from public.${t('tasks')} where project_id = $1.id $$;
     create function public.${t('all_projects')}() returns setof public.${t('projects')}
       language sql stable as $$ select * from public.${t('projects')} $$;
-    grant select, insert, update, delete on ${['clients', 'projects', 'tasks', 'users', 'users_tasks', 'passports', 'family', 'addresses', 'orders', 'notes', 'projects_v']
+    grant select, insert, update, delete on ${['clients', 'projects', 'tasks', 'users', 'users_tasks', 'passports', 'family', 'addresses', 'orders', 'notes', 'projects_v', 'projects_vv']
       .map((n) => `public.${t(n)}`).join(', ')} to anon, authenticated, service_role;
 
     insert into public.${t('clients')} values (1, 'Microsoft', '{"tier":"gold"}'), (2, 'Apple', '{"tier":"silver"}'), (3, 'Empty Co', null);
@@ -79,8 +82,9 @@ export async function createEmbedSchema(sql: Sql, { t }: EmbedSchema): Promise<v
 
 export async function dropEmbedSchema(sql: Sql, { t }: EmbedSchema): Promise<void> {
   await sql.unsafe(`
-    drop function if exists public.${t('all_projects')}(), public.${t('project_tasks')}(public.${t('projects')}), public.${t('client_of')}(public.${t('projects')});
-    drop view if exists public.${t('projects_v')};
+    drop function if exists public.${t('all_projects')}(), public.${t('project_tasks')}(public.${t('projects')}), public.${t('client_of')}(public.${t('projects')}),
+      public.${t('client_one')}(public.${t('projects')});
+    drop view if exists public.${t('projects_vv')}, public.${t('projects_v')};
     drop table if exists public.${t('notes')}, public.${t('orders')}, public.${t('addresses')}, public.${t('family')}, public.${t('passports')},
       public.${t('users_tasks')}, public.${t('users')}, public.${t('tasks')}, public.${t('projects')}, public.${t('clients')};`);
 }

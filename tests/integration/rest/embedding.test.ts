@@ -321,6 +321,8 @@ describe('embedding after writes, on functions, through views and computed relat
     expect(fromView.data).toEqual([{ title: 'iOS', [t('clients')]: { name: 'Apple' } }]);
     const toView = await client().from(t('clients')).select(`name, ${t('projects_v')}(title)`).eq('id', 2).order('id', { referencedTable: t('projects_v') });
     expect(toView.data).toEqual([{ name: 'Apple', [t('projects_v')]: [{ title: 'MacOS' }, { title: 'iOS' }] }]);
+    const viewOfView = await client().from(t('projects_vv')).select(`title, client:${t('clients')}(name)`).eq('id', 1);
+    expect(viewOfView.data).toEqual([{ title: 'Windows', client: { name: 'Microsoft' } }]);
   });
 
   it('computed relationships: a function of the row returning a row (object) or a set (array)', async () => {
@@ -333,5 +335,8 @@ describe('embedding after writes, on functions, through views and computed relat
       // reason PostgREST's docs declare to-one computed relationships `returns setof … rows 1`.
       { name: 'Orphan', [t('client_of')]: { name: null }, [t('project_tasks')]: [] },
     ]);
+    // `returns setof … rows 1` is to-one: an object, or null when the set is empty.
+    const one = await client().from(t('projects')).select(`name, ${t('client_one')}(name)`).in('id', [1, 5]).order('id');
+    expect(one.data).toEqual([{ name: 'Windows', [t('client_one')]: { name: 'Microsoft' } }, { name: 'Orphan', [t('client_one')]: null }]);
   });
 });
