@@ -7,13 +7,15 @@
  *   - tx-shaped: BEGIN, the set_config statement, the statement, COMMIT — the database
  *     work a REST request costs, so the gap to REST is HTTP + Node.
  * Scenarios: a 20-row filtered, ordered read (anon); a one-row insert (anon,
- * return=minimal); a 20-row read of `events` as an authenticated member under RLS.
+ * return=minimal); a 20-row read of `events` as an authenticated member under RLS;
+ * an embedding read (20 alerts with their hotspot and recommendations, service role)
+ * beside the same join written by hand as one SQL statement.
  * Autocannon runs in a worker thread so it does not share the server's event loop.
  */
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { DEFAULT_ANON_KEY, DEFAULT_JWT_SECRET } from '../stack/src/keys.ts';
+import { DEFAULT_ANON_KEY, DEFAULT_JWT_SECRET, DEFAULT_SERVICE_ROLE_KEY } from '../stack/src/keys.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
 
@@ -92,21 +94,46 @@ export async function run(): Promise<BenchResult> {
       select '${orgId}', 'bench', 'e' || i, 'noise', now() - (i || ' seconds')::interval, 40.7, -74.0, '892a100d2b3ffff'
         from generate_series(1, 20000) i;
       analyze public.events;`);
+    // Alerts → hotspot (many-to-one) and → recommendations (one-to-many, 3 each), all
+    // terminal so the scheduled scans leave them alone.
+    await sql.unsafe(`
+      insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
+        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, status, resolved_at)
+      select '${orgId}', 'noise', 'bench-h' || i, 'high', 'expectation_poisson', '{882a100d2dfffff}', '882a100d2dfffff', 40.75, -73.99,
+        600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 41.6, 'resolved', now()
+        from generate_series(1, 500) i;
+      insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, title, description, state, resolved_at)
+      select org_id, id, dedup_key, 'noise', 'high', 'alert ' || dedup_key, 'bench alert', 'resolved', now() from public.hotspots where org_id = '${orgId}';
+      insert into public.playbooks (org_id, slug, title, category, body) values ('${orgId}', 'bench-pb', 'Bench', 'noise', 'bench');
+      insert into public.recommendations (org_id, alert_id, hotspot_id, playbook_id, alert_revision, rank, score, action, rationale, status)
+      select a.org_id, a.id, a.hotspot_id, (select id from public.playbooks where org_id = '${orgId}'), r, r, 0.9, 'act ' || r, 'because', 'superseded'
+        from public.alerts a, generate_series(1, 3) r where a.org_id = '${orgId}';
+      analyze public.hotspots, public.alerts, public.recommendations;`);
     const member = await new SignJWT({ sub: '00000000-0000-4000-8000-000000000001', role: 'authenticated', aud: 'authenticated', org_roles: { [orgId]: 'operator' } })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setExpirationTime('2h').sign(new TextEncoder().encode(DEFAULT_JWT_SECRET));
 
     const anonHeaders = { apikey: DEFAULT_ANON_KEY, authorization: `Bearer ${DEFAULT_ANON_KEY}` };
     const selectUrl = `${api}/bench_items?select=id,name,qty,created_at&category=eq.7&order=id&limit=20`;
     const eventsUrl = `${api}/events?select=id,category,occurred_at&order=id.desc&limit=20`;
+    const serviceHeaders = { apikey: DEFAULT_SERVICE_ROLE_KEY, authorization: `Bearer ${DEFAULT_SERVICE_ROLE_KEY}` };
+    const embedUrl = `${api}/alerts?select=id,title,state,hotspot:hotspots(id,category,severity,score),recommendations(id,rank,action,status)&org_id=eq.${orgId}&order=id&limit=20`;
     // Sanity: each scenario answers what it should before it is measured.
     const check = await fetch(selectUrl, { headers: anonHeaders });
     if (check.status !== 200 || ((await check.json()) as unknown[]).length !== 20) throw new Error(`select check failed: ${check.status}`);
     const evCheck = await fetch(eventsUrl, { headers: { apikey: DEFAULT_ANON_KEY, authorization: `Bearer ${member}` } });
     if (((await evCheck.json()) as unknown[]).length !== 20) throw new Error('RLS events check failed');
+    const embCheck = await fetch(embedUrl, { headers: serviceHeaders });
+    const embRows = (await embCheck.json()) as Array<{ hotspot: unknown; recommendations: unknown[] }>;
+    if (embRows.length !== 20 || embRows.some((r) => r.hotspot === null || r.recommendations.length !== 3)) throw new Error(`embedding check failed: ${embCheck.status}`);
 
     const selectSql = 'select id, name, qty, created_at from public.bench_items where category = $1 order by id limit 20';
     const insertSql = 'insert into public.bench_writes (name, qty) values ($1, $2)';
     const eventsSql = 'select id, category, occurred_at from public.events order by id desc limit 20';
+    // The embedding read by hand: the same columns and nesting, one statement.
+    const embedSql = `select a.id, a.title, a.state,
+        (select row_to_json(h) from (select h.id, h.category, h.severity, h.score from public.hotspots h where h.id = a.hotspot_id) h) as hotspot,
+        coalesce((select json_agg(r) from (select r.id, r.rank, r.action, r.status from public.recommendations r where r.alert_id = a.id) r), '[]') as recommendations
+      from public.alerts a where a.org_id = $1 order by a.id limit 20`;
     const anonClaims = '{"role":"anon"}';
     const memberClaims = JSON.stringify({ sub: '00000000-0000-4000-8000-000000000001', role: 'authenticated', org_roles: { [orgId]: 'operator' } });
     const shaped = (readOnly: boolean, vars: { text: string; values: string[] }, text: string, values: unknown[]) => async (c: pg.PoolClient): Promise<void> => {
@@ -155,12 +182,16 @@ export async function run(): Promise<BenchResult> {
       () => directLoad(ownerPool, slice, (c) => c.query(insertSql, ['bench', 1]).then(() => undefined)),
       () => directLoad(pool, slice, shaped(false, insertVars, insertSql, ['bench', 1])),
     ]) as [Load, Load, Load];
+    const [embedRest, embedRaw] = await rounds([
+      () => httpLoad(embedUrl, { headers: serviceHeaders }, slice),
+      () => directLoad(ownerPool, slice, (c) => c.query(embedSql, [orgId]).then(() => undefined)),
+    ]) as [Load, Load];
     const [rlsRest, rlsTx] = await rounds([
       () => httpLoad(eventsUrl, { headers: { apikey: DEFAULT_ANON_KEY, authorization: `Bearer ${member}` } }, slice),
       () => directLoad(pool, slice, shaped(true, txVars('authenticated', memberClaims, '/events'), eventsSql, [])),
     ]) as [Load, Load];
 
-    const errors = [selectRest, selectRaw, selectTx, insertRest, insertRaw, insertTx, rlsRest, rlsTx].reduce((n, l) => n + l.errors, 0);
+    const errors = [selectRest, selectRaw, selectTx, insertRest, insertRaw, insertTx, embedRest, embedRaw, rlsRest, rlsTx].reduce((n, l) => n + l.errors, 0);
     const ratio = (a: Load, b: Load): number => a.rps / b.rps;
     const figures: BenchFigure[] = [
       { metric: 'select via REST (20 rows, anon)', value: selectRest.rps, unit: 'req/s', floor: selectRaw.rps, anchor: ANCHOR },
@@ -175,6 +206,10 @@ export async function run(): Promise<BenchResult> {
       { metric: 'insert direct, tx-shaped', value: insertTx.rps, unit: 'q/s', floor: insertRaw.rps },
       { metric: 'insert REST / raw PostgreSQL', value: ratio(insertRest, insertRaw), unit: '×', gate: '≥ 0.1 × raw', pass: ratio(insertRest, insertRaw) >= 0.1 },
       { metric: 'insert REST / tx-shaped PostgreSQL', value: ratio(insertRest, insertTx), unit: '×' },
+      { metric: 'embedding read via REST (20 alerts + hotspot + recommendations, service role)', value: embedRest.rps, unit: 'req/s', floor: embedRaw.rps },
+      { metric: 'embedding read via REST p50', value: embedRest.p50, unit: 'ms', floor: embedRaw.p50 },
+      { metric: 'embedding read via REST p99', value: embedRest.p99, unit: 'ms', floor: embedRaw.p99 },
+      { metric: 'embedding REST / hand-written SQL join', value: ratio(embedRest, embedRaw), unit: '×', gate: '≥ 0.25 × raw', pass: ratio(embedRest, embedRaw) >= 0.25 },
       { metric: 'RLS read via REST (events, member JWT)', value: rlsRest.rps, unit: 'req/s', floor: rlsTx.rps },
       { metric: 'RLS read via REST p50', value: rlsRest.p50, unit: 'ms', floor: rlsTx.p50 },
       { metric: 'RLS read via REST p99', value: rlsRest.p99, unit: 'ms', floor: rlsTx.p99 },

@@ -59,6 +59,9 @@ export function notEmbedded(resource: string): RestError {
   return err(400, 'PGRST108')(`'${resource}' is not an embedded resource in this request`, null,
     `Verify that '${resource}' is included in the 'select' query parameter.`);
 }
+export function relatedOrderNotToOne(origin: string, target: string): RestError {
+  return err(400, 'PGRST118')(`A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`);
+}
 export function putLimitNotAllowed(): RestError {
   return err(400, 'PGRST114')('limit/offset querystring parameters are not allowed for PUT');
 }
@@ -103,9 +106,13 @@ export function maxAffectedRpcViolation(): RestError {
 }
 
 // Schema cache errors (PGRST2xx).
-export function noRelationship(parent: string, child: string, schema: string, hint: string | null): RestError {
+export function noRelationship(parent: string, child: string, schema: string, embedHint: string | undefined, hint: string | null): RestError {
   return err(400, 'PGRST200')(`Could not find a relationship between '${parent}' and '${child}' in the schema cache`,
-    `Searched for a foreign key relationship between '${parent}' and '${child}' in the schema '${schema}', but no matches were found.`, hint);
+    `Searched for a foreign key relationship between '${parent}' and '${child}${embedHint !== undefined ? `' using the hint '${embedHint}` : ''}' in the schema '${schema}', but no matches were found.`, hint);
+}
+/** PGRST201 (300 Multiple Choices): the candidates (compressedRel) in details. */
+export function ambiguousRelationship(parent: string, child: string, candidates: Json[], hint: string): RestError {
+  return err(300, 'PGRST201')(`Could not embed because more than one relationship was found for '${parent}' and '${child}'`, candidates, hint);
 }
 export function noRpc(message: string, details: string, hint: string | null): RestError {
   return err(404, 'PGRST202')(message, details, hint);

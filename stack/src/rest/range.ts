@@ -11,7 +11,7 @@ export interface RowRange {
   limit: number | null;
 }
 
-function readInteger(s: string | undefined): number | undefined {
+export function readInteger(s: string | undefined): number | undefined {
   if (s === undefined || !/^-?\d+$/.test(s.trim())) return undefined;
   const n = Number(s.trim());
   return Number.isSafeInteger(n) ? n : undefined;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ambiguousRpc, noRpc } from './errors.ts';
 import type { MediaType } from './media.ts';
 import { qiKey, splitSetting, type Routine, type RoutineParam, type SchemaCache } from './schema-cache.ts';
-import { closest } from './handlers/common.ts';
+import { closest } from './fuzzy.ts';
 
 /**
  * Which functions PostgREST v14 exposes, and how a call picks one of them.

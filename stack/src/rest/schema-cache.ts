@@ -1,10 +1,11 @@
 import pg from 'pg';
 import type { Logger } from '../log.ts';
+import { buildRelationships, type QI, type RelationshipsMap, type ViewColumnSource } from './relationships.ts';
 import { loadRoutines } from './routines.ts';
 
 /**
  * PostgREST's schema cache: the exposed schemas' tables, views and their columns,
- * primary keys, foreign keys (only to answer embedding requests precisely), and
+ * primary keys, relationships for resource embedding (relationships.ts), and
  * functions with their named parameters, overloads, return shapes and volatility;
  * plus role settings, time zone names and type names for `::cast` checks.
  *
@@ -59,19 +60,10 @@ export interface Routine {
   settings: Array<[string, string]>;
 }
 
-export interface ForeignKey {
-  schema: string;
-  table: string;
-  foreignSchema: string;
-  foreignTable: string;
-  constraint: string;
-  columns: string[];
-}
-
 export interface SchemaCache {
   tables: Map<string, Table>;
   routines: Map<string, Routine[]>;
-  foreignKeys: ForeignKey[];
+  relationships: RelationshipsMap;
   roleSettings: Map<string, Array<[string, string]>>;
   timezones: Set<string>;
   /** Lower-cased type names a `::cast` may use. */
@@ -123,17 +115,56 @@ select n.nspname as schema, c.relname as name, c.relkind::text as kind,
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
  where n.nspname = any($1::text[]) and c.relkind in ('r', 'v', 'm', 'f', 'p')`;
 
+// Every foreign key (views over tables of other schemas follow them too), with its column
+// pairs and whether its columns are exactly a primary key or unique constraint (one-to-one).
 const FKEYS_SQL = `
 select n.nspname as schema, c.relname as "table", fn.nspname as foreign_schema, f.relname as foreign_table,
        con.conname as constraint,
        (select array_agg(a.attname order by k.o) from unnest(con.conkey) with ordinality k(n, o)
-          join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n) as columns
+          join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n)::text[] as columns,
+       (select array_agg(a.attname order by k.o) from unnest(con.confkey) with ordinality k(n, o)
+          join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n)::text[] as foreign_columns,
+       exists (select 1 from pg_catalog.pg_constraint u
+                where u.conrelid = con.conrelid and u.contype in ('p', 'u')
+                  and (select array_agg(x order by x) from unnest(u.conkey) x) = (select array_agg(x order by x) from unnest(con.conkey) x)) as one_to_one
   from pg_catalog.pg_constraint con
   join pg_catalog.pg_class c on c.oid = con.conrelid
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   join pg_catalog.pg_class f on f.oid = con.confrelid
   join pg_catalog.pg_namespace fn on fn.oid = f.relnamespace
- where con.contype = 'f' and (n.nspname = any($1::text[]) or fn.nspname = any($1::text[]))`;
+ where con.contype = 'f' and con.conparentid = 0 and n.nspname not in ('pg_catalog', 'information_schema')
+ order by con.conrelid, con.conname`;
+
+// Computed relationships: one-argument functions from a relation's row type to another's.
+const COMPUTED_RELS_SQL = `
+select pn.nspname as schema, p.proname as name, an.nspname as table_schema, at.typname as table_name,
+       rn.nspname as foreign_schema, rt.typname as foreign_table, (not p.proretset or p.prorows = 1) as single_row
+  from pg_catalog.pg_proc p
+  join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+  join pg_catalog.pg_type at on at.oid = p.proargtypes[0]
+  join pg_catalog.pg_namespace an on an.oid = at.typnamespace
+  join pg_catalog.pg_type rt on rt.oid = p.prorettype
+  join pg_catalog.pg_namespace rn on rn.oid = rt.typnamespace
+ where p.pronargs = 1 and pn.nspname = any($1::text[])
+   and exists (select 1 from pg_catalog.pg_class r where r.oid = at.typrelid and r.relkind in ('v', 'r', 'm', 'f', 'p'))
+   and exists (select 1 from pg_catalog.pg_class r where r.oid = rt.typrelid and r.relkind in ('v', 'r', 'm', 'f', 'p'))`;
+
+// View columns that are plain references to another relation's column: the target entries of
+// the view's _RETURN rule (resorigtbl/resorigcol), kept only where the entry names the view
+// column at that position (entries of subqueries and sublinks do not).
+const VIEW_COLUMNS_SQL = `
+select vn.nspname as view_schema, v.relname as view_name, va.attname as view_column,
+       tn.nspname as table_schema, t.relname as table_name, ta.attname as table_column
+  from pg_catalog.pg_class v
+  join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
+  join pg_catalog.pg_rewrite r on r.ev_class = v.oid and r.rulename = '_RETURN'
+  cross join lateral regexp_matches(r.ev_action::text,
+    ':resno (\\d+) :resname (\\S+) :ressortgroupref \\d+ :resorigtbl (\\d+) :resorigcol (\\d+)', 'g') m
+  join pg_catalog.pg_attribute va on va.attrelid = v.oid and va.attnum = m[1]::int and va.attname = m[2]
+  join pg_catalog.pg_class t on t.oid = m[3]::oid
+  join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+  join pg_catalog.pg_attribute ta on ta.attrelid = t.oid and ta.attnum = m[4]::int
+ where v.relkind in ('v', 'm') and vn.nspname not in ('pg_catalog', 'information_schema')`;
 
 const ROLE_SETTINGS_SQL = `
 select r.rolname as role, s.setconfig as config, s.setdatabase <> 0 as db_specific
@@ -152,6 +183,39 @@ export function splitSetting(s: string): [string, string] {
   return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
 }
 
+interface FkRowRaw {
+  schema: string; table: string; foreign_schema: string; foreign_table: string; constraint: string;
+  columns: string[] | null; foreign_columns: string[] | null; one_to_one: boolean;
+}
+
+/**
+ * Follows view columns through views of views down to a base relation's column; a view
+ * column whose entry is ambiguous (several different origins) is dropped.
+ */
+function resolveViewColumns(direct: ViewColumnSource[]): ViewColumnSource[] {
+  const key = (t: QI, c: string): string => `${qiKey(t.schema, t.name)}\u0000${c}`;
+  const origins = new Map<string, ViewColumnSource[]>();
+  for (const d of direct) origins.set(key(d.view, d.viewColumn), [...(origins.get(key(d.view, d.viewColumn)) ?? []), d]);
+  const out: ViewColumnSource[] = [];
+  for (const list of origins.values()) {
+    const distinct = new Set(list.map((d) => key(d.table, d.column)));
+    if (distinct.size !== 1) continue;
+    let src = list[0] as ViewColumnSource;
+    const seen = new Set<string>();
+    // A view over a view: keep walking while the origin is itself a known view column.
+    for (;;) {
+      const next = origins.get(key(src.table, src.column));
+      const k = key(src.table, src.column);
+      if (!next || next.length !== 1 || seen.has(k)) break;
+      seen.add(k);
+      const n = next[0] as ViewColumnSource;
+      src = { view: src.view, viewColumn: src.viewColumn, table: n.table, column: n.column };
+    }
+    out.push(src);
+  }
+  return out;
+}
+
 interface RelationRow { schema: string; name: string; kind: string; updatable_bits: number; columns: string; pk: string }
 
 export async function loadSchemaCache(client: pg.ClientBase, schemas: string[], extraSearchPath: string[], hoisted: string[]): Promise<SchemaCache> {
@@ -164,7 +228,9 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[], 
     await client.query(`select set_config('search_path', '', true)`);
     const rel = await q<RelationRow>(RELATIONS_SQL, [schemas]);
     const routines = await loadRoutines(q, schemas, hoisted);
-    const fks = await q<{ schema: string; table: string; foreign_schema: string; foreign_table: string; constraint: string; columns: string[] }>(FKEYS_SQL, [schemas]);
+    const fks = await q<FkRowRaw>(FKEYS_SQL);
+    const computed = await q<{ schema: string; name: string; table_schema: string; table_name: string; foreign_schema: string; foreign_table: string; single_row: boolean }>(COMPUTED_RELS_SQL, [schemas]);
+    const viewCols = await q<{ view_schema: string; view_name: string; view_column: string; table_schema: string; table_name: string; table_column: string }>(VIEW_COLUMNS_SQL);
     const roles = await q<{ role: string; config: string[] }>(ROLE_SETTINGS_SQL);
     const tz = await q<{ name: string }>('select name from pg_catalog.pg_timezone_names');
     const types = await q<{ name: string }>(TYPES_SQL, [[...schemas, ...extraSearchPath]]);
@@ -191,7 +257,21 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[], 
     await client.query('commit');
     return {
       tables, routines,
-      foreignKeys: fks.rows.map((f) => ({ schema: f.schema, table: f.table, foreignSchema: f.foreign_schema, foreignTable: f.foreign_table, constraint: f.constraint, columns: f.columns ?? [] })),
+      relationships: buildRelationships({
+        fks: fks.rows.map((f) => ({
+          table: { schema: f.schema, name: f.table }, foreignTable: { schema: f.foreign_schema, name: f.foreign_table },
+          constraint: f.constraint, columns: (f.columns ?? []).map((c, i) => [c, f.foreign_columns?.[i] ?? '']), oneToOne: f.one_to_one,
+        })),
+        viewColumns: resolveViewColumns(viewCols.rows.map((v) => ({
+          view: { schema: v.view_schema, name: v.view_name }, viewColumn: v.view_column,
+          table: { schema: v.table_schema, name: v.table_name }, column: v.table_column,
+        }))),
+        computed: computed.rows.map((c) => ({
+          fn: { schema: c.schema, name: c.name }, table: { schema: c.table_schema, name: c.table_name },
+          foreignTable: { schema: c.foreign_schema, name: c.foreign_table }, singleRow: c.single_row,
+        })),
+        pkOf: (t: QI) => tables.get(qiKey(t.schema, t.name))?.pk ?? [],
+      }),
       roleSettings,
       timezones: new Set(tz.rows.map((r) => r.name)),
       typeNames: new Set([...types.rows.map((r) => r.name), ...TYPE_ALIASES]),

@@ -44,6 +44,8 @@ export function literal(s: string): string {
 export interface FieldContext {
   qualifier: string;
   column(name: string): Column | undefined;
+  /** `embed=is.null` / `embed=not.is.null` on an embedded resource: its SQL, if `name` is one. */
+  nullEmbed?: (name: string, negated: boolean) => string | undefined;
 }
 
 /** A `::cast` from the request: accepted only if it names a type PostgreSQL knows. */
@@ -107,6 +109,10 @@ export function arrayLiteral(values: string[]): string {
 /** pgFmtFilter. */
 export function filterSql(ctx: FieldContext, flt: Filter, p: Params): string {
   const { negated, operation: op } = flt.expr;
+  if (ctx.nullEmbed && op.kind === 'is' && op.value === 'null' && flt.field.jsonPath.length === 0) {
+    const embed = ctx.nullEmbed(flt.field.name, negated);
+    if (embed !== undefined) return embed;
+  }
   const not = negated ? 'NOT ' : '';
   const fld = fieldSql(ctx, flt.field, p, op.kind === 'fts' ? { language: op.language } : undefined);
   switch (op.kind) {

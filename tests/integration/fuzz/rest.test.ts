@@ -63,6 +63,8 @@ function memo<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T 
     return v;
   };
 }
+const EMBEDS = ['alerts', 'hotspots', 'orgs', 'recommendations', 'decisions', 'playbooks', 'events', 'memberships', 'x', 'hotspot_id', 'nope'];
+const HINTS = ['', '', '!inner', '!left', '!hotspot_id', '!alerts_hotspot_id_fkey', '!id', '!nope', '!inner!left', '!"q"'];
 const IDENT = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);
 const columnOf = memo((table: string) => fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...(Object.hasOwn(TABLE_COLUMNS, table) ? TABLE_COLUMNS[table]! : ALL_COLUMNS)) },
@@ -85,6 +87,17 @@ const selectItem = memo((table: string) => fc.oneof(
   { weight: 1, arbitrary: fc.tuple(columnOf(table), fc.constantFrom('->a', '->>a', '->0', '->>0->b', "->'x'")).map(([c, p]) => c + p) },
   { weight: 1, arbitrary: fc.tuple(columnOf(table), fc.constantFrom('count()', 'sum()', 'avg()')).map(([c, agg]) => `${c}.${agg}`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('alerts', 'hotspots', 'orgs', 'recommendations'), columnOf(table)).map(([t, c]) => `${t}(${c})`) },
+  // Embeds: aliases, spreads, hints (constraints, columns, junk), !inner/!left, nesting.
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('', '...', 'x:'), fc.constantFrom(...EMBEDS), fc.constantFrom(...HINTS), columnOf(table),
+    fc.constantFrom('', ',orgs(slug)', ',alerts!inner(id)', ',...orgs(name)', ',recommendations(count)', ',hotspots()')).map(([pre, t, hint, c, nested]) => `${pre}${t}${hint}(${c}${nested})`) },
+));
+/** Embedded filters, order, paging and null checks on embed paths (selected or not). */
+const embedParam = memo((orgIds: string[]) => fc.oneof(
+  fc.tuple(fc.constantFrom(...EMBEDS), columnOf(''), opOf, value(orgIds)).map(([e, c, op, v]) => [`${e}.${c}`, `${op}.${v}`] as [string, string]),
+  fc.tuple(fc.constantFrom(...EMBEDS), fc.constantFrom('order', 'limit', 'offset', 'or'), fc.constantFrom('id.desc', '1', '-1', '(id.eq.1,id.gt.2)', 'x'))
+    .map(([e, k, v]) => [`${e}.${k}`, v] as [string, string]),
+  fc.tuple(fc.constantFrom(...EMBEDS), fc.constantFrom('is.null', 'not.is.null')).map(([e, v]) => [e, v] as [string, string]),
+  fc.tuple(fc.constantFrom(...EMBEDS), columnOf('')).map(([e, c]) => ['order', `${e}(${c}).desc`] as [string, string]),
 ));
 const filterParam = memo((table: string, orgIds: string[]) => fc.tuple(columnOf(table), opOf, value(orgIds)).map(([c, op, v]) => [c, op === '' ? v : `${op}.${v}`] as [string, string]));
 const logic = memo((table: string, orgIds: string[]): fc.Arbitrary<string> => fc.letrec<{ tree: string }>((tie) => ({
@@ -96,6 +109,7 @@ const logic = memo((table: string, orgIds: string[]): fc.Arbitrary<string> => fc
 const params = memo((table: string, orgIds: string[]) => fc.array(fc.oneof(
   { weight: 3, arbitrary: fc.array(selectItem(table), { minLength: 1, maxLength: 4 }).map((xs) => ['select', xs.join(',')] as [string, string]) },
   { weight: 5, arbitrary: filterParam(table, orgIds) },
+  { weight: 2, arbitrary: embedParam(orgIds) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('or', 'and', 'not.or'), fc.array(logic(table, orgIds), { minLength: 1, maxLength: 3 })).map(([k, xs]) => [k, `(${xs.join(',')})`] as [string, string]) },
   { weight: 2, arbitrary: fc.tuple(columnOf(table), fc.constantFrom('', '.asc', '.desc', '.nullsfirst', '.desc.nullslast', '.sideways')).map(([c, d]) => ['order', c + d] as [string, string]) },
   { weight: 1, arbitrary: fc.oneof(fc.constantFrom('-1', '0', '1', 'abc', '1e3', '99999999999999999999', ''), fc.nat().map(String)).map((v) => ['limit', v] as [string, string]) },

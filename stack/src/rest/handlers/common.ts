@@ -2,11 +2,11 @@ import type pg from 'pg';
 import type { Logger } from '../../log.ts';
 import type { AuthResult } from '../auth.ts';
 import type { RestConfig } from '../config.ts';
+import { buildReadPlan, type PlanInput, type ReadNode } from '../embed-plan.ts';
 import {
-  aggregatesNotAllowed, gucHeadersError, gucStatusError, invalidPreferences, noRelationship, noSchemaCache, notEmbedded,
-  notImplemented, tableNotFound, type Json,
+  gucHeadersError, gucStatusError, invalidPreferences, noSchemaCache, RestError, tableNotFound, type Json,
 } from '../errors.ts';
-import type { SelectField, SelectItem } from '../grammar.ts';
+import { closest } from '../fuzzy.ts';
 import { contentTypeOf, type MediaType } from '../media.ts';
 import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
@@ -28,53 +28,6 @@ export function currentCache(ctx: RestContext): SchemaCache {
   return c;
 }
 
-/**
- * PostgREST's fuzzy matching (Data.FuzzySet): n-gram cosine on normalised strings,
- * trying 3-grams then 2-grams, then re-scored by Levenshtein similarity; the best
- * candidate at or above `minScore` (0.75 for names, 0.33 for parameter lists).
- */
-export function closest(name: string, candidates: string[], minScore = 0.75): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}\s,]/gu, '');
-  const grams = (s: string, n: number): Map<string, number> => {
-    const t = `-${s}-`;
-    const m = new Map<string, number>();
-    for (let i = 0; i + n <= t.length; i++) { const g = t.slice(i, i + n); m.set(g, (m.get(g) ?? 0) + 1); }
-    return m;
-  };
-  const cosine = (a: Map<string, number>, b: Map<string, number>): number => {
-    let dot = 0; let na = 0; let nb = 0;
-    for (const [g, v] of a) { na += v * v; dot += v * (b.get(g) ?? 0); }
-    for (const v of b.values()) nb += v * v;
-    return na && nb ? dot / Math.sqrt(na * nb) : 0;
-  };
-  const q = norm(name);
-  let matched: Array<{ c: string; score: number }> = [];
-  for (const n of [3, 2]) {
-    const qg = grams(q, n);
-    matched = candidates.map((c) => ({ c, score: cosine(qg, grams(norm(c), n)) })).filter((m) => m.score > 0);
-    if (matched.length) break;
-  }
-  const rescored = matched.sort((a, b) => b.score - a.score).slice(0, 50).map(({ c }) => {
-    const nc = norm(c);
-    const longest = Math.max(nc.length, q.length);
-    return { c, score: longest === 0 ? 1 : 1 - levenshtein(q, nc) / longest };
-  }).filter((m) => m.score >= minScore);
-  rescored.sort((a, b) => b.score - a.score);
-  return rescored[0]?.c;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
 /** The table/view, refreshing the cache once if it is unknown (DDL may have just committed). */
 export async function findTable(ctx: RestContext, schema: string, name: string): Promise<Table> {
   let cache = currentCache(ctx);
@@ -92,38 +45,19 @@ export async function findTable(ctx: RestContext, schema: string, name: string):
 }
 
 /**
- * Resource embedding is not implemented: an embed answers PGRST200 when no foreign key
- * relates the two (as PostgREST would), otherwise PGRST127; a filter, order, limit or
- * logic tree on an embed path that is not selected answers PGRST108.
+ * The read plan. A relationship the cache does not know (PGRST200) refreshes the cache once
+ * first, as an unknown table does: a foreign key that just committed is found without a race.
  */
-export function rejectEmbedding(req: ApiRequest, cache: SchemaCache, root: string): void {
-  const relations = req.query.select.filter((s): s is Extract<SelectItem, { kind: 'relation' }> => s.kind === 'relation');
-  const selectedNames = new Set(relations.flatMap((r) => [r.alias ?? r.name]));
-  const paths = [
-    ...req.query.filters.map((f) => f.path), ...req.query.order.map((o) => o.path), ...req.query.logic.map((l) => l.path),
-    ...[...req.query.limits.keys(), ...req.query.offsets.keys()].filter((k) => k !== '').map((k) => k.split('.')),
-  ];
-  for (const p of paths) {
-    const head = p[0];
-    if (head !== undefined && !selectedNames.has(head)) throw notEmbedded(head);
+export async function planRead(ctx: RestContext, input: Omit<PlanInput, 'cache'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
+  const cache = currentCache(ctx);
+  try {
+    return { plan: buildReadPlan({ ...input, cache }), cache };
+  } catch (e) {
+    if (!(e instanceof RestError) || e.body.code !== 'PGRST200') throw e;
+    const fresh = await ctx.cache.refreshAfterMiss();
+    if (!fresh || fresh === cache) throw e;
+    return { plan: buildReadPlan({ ...input, cache: fresh }), cache: fresh };
   }
-  for (const o of req.query.order) {
-    for (const t of o.terms) if (t.relation !== undefined && !selectedNames.has(t.relation)) throw notEmbedded(t.relation);
-  }
-  const rel = relations[0];
-  if (rel) {
-    const related = cache.foreignKeys.some((fk) => {
-      const single = fk.columns.length === 1 ? fk.columns[0] : undefined;
-      const fromRoot = fk.schema === req.schema && fk.table === root
-        && (fk.foreignTable === rel.name || fk.constraint === rel.name || single === rel.name);
-      const toRoot = fk.foreignSchema === req.schema && fk.foreignTable === root && (fk.table === rel.name || fk.constraint === rel.name);
-      return fromRoot || toRoot;
-    });
-    if (!related && req.resource.kind === 'table') throw noRelationship(root, rel.name, req.schema, null);
-    throw notImplemented(`Resource embedding ('${rel.name}') is not implemented by this server; read '${rel.name}' in a separate request or through a view or function`);
-  }
-  const fields = req.query.select.filter((s): s is SelectField => s.kind === 'field');
-  if (fields.some((f) => f.aggregate !== undefined)) throw aggregatesNotAllowed();
 }
 
 /** handling=strict with unrecognised preferences: PGRST122. */

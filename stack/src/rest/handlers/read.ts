@@ -1,18 +1,16 @@
 import type pg from 'pg';
 import type { AuthResult } from '../auth.ts';
+import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import { invalidRange, singularityError } from '../errors.ts';
-import type { SelectField } from '../grammar.ts';
 import { negotiate } from '../media.ts';
 import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
-import {
-  bodySql, limitOffsetSql, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql, type FieldContext,
-} from '../sql-builder.ts';
+import { bodySql, Params, RESPONSE_GUCS_SQL } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, findTable, isSingular, rejectEmbedding, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -28,26 +26,19 @@ export async function plannedRows(client: pg.ClientBase, sql: string, values: Ar
 /** GET/HEAD on a table or view. */
 export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthResult, tableName: string): Promise<RestResponse> {
   const table = await findTable(ctx, req.schema, tableName);
-  const cache = currentCache(ctx);
-  rejectEmbedding(req, cache, tableName);
+  const maxRows = ctx.config.dbMaxRows;
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: table.schema, name: table.name }, action: 'read',
+    rootRange: restrictRange(req.range, maxRows), maxRows,
+  });
   const media = negotiate(req.accepts);
   checkStrictPrefs(req);
 
-  const qual = qualified(table.schema, table.name);
-  const fctx: FieldContext = { qualifier: qual, column: (n) => table.columns.get(n) };
-  const rootFilters = req.query.filters.filter((f) => f.path.length === 0).map((f) => f.filter);
-  const rootLogic = req.query.logic.filter((l) => l.path.length === 0).map((l) => l.tree);
-  const order = req.query.order.filter((o) => o.path.length === 0).at(-1)?.terms ?? [];
-  const range = restrictRange(req.range, ctx.config.dbMaxRows);
-  const items = req.query.select as SelectField[];
-
   const p = new Params();
-  const selectList = items.length ? items.map((i) => selectItemSql(fctx, i, p, cache)).join(', ') : `${qual}.*`;
-  const source = `SELECT ${selectList} FROM ${qual} ${whereSql(fctx, rootFilters, rootLogic, p)} ${orderSql(fctx, order, p)} ${limitOffsetSql(range.limit, range.offset, p)}`;
+  const source = readNodeSql(plan, undefined, p, cache);
 
   const countPref = req.prefs.count;
-  const maxRows = ctx.config.dbMaxRows;
-  const countSql = (params: Params): string => `SELECT 1 FROM ${qual} ${whereSql(fctx, rootFilters, rootLogic, params)}`;
+  const countSql = (params: Params): string => countNodeSql(plan, undefined, params);
   let countCte = '';
   let countExpr = 'null::bigint';
   if (shouldCount(countPref)) {

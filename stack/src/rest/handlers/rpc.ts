@@ -1,8 +1,8 @@
 import type { AuthResult } from '../auth.ts';
+import { countNodeSql, readNodeSql } from '../embed-sql.ts';
 import {
   invalidBody, invalidRange, maxAffectedRpcViolation, maxAffectedViolation, singularityError,
 } from '../errors.ts';
-import type { SelectField } from '../grammar.ts';
 import { negotiate, type MediaType } from '../media.ts';
 import { preferenceApplied, shouldCount } from '../prefer.ts';
 import { rangeStatus, restrictRange } from '../range.ts';
@@ -10,13 +10,10 @@ import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
 import { notFound, resolveRoutine } from '../routines.ts';
 import { qiKey, type Routine } from '../schema-cache.ts';
-import {
-  bodySql, ident, limitOffsetSql, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql,
-  type BodyHandler, type FieldContext, type RoutineShape,
-} from '../sql-builder.ts';
+import { bodySql, ident, Params, qualified, RESPONSE_GUCS_SQL, type BodyHandler, type RoutineShape } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, isSingular, rejectEmbedding, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 import { plannedRows } from './read.ts';
@@ -86,36 +83,29 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
   const isPost = req.method === 'POST';
   const keys = argumentKeys(req);
   const routine = await findRoutine(ctx, req.schema, fnName, keys, isPost, req.contentType);
-  const cache = currentCache(ctx);
-  rejectEmbedding(req, cache, fnName);
+  const relName = routine.returnRelation?.name ?? routine.name;
+  const maxRows = ctx.config.dbMaxRows;
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: req.schema, name: relName }, action: 'rpc',
+    rootRange: restrictRange(req.range, maxRows), maxRows,
+  });
+  plan.table = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
   const media = negotiate(req.accepts);
   checkStrictPrefs(req);
   if (req.prefs.handling === 'strict' && req.prefs.maxAffected !== undefined && !routine.setOf) throw maxAffectedRpcViolation();
 
-  const relName = routine.returnRelation?.name ?? routine.name;
-  const relTable = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
-  const alias = ident(relName);
-  const fctx: FieldContext = { qualifier: alias, column: (n) => relTable?.columns.get(n) };
-  const fields = req.query.select as SelectField[];
-  const rootFilters = req.query.filters.filter((f) => f.path.length === 0).map((f) => f.filter);
-  const rootLogic = req.query.logic.filter((l) => l.path.length === 0).map((l) => l.tree);
-  const order = req.query.order.filter((o) => o.path.length === 0).at(-1)?.terms ?? [];
-  const range = restrictRange(req.range, ctx.config.dbMaxRows);
-
   // Every parameter added must appear in the statement (PostgreSQL cannot type unused ones).
-  const countSql = (p: Params): string => `SELECT 1 FROM pgrst_source AS ${alias} ${whereSql(fctx, rootFilters, rootLogic, p)}`;
+  const countSql = (p: Params): string => countNodeSql(plan, undefined, p);
   const p = new Params();
   const call = callSql(req, routine, keys, p);
   const countPref = req.prefs.count;
-  const maxRows = ctx.config.dbMaxRows;
   let countCte = '';
   let countExpr = 'null::bigint';
   if (shouldCount(countPref)) {
     countCte = `, pgrst_source_count AS (${countSql(p)}${countPref === 'estimated' && maxRows !== null ? ` LIMIT ${maxRows + 1}` : ''})`;
     countExpr = '(SELECT pg_catalog.count(*) FROM pgrst_source_count)';
   }
-  const selectList = fields.length ? fields.map((f) => selectItemSql(fctx, f, p, cache)).join(', ') : `${alias}.*`;
-  const read = `SELECT ${selectList} FROM pgrst_source AS ${alias} ${whereSql(fctx, rootFilters, rootLogic, p)} ${orderSql(fctx, order, p)} ${limitOffsetSql(range.limit, range.offset, p)}`;
+  const read = readNodeSql(plan, undefined, p, cache);
   const shape = shapeOf(routine);
   const handler: BodyHandler = routine.returns === 'void' || req.method === 'HEAD' ? { kind: 'none' } : bodyHandlerFor(media);
   const pageExpr = routine.setOf ? 'pg_catalog.count(_postgrest_t)' : '1';

@@ -1,9 +1,10 @@
 import type { AuthResult } from '../auth.ts';
+import { returningColumns, type ReadNode } from '../embed-plan.ts';
+import { readNodeSql } from '../embed-sql.ts';
 import {
   columnNotFound, invalidBody, invalidFilters, maxAffectedViolation, putLimitNotAllowed, putMatchingPk, safeUpdate,
   singularityError, type RestError,
 } from '../errors.ts';
-import type { SelectField } from '../grammar.ts';
 import { negotiate } from '../media.ts';
 import type { Payload } from '../payload.ts';
 import { preferenceApplied, shouldCount } from '../prefer.ts';
@@ -13,12 +14,12 @@ import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
 import type { Column, Table } from '../schema-cache.ts';
 import {
-  arrayLiteral, bodySql, filterSql, ident, orderSql, Params, qualified, RESPONSE_GUCS_SQL, selectItemSql, whereSql,
+  arrayLiteral, bodySql, filterSql, ident, Params, qualified, RESPONSE_GUCS_SQL, whereSql,
   type BodyHandler, type FieldContext,
 } from '../sql-builder.ts';
 import { inTransaction } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, findTable, isSingular, rejectEmbedding, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -72,25 +73,27 @@ function jsonBodySql(payload: Extract<Payload, { kind: 'json' }>, cols: Column[]
   return `${opts.select ? `SELECT ${named} ` : ''}${from}`;
 }
 
-function returningSql(qual: string, req: ApiRequest, fields: SelectField[]): string {
+/** returningF with inferColsEmbedNeeds: what the representation and its embeds read. */
+function returningSql(qual: string, req: ApiRequest, plan: ReadNode, pk: string[]): string {
   const rep = req.prefs.representation;
   if (rep === undefined || rep === 'minimal') return 'RETURNING 1';
-  if (fields.length === 0 || fields.some((f) => f.field.name === '*')) return `RETURNING ${qual}.*`;
-  const names = [...new Set(fields.map((f) => f.field.name))];
+  const names = plan.select.length === 0 && plan.children.length === 0 ? ['*'] : returningColumns(plan, pk);
+  if (names.includes('*')) return `RETURNING ${qual}.*`;
   return `RETURNING ${names.map((n) => `${qual}.${ident(n)}`).join(', ')}`;
 }
 
 export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthResult, tableName: string): Promise<RestResponse> {
   const mutation: Mutation = req.method === 'POST' ? 'create' : req.method === 'PATCH' ? 'update' : req.method === 'PUT' ? 'upsert-single' : 'delete';
   let table = await findTable(ctx, req.schema, tableName);
-  const cache = currentCache(ctx);
-  rejectEmbedding(req, cache, tableName);
+  const { plan, cache } = await planRead(ctx, {
+    query: req.query, schema: req.schema, root: { schema: table.schema, name: table.name }, action: 'mutate',
+    rootRange: { offset: 0, limit: null }, maxRows: null,
+  });
 
   const qual = qualified(table.schema, table.name);
   const fctx: FieldContext = { qualifier: qual, column: (n) => table.columns.get(n) };
   const rootFilters = req.query.filters.filter((f) => f.path.length === 0).map((f) => f.filter);
   const rootLogic = req.query.logic.filter((l) => l.path.length === 0).map((l) => l.tree);
-  const fields = req.query.select as SelectField[];
   const prefs = req.prefs;
   const p = new Params();
 
@@ -104,7 +107,7 @@ export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthR
 
   let statement: string;
   let countsInserted = false;
-  const returning = returningSql(qual, req, fields);
+  const returning = returningSql(qual, req, plan, table.pk);
   if (mutation === 'create' || mutation === 'upsert-single') {
     if (!payload) throw invalidBody('Empty or invalid json');
     let conflict = '';
@@ -155,12 +158,7 @@ export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthR
   const media = negotiate(req.accepts);
   const full = prefs.representation === 'full';
   const handler: BodyHandler = full ? bodyHandlerFor(media) : { kind: 'none' };
-  const alias = ident(table.name);
-  const readCtx: FieldContext = { qualifier: alias, column: (n) => table.columns.get(n) };
-  const order = req.query.order.filter((o) => o.path.length === 0).at(-1)?.terms ?? [];
-  const selectF = handler.kind === 'none'
-    ? 'SELECT * FROM pgrst_source'
-    : `SELECT ${fields.length ? fields.map((f) => selectItemSql(readCtx, f, p, cache)).join(', ') : `${alias}.*`} FROM pgrst_source AS ${alias} ${orderSql(readCtx, order, p)}`;
+  const selectF = handler.kind === 'none' ? 'SELECT * FROM pgrst_source' : readNodeSql(plan, undefined, p, cache);
   const wantLocation = mutation === 'create' && prefs.representation === 'headers-only' && table.pk.length > 0;
   const locF = wantLocation
     ? `(CASE WHEN pg_catalog.count(_postgrest_t) = 1 THEN coalesce((WITH data AS (SELECT row_to_json(_) AS row FROM pgrst_source AS _ LIMIT 1) SELECT json_agg(json_data.key || '=' || coalesce('eq.' || json_data.value, 'is.null')) FROM data CROSS JOIN json_each_text(data.row) AS json_data WHERE json_data.key = ANY(${p.add(arrayLiteral(table.pk))}::text[])), '[]'::json) ELSE '[]'::json END)::text`
