@@ -23,7 +23,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(opts: { fallback?: Behaviour; maxRequests?: number } = {}): Promise<Receiver> {
+export async function startReceiver(opts: { fallback?: Behaviour; maxRequests?: number; delayMs?: number } = {}): Promise<Receiver> {
   const queue: Behaviour[] = [];
   const got: Received[] = [];
   const max = opts.maxRequests ?? 200;
@@ -37,8 +37,10 @@ export async function startReceiver(opts: { fallback?: Behaviour; maxRequests?: 
       const b = queue.shift() ?? opts.fallback ?? { status: 200 };
       if (b === 'hang') return; // never answers; close() ends it
       if (b === 'close') { req.socket.destroy(); return; }
-      res.writeHead(b.status, { 'content-type': 'text/plain', ...(b.retryAfter ? { 'retry-after': b.retryAfter } : {}) });
-      res.end(`answer ${b.status}`);
+      setTimeout(() => {
+        res.writeHead(b.status, { 'content-type': 'text/plain', ...(b.retryAfter ? { 'retry-after': b.retryAfter } : {}) });
+        res.end(`answer ${b.status}`);
+      }, opts.delayMs ?? 0);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
