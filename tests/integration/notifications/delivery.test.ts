@@ -172,6 +172,20 @@ describe('channels: who may do what, and the secret stays secret', () => {
     expect(await sql`select 1 from public.notification_channels where id = ${ch.id}`).toHaveLength(0);
   });
 
+  it('test sends a signed sample to the receiver and reports its answer', async () => {
+    const rx = await receiver();
+    rx.script({ status: 503 });
+    const ch = await channel(a, rx.url);
+    const failed = await channels({ action: 'test', channel_id: ch.id }, a.members.admin.token);
+    expect(failed).toMatchObject({ status: 200, body: { delivered: false, http_status: 503, response: 'answer 503' } });
+    const ok = await channels({ action: 'test', channel_id: ch.id }, a.members.admin.token);
+    expect(ok).toMatchObject({ status: 200, body: { delivered: true, http_status: 200 } });
+    expect(rx.got).toHaveLength(2);
+    expect(rx.got[1]!.body).toMatchObject({ event: 'test', type: 'alert.test', org: { id: a.id } });
+    expect(verifySignature(rx.got[1]!.headers['hotwatch-signature'] as string, rx.got[1]!.raw, ch.secret)).toBe(true);
+    expect(await sql`select 1 from public.notification_outbox where channel_id = ${ch.id}`).toHaveLength(0);
+  });
+
   it('the secret and full URL never appear over REST, are stored only in Vault, and are not published to Realtime', async () => {
     const secret = `whsec_given_${'s'.repeat(30)}`;
     const url = 'http://127.0.0.1:9/private-path-token-abc123';
