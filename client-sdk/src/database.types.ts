@@ -103,6 +103,50 @@ export type Database = {
           },
         ]
       }
+      audit_log: {
+        Row: {
+          action: string
+          actor: string | null
+          after: Json | null
+          at: string
+          before: Json | null
+          id: number
+          org_id: string
+          target_id: string
+          target_type: string
+        }
+        Insert: {
+          action: string
+          actor?: string | null
+          after?: Json | null
+          at?: string
+          before?: Json | null
+          id?: never
+          org_id: string
+          target_id: string
+          target_type: string
+        }
+        Update: {
+          action?: string
+          actor?: string | null
+          after?: Json | null
+          at?: string
+          before?: Json | null
+          id?: never
+          org_id?: string
+          target_id?: string
+          target_type?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "audit_log_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       count_cube: {
         Row: {
           bucket: string
@@ -392,6 +436,192 @@ export type Database = {
           },
         ]
       }
+      notification_attempts: {
+        Row: {
+          attempt: number
+          error: string | null
+          finished_at: string | null
+          http_status: number | null
+          id: number
+          latency_ms: number | null
+          org_id: string
+          outbox_id: number
+          outcome: string
+          response: string | null
+          started_at: string
+        }
+        Insert: {
+          attempt: number
+          error?: string | null
+          finished_at?: string | null
+          http_status?: number | null
+          id?: never
+          latency_ms?: number | null
+          org_id: string
+          outbox_id: number
+          outcome?: string
+          response?: string | null
+          started_at?: string
+        }
+        Update: {
+          attempt?: number
+          error?: string | null
+          finished_at?: string | null
+          http_status?: number | null
+          id?: never
+          latency_ms?: number | null
+          org_id?: string
+          outbox_id?: number
+          outcome?: string
+          response?: string | null
+          started_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_attempts_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_attempts_outbox_id_fkey"
+            columns: ["outbox_id"]
+            isOneToOne: false
+            referencedRelation: "notification_outbox"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      notification_channels: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          enabled: boolean
+          id: string
+          kind: string
+          name: string
+          org_id: string
+          rule: NonNullable<Json>
+          secret_id: string
+          target: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind: string
+          name: string
+          org_id: string
+          rule?: NonNullable<Json>
+          secret_id: string
+          target: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind?: string
+          name?: string
+          org_id?: string
+          rule?: NonNullable<Json>
+          secret_id?: string
+          target?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_channels_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      notification_outbox: {
+        Row: {
+          alert: NonNullable<Json>
+          alert_id: number
+          attempts: number
+          channel_id: string
+          claimed_until: string | null
+          created_at: string
+          event: string
+          finished_at: string | null
+          id: number
+          idempotency_key: string
+          last_error: string | null
+          next_attempt_at: string
+          org_id: string
+          queued_at: string
+          silence_id: string | null
+          status: string
+        }
+        Insert: {
+          alert: NonNullable<Json>
+          alert_id: number
+          attempts?: number
+          channel_id: string
+          claimed_until?: string | null
+          created_at?: string
+          event: string
+          finished_at?: string | null
+          id?: never
+          idempotency_key: string
+          last_error?: string | null
+          next_attempt_at?: string
+          org_id: string
+          queued_at?: string
+          silence_id?: string | null
+          status?: string
+        }
+        Update: {
+          alert?: NonNullable<Json>
+          alert_id?: number
+          attempts?: number
+          channel_id?: string
+          claimed_until?: string | null
+          created_at?: string
+          event?: string
+          finished_at?: string | null
+          id?: never
+          idempotency_key?: string
+          last_error?: string | null
+          next_attempt_at?: string
+          org_id?: string
+          queued_at?: string
+          silence_id?: string | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_outbox_alert_id_fkey"
+            columns: ["alert_id"]
+            isOneToOne: false
+            referencedRelation: "alerts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_outbox_channel_id_fkey"
+            columns: ["channel_id"]
+            isOneToOne: false
+            referencedRelation: "notification_channels"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_outbox_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       orgs: {
         Row: {
           created_at: string
@@ -608,11 +838,65 @@ export type Database = {
           },
         ]
       }
+      silences: {
+        Row: {
+          category: string | null
+          created_at: string
+          created_by: string
+          district: string | null
+          ends_at: string
+          id: string
+          min_severity: Database["public"]["Enums"]["severity"] | null
+          org_id: string
+          reason: string
+          starts_at: string
+        }
+        Insert: {
+          category?: string | null
+          created_at?: string
+          created_by?: string
+          district?: string | null
+          ends_at: string
+          id?: string
+          min_severity?: Database["public"]["Enums"]["severity"] | null
+          org_id: string
+          reason: string
+          starts_at?: string
+        }
+        Update: {
+          category?: string | null
+          created_at?: string
+          created_by?: string
+          district?: string | null
+          ends_at?: string
+          id?: string
+          min_severity?: Database["public"]["Enums"]["severity"] | null
+          org_id?: string
+          reason?: string
+          starts_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "silences_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Views: {
       [_ in never]: never
     }
     Functions: {
+      alert_notification_events: {
+        Args: {
+          n: Database["public"]["Tables"]["alerts"]["Row"]
+          o: Database["public"]["Tables"]["alerts"]["Row"]
+        }
+        Returns: string[]
+      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
       h3_cell_resolution: { Args: { cell: string }; Returns: number }
       h3_cell_to_parent: {
@@ -660,6 +944,10 @@ export type Database = {
           p_stream: Database["public"]["Enums"]["stream_name"]
         }
         Returns: Json
+      }
+      wake_notification_worker: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
       }
     }
     Enums: {

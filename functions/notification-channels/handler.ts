@@ -5,7 +5,8 @@
  * Callers: a signed-in admin of the channel's org (or the service role). A viewer or
  * operator → 403; a user of another org → 404 (the channel's existence is not
  * revealed); anon → 401. A target on a private, loopback or link-local address is a
- * field error unless the project allows such targets.
+ * field error unless the project allows such targets. Every change writes its
+ * audit_log row in the change's transaction (store.ts).
  */
 import type { Sql } from 'postgres';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
@@ -16,7 +17,6 @@ import { generateSecret } from '../_shared/notifications/signature.ts';
 import { encodeStoredSecret, parseStoredSecret } from '../_shared/notifications/stored-secret.ts';
 import { addressLiteral, checkTarget, parseTargetUrl } from '../_shared/notifications/target.ts';
 import { fieldErrors } from '../_shared/validation.ts';
-import { auditChannelChange } from './audit.ts';
 import { CHANNELS_MAX_BODY_BYTES, channelRequestSchema, type ChannelRequest } from './schema.ts';
 import { testNotification } from './test-notification.ts';
 import {
@@ -56,16 +56,14 @@ async function channelFor(deps: ChannelsDeps, caller: Caller, id: string) {
 }
 
 async function handle(deps: ChannelsDeps, caller: Caller, d: ChannelRequest): Promise<Response> {
-  const actor = caller.userId;
   switch (d.action) {
     case 'create': {
       requireOrgRole(caller, d.org_id, 'admin');
       const target = await checkUrl(d.url, deps);
       const secret = d.secret ?? generateSecret();
-      const channel = await insertChannel(deps.sql, {
-        orgId: d.org_id, kind: d.kind, name: d.name, url: d.url, target, secret, rule: d.rule ?? {}, enabled: d.enabled ?? true, createdBy: actor,
+      const channel = await insertChannel(deps.sql, caller, {
+        orgId: d.org_id, kind: d.kind, name: d.name, url: d.url, target, secret, rule: d.rule ?? {}, enabled: d.enabled ?? true, createdBy: caller.userId,
       }).catch(duplicateName);
-      auditChannelChange({ action: 'create', orgId: d.org_id, actor, target: channel.id });
       // The generated secret is shown this once; a given one is never echoed.
       return jsonResponse({ channel, ...(d.secret === undefined ? { secret } : {}) }, 201);
     }
@@ -77,15 +75,14 @@ async function handle(deps: ChannelsDeps, caller: Caller, d: ChannelRequest): Pr
         const prev = parseStoredSecret(await channelSecret(deps.sql, current.secret_id));
         stored = encodeStoredSecret({ url: d.url ?? prev?.url ?? '', secret: d.secret ?? prev?.secret ?? generateSecret() });
       }
-      const channel = await updateChannel(deps.sql, current, { name: d.name, target, rule: d.rule, enabled: d.enabled, stored }).catch(duplicateName);
-      const fields = Object.keys(d).filter((k) => k !== 'action' && k !== 'channel_id');
-      auditChannelChange({ action: 'update', orgId: current.org_id, actor, target: current.id, fields });
+      const storedFields = (['url', 'secret'] as const).filter((k) => d[k] !== undefined);
+      const channel = await updateChannel(deps.sql, caller, current, { name: d.name, target, rule: d.rule, enabled: d.enabled, stored, storedFields })
+        .catch(duplicateName);
       return jsonResponse({ channel });
     }
     case 'delete': {
       const current = await channelFor(deps, caller, d.channel_id);
-      await deleteChannel(deps.sql, current);
-      auditChannelChange({ action: 'delete', orgId: current.org_id, actor, target: current.id });
+      await deleteChannel(deps.sql, caller, current);
       return jsonResponse({ deleted: current.id });
     }
     case 'test': {
@@ -107,9 +104,8 @@ async function handle(deps: ChannelsDeps, caller: Caller, d: ChannelRequest): Pr
       const row = await findOutboxRow(deps.sql, d.outbox_id);
       if (!row || !canSeeOrg(caller, row.org_id)) throw new HttpError('notification_not_found', 'No such notification.', { outbox_id: d.outbox_id });
       requireOrgRole(caller, row.org_id, 'admin');
-      const requeued = await requeue(deps.sql, d.outbox_id);
+      const requeued = await requeue(deps.sql, caller, row.org_id, d.outbox_id);
       if (!requeued) throw new HttpError('conflict', `The notification is ${row.status}; only a dead notification is re-sent.`, { current: { status: row.status } });
-      auditChannelChange({ action: 'resend', orgId: row.org_id, actor, target: d.outbox_id });
       return jsonResponse({ notification: requeued });
     }
   }

@@ -72,6 +72,8 @@ export async function sendAttempt(job: SendJob, deps: SendDeps): Promise<{ resul
     const name = e instanceof Error ? e.name : '';
     if (name === 'TimeoutError' || name === 'AbortError') return done({ kind: 'timeout' });
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return done({ kind: 'network', message: cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e)) });
+    const message = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+    // Runtimes name the URL in fetch errors; the log shows the origin only (a URL can be a credential).
+    return done({ kind: 'network', message: message.replaceAll(job.url, parsed.url.origin).replaceAll(parsed.url.href, parsed.url.origin) });
   }
 }

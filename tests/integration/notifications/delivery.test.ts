@@ -170,6 +170,10 @@ describe('channels: who may do what, and the secret stays secret', () => {
     expect(upd).toMatchObject({ status: 200, body: { channel: { name: 'renamed', rule: { categories: ['fire'] } } } });
     expect((await channels({ action: 'delete', channel_id: ch.id }, a.members.admin.token)).status).toBe(200);
     expect(await sql`select 1 from public.notification_channels where id = ${ch.id}`).toHaveLength(0);
+    const audit = await sql`select action, actor, before, after from public.audit_log where target_id = ${ch.id} order by id`;
+    expect(audit.map((r) => r.action)).toEqual(['channel.create', 'channel.update', 'channel.delete']);
+    expect(audit.every((r) => r.actor === a.members.admin.userId)).toBe(true);
+    expect(audit[1]).toMatchObject({ before: { name: expect.any(String), rule: {} }, after: { name: 'renamed', rule: { categories: ['fire'] } } });
   });
 
   it('test sends a signed sample to the receiver and reports its answer', async () => {
@@ -192,6 +196,10 @@ describe('channels: who may do what, and the secret stays secret', () => {
     const ch = await channel(a, url, { secret });
     const created = await channels({ action: 'update', channel_id: ch.id, secret: `${secret}2` }, a.members.admin.token);
     expect(JSON.stringify(created.body)).not.toContain(secret);
+    const audit = await sql`select before, after from public.audit_log where target_id = ${ch.id}`;
+    expect(audit.map((r) => r.after)).toContainEqual({ secret_changed: true });
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(audit)).not.toContain('private-path-token');
     for (const table of ['notification_channels', 'notification_outbox', 'notification_attempts']) {
       const { data } = await a.members.admin.client.from(table).select('*');
       const text = JSON.stringify(data);
