@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
 import { waitFor } from '../../support/hardening.ts';
 import { createTenant, type Tenant } from '../security/support.ts';
+import { drain } from '../../../functions/notification-worker/drain.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { channelsHandler, fireAlert, transitions, verifySignature } from './world.ts';
+import { channelsHandler, fireAlert, insertFiringAlert, transitions, verifySignature } from './world.ts';
 
 const sql = adminSql(6);
 const channels = channelsHandler(sql, true);
@@ -104,6 +105,34 @@ describe('notification delivery', () => {
     const log = await attempts(row!.id);
     expect(log.map((x) => x.outcome)).toEqual(['retry', 'retry', 'delivered']);
     expect(log[1]!.http_status).toBeNull();
+  }, 90_000);
+
+  it('per alert, events go in order: an escalation waits for its firing\'s retry', async () => {
+    const rx = await receiver();
+    rx.script({ status: 503, retryAfter: '1' });
+    const ch = await channel(a, rx.url);
+    const { alertId } = await fireAlert(sql, a.id);
+    await transitions.escalate(sql, alertId); // committed while the firing is still undelivered
+    await waitFor(() => rx.got.length >= 3, 30_000, 'three requests');
+    expect(rx.got.map((g) => g.body.event)).toEqual(['fired', 'fired', 'escalated']);
+    await waitFor(async () => (await outbox(ch.id)).every((o) => o.status === 'delivered'), 15_000, 'delivered');
+  }, 60_000);
+
+  it('concurrent workers never send the same attempt twice (skip locked)', async () => {
+    const rx = await receiver({ delayMs: 50 });
+    const ch = await channel(b, rx.url);
+    // queue 40 notifications in one transaction, then race four in-process drains with the Deno worker
+    await sql.begin(async (tx) => {
+      await tx`select set_config('hotwatch.notification_wake_queued', 'on', true)`; // no wake-up: the race starts together
+      for (let i = 0; i < 40; i++) await insertFiringAlert(tx, b.id);
+    });
+    const deps = { sql, allowPrivateTargets: true, resolveHost: async () => [], alertUrl: (id: string) => `http://x/#alert-${id}` };
+    await Promise.all([...Array.from({ length: 4 }, () => drain(deps, 5_000)), sql`select public.wake_notification_worker()`]);
+    await waitFor(async () => (await outbox(ch.id)).filter((o) => o.status === 'delivered').length === 40, 60_000, '40 delivered');
+    const rows = await outbox(ch.id);
+    expect(rows.every((o) => o.attempts === 1)).toBe(true);
+    expect(rx.got).toHaveLength(40);
+    expect(new Set(rx.got.map((g) => g.headers['idempotency-key'])).size).toBe(40);
   }, 90_000);
 
   it('a 4xx answer stops (dead); an admin re-sends it with the same key', async () => {

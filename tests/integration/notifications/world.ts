@@ -1,30 +1,33 @@
 /** Alerts as the scan writes them, for the notification tests (SQL, like the scan's writes). */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { createChannelsHandler } from '../../../functions/notification-channels/handler.ts';
 import { call, jsonRequest } from '../../support/functions.ts';
 
 /** A firing alert (first notification) on a hotspot last detected tomorrow, so scheduled scans leave it alone. */
 export async function fireAlert(sql: Sql, orgId: string, opts: { severity?: string; category?: string } = {}): Promise<{ alertId: string; committedAt: number }> {
+  const alertId = await sql.begin((tx) => insertFiringAlert(tx, orgId, opts));
+  return { alertId, committedAt: Date.now() };
+}
+
+/** fireAlert's two inserts inside the caller's transaction. */
+export async function insertFiringAlert(tx: TransactionSql, orgId: string, opts: { severity?: string; category?: string } = {}): Promise<string> {
   const key = `nt:${Math.random().toString(36).slice(2, 10)}`;
   const severity = opts.severity ?? 'high';
   const category = opts.category ?? 'fire';
-  const alertId = await sql.begin(async (tx) => {
-    const [h] = await tx<{ id: string }[]>`
-      insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
-        radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, last_detected_at)
-      values (${orgId}, ${category}, ${key}, ${severity}, 'ebp', ${['882a100d2dfffff']}, '882a100d2dfffff', 40.75, -73.99,
-        600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 150, now() + interval '1 day')
-      returning id`;
-    const [a] = await tx<{ id: string }[]>`
-      insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, state, title, description,
-                                 notify_count, last_notified_at, notified_observed, notified_cells, notified_severity)
-      values (${orgId}, ${h!.id}, ${key}, ${category}, ${severity}, 'firing', ${`High ${category} hotspot`}, 'test alert',
-              1, now(), 30, 1, ${severity})
-      returning id`;
-    return a!.id;
-  });
-  return { alertId, committedAt: Date.now() };
+  const [h] = await tx<{ id: string }[]>`
+    insert into public.hotspots (org_id, category, dedup_key, severity, model, cells, center_cell, center_lat, center_lng,
+      radius_m, window_start, window_end, observed, expected, relative_risk, score, p_value, recurrence_interval_days, last_detected_at)
+    values (${orgId}, ${category}, ${key}, ${severity}, 'ebp', ${['882a100d2dfffff']}, '882a100d2dfffff', 40.75, -73.99,
+      600, now() - interval '3 hours', now(), 30, 10, 3, 12.5, 0.001, 150, now() + interval '1 day')
+    returning id`;
+  const [a] = await tx<{ id: string }[]>`
+    insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, state, title, description,
+                               notify_count, last_notified_at, notified_observed, notified_cells, notified_severity)
+    values (${orgId}, ${h!.id}, ${key}, ${category}, ${severity}, 'firing', ${`High ${category} hotspot`}, 'test alert',
+            1, now(), 30, 1, ${severity})
+    returning id`;
+  return a!.id;
 }
 
 /** The scan's re-notifications and the operators' decisions, as row updates. */
