@@ -48,6 +48,7 @@ export function createWorkerHandler(deps: WorkerDeps): Handler {
   return withErrors(async (req) => {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
+    if (caller.kind === 'anon') throw new HttpError('auth_required', 'The worker runs with the service role key.');
     if (caller.kind !== 'service') throw new HttpError('forbidden', 'Only the service role (the schedule and the outbox trigger) runs the worker.');
     const raw = req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, 1024).catch((e: unknown) => {
       if (e instanceof HttpError && e.message.includes('empty')) return {};

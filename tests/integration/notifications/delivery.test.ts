@@ -8,6 +8,8 @@ import { adminSql } from '../../support/db.ts';
 import { waitFor } from '../../support/hardening.ts';
 import { createTenant, type Tenant } from '../security/support.ts';
 import { drain } from '../../../functions/notification-worker/drain.ts';
+import { createWorkerHandler } from '../../../functions/notification-worker/handler.ts';
+import { anonToken, call, jsonRequest, serviceToken } from '../../support/functions.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { channelsHandler, fireAlert, insertFiringAlert, transitions, verifySignature } from './world.ts';
 
@@ -217,6 +219,19 @@ describe('channels: who may do what, and the secret stays secret', () => {
     expect(rx.got[1]!.body).toMatchObject({ event: 'test', type: 'alert.test', org: { id: a.id } });
     expect(verifySignature(rx.got[1]!.headers['hotwatch-signature'] as string, rx.got[1]!.raw, ch.secret)).toBe(true);
     expect(await sql`select 1 from public.notification_outbox where channel_id = ${ch.id}`).toHaveLength(0);
+  });
+
+  it('only the service role runs the worker', async () => {
+    const worker = createWorkerHandler({
+      sql, allowPrivateTargets: true, resolveHost: async () => [], alertUrl: (id) => `http://x/#alert-${id}`, background: () => {},
+    });
+    const run = async (token: string) => (await call(worker, jsonRequest('http://local/functions/v1/notification-worker', { wait: true }, token)));
+    expect((await run(await anonToken())).status).toBe(401);
+    expect((await run(a.members.admin.token)).status).toBe(403);
+    const ok = await run(await serviceToken());
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ sent: expect.any(Number), delivered: expect.any(Number) });
+    expect((await call(worker, jsonRequest('http://local/functions/v1/notification-worker', { wait: 'yes' }, await serviceToken()))).body.error.errors[0].path).toBe('wait');
   });
 
   it('the secret and full URL never appear over REST, are stored only in Vault, and are not published to Realtime', async () => {
