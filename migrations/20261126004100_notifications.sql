@@ -265,4 +265,9 @@ create trigger alerts_enqueue_notifications
 create extension if not exists pg_cron with schema pg_catalog;
 create extension if not exists pg_net with schema extensions;
 
-select cron.schedule('notification-worker', '* * * * *', $job$ select public.wake_notification_worker() $job$);
+-- Only when something is pending, so a project without notifications does not call the
+-- function 1,440 times a day for nothing.
+select cron.schedule('notification-worker', '* * * * *', $job$
+  select public.wake_notification_worker()
+   where exists (select 1 from public.notification_outbox where status = 'pending')
+$job$);
