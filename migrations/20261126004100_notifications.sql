@@ -150,13 +150,19 @@ $$;
 create trigger silences_keep_identity before update on public.silences
   for each row execute function public.silences_keep_identity();
 
+-- The trigger and wake-up functions read Vault and call pg_net, so they live in a schema
+-- the API does not expose (Supabase's advice for security definer functions): no REST
+-- path reaches them, and no role but the owner may use the schema.
+create schema if not exists private;
+revoke all on schema private from public, anon, authenticated;
+
 -- Which notification events an alert change is (docs/functions.md "Notifications"). The
 -- scan bumps notify_count exactly when it notifies (fired, escalated or grew —
 -- functions' alert state machine): the first notification is `fired`, one with a higher
 -- notified_severity than before `escalated`, any other `grew`. Acknowledging and
 -- resolving are events only for an alert that was notified (notify_count > 0): nobody
 -- was told about a pending alert, so nobody needs to hear that it went away.
-create or replace function public.alert_notification_events(o public.alerts, n public.alerts)
+create or replace function private.alert_notification_events(o public.alerts, n public.alerts)
 returns text[]
 language plpgsql
 immutable
@@ -190,14 +196,14 @@ $$;
 -- function per transaction (pg_net sends it only after commit; a rolled-back change
 -- sends nothing and leaves no row). The wake-up is best effort — the schedule below
 -- picks up anything it misses — so it can never fail the alert write.
-create or replace function public.alerts_enqueue_notifications()
+create or replace function private.alerts_enqueue_notifications()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  events text[] := public.alert_notification_events(case when tg_op = 'UPDATE' then old end, new);
+  events text[] := private.alert_notification_events(case when tg_op = 'UPDATE' then old end, new);
   ev text;
   snapshot jsonb;
   queued integer := 0;
@@ -218,7 +224,7 @@ begin
   end loop;
   if queued > 0 and current_setting('hotwatch.notification_wake_queued', true) is distinct from 'on' then
     perform set_config('hotwatch.notification_wake_queued', 'on', true);
-    perform public.wake_notification_worker();
+    perform private.wake_notification_worker();
   end if;
   return null;
 end;
@@ -227,7 +233,7 @@ $$;
 -- Queue one POST to the notification-worker function (pg_net; sent after commit).
 -- Reads the same two Vault secrets as the scan schedule (project_url and the
 -- service-role JWT in hotspot_scan_key); without them it does nothing.
-create or replace function public.wake_notification_worker()
+create or replace function private.wake_notification_worker()
 returns void
 language plpgsql
 security definer
@@ -252,12 +258,12 @@ exception when others then
 end;
 $$;
 
-revoke execute on function public.alerts_enqueue_notifications() from public, anon, authenticated;
-revoke execute on function public.wake_notification_worker() from public, anon, authenticated;
+revoke execute on function private.alerts_enqueue_notifications() from public, anon, authenticated;
+revoke execute on function private.wake_notification_worker() from public, anon, authenticated;
 
 create trigger alerts_enqueue_notifications
   after insert or update on public.alerts
-  for each row execute function public.alerts_enqueue_notifications();
+  for each row execute function private.alerts_enqueue_notifications();
 
 -- The safety net: every minute the worker runs even if a wake-up was lost (pg_net's
 -- queue is unlogged, so a crash empties it) and picks up due retries and sends whose
@@ -268,6 +274,6 @@ create extension if not exists pg_net with schema extensions;
 -- Only when something is pending, so a project without notifications does not call the
 -- function 1,440 times a day for nothing.
 select cron.schedule('notification-worker', '* * * * *', $job$
-  select public.wake_notification_worker()
+  select private.wake_notification_worker()
    where exists (select 1 from public.notification_outbox where status = 'pending')
 $job$);

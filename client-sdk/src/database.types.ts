@@ -890,13 +890,6 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      alert_notification_events: {
-        Args: {
-          n: Database["public"]["Tables"]["alerts"]["Row"]
-          o: Database["public"]["Tables"]["alerts"]["Row"]
-        }
-        Returns: string[]
-      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
       h3_cell_resolution: { Args: { cell: string }; Returns: number }
       h3_cell_to_parent: {
@@ -944,10 +937,6 @@ export type Database = {
           p_stream: Database["public"]["Enums"]["stream_name"]
         }
         Returns: Json
-      }
-      wake_notification_worker: {
-        Args: Record<PropertyKey, never>
-        Returns: undefined
       }
     }
     Enums: {

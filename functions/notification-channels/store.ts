@@ -136,7 +136,7 @@ export async function requeue(sql: Sql, caller: Caller, orgId: string, id: strin
       returning id, channel_id, alert_id, event, idempotency_key, status, queued_at`;
     if (row) {
       await writeAudit(tx, caller, { orgId, action: 'notification.resend', targetType: 'notification_outbox', targetId: id, before: { status: 'dead' }, after: { status: 'pending' } });
-      await tx`select public.wake_notification_worker()`;
+      await tx`select private.wake_notification_worker()`;
     }
     return row;
   });

@@ -129,7 +129,7 @@ describe('notification delivery', () => {
       for (let i = 0; i < 40; i++) await insertFiringAlert(tx, b.id);
     });
     const deps = { sql, allowPrivateTargets: true, resolveHost: async () => [], alertUrl: (id: string) => `http://x/#alert-${id}` };
-    await Promise.all([...Array.from({ length: 4 }, () => drain(deps, 5_000)), sql`select public.wake_notification_worker()`]);
+    await Promise.all([...Array.from({ length: 4 }, () => drain(deps, 5_000)), sql`select private.wake_notification_worker()`]);
     await waitFor(async () => (await outbox(ch.id)).filter((o) => o.status === 'delivered').length === 40, 60_000, '40 delivered');
     const rows = await outbox(ch.id);
     expect(rows.every((o) => o.attempts === 1)).toBe(true);
