@@ -109,6 +109,22 @@ describe('notification delivery', () => {
     expect(log[1]!.http_status).toBeNull();
   }, 90_000);
 
+  it('an alert nobody was told about is not announced when acknowledged; its first notification is "fired"', async () => {
+    const rx = await receiver();
+    const ch = await channel(a, rx.url);
+    const { alertId } = await fireAlert(sql, a.id);
+    await waitFor(() => rx.got.length === 1, 30_000, 'the firing');
+    // a second alert that is pending (never notified), acknowledged, then escalated by the scan
+    const [h] = await sql`select hotspot_id from public.alerts where id = ${alertId}`;
+    const [p] = await sql`insert into public.alerts (org_id, hotspot_id, dedup_key, category, severity, state, title, description)
+                          values (${a.id}, ${h!.hotspot_id}, ${'pending-' + alertId}, 'fire', 'low', 'pending', 'Low fire hotspot', 'x') returning id`;
+    await transitions.acknowledge(sql, p!.id);
+    await transitions.escalate(sql, p!.id);
+    await waitFor(() => rx.got.length === 2, 30_000, 'the escalation of the pending alert');
+    expect(rx.got[1]!.body).toMatchObject({ event: 'fired', alert: { id: Number(p!.id), severity: 'critical' } });
+    expect((await outbox(ch.id)).map((o) => o.event)).toEqual(['fired', 'fired']);
+  }, 60_000);
+
   it('per alert, events go in order: an escalation waits for its firing\'s retry', async () => {
     const rx = await receiver();
     rx.script({ status: 503, retryAfter: '1' });
