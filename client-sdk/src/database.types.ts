@@ -436,6 +436,192 @@ export type Database = {
           },
         ]
       }
+      notification_attempts: {
+        Row: {
+          attempt: number
+          error: string | null
+          finished_at: string | null
+          http_status: number | null
+          id: number
+          latency_ms: number | null
+          org_id: string
+          outbox_id: number
+          outcome: string
+          response: string | null
+          started_at: string
+        }
+        Insert: {
+          attempt: number
+          error?: string | null
+          finished_at?: string | null
+          http_status?: number | null
+          id?: never
+          latency_ms?: number | null
+          org_id: string
+          outbox_id: number
+          outcome?: string
+          response?: string | null
+          started_at?: string
+        }
+        Update: {
+          attempt?: number
+          error?: string | null
+          finished_at?: string | null
+          http_status?: number | null
+          id?: never
+          latency_ms?: number | null
+          org_id?: string
+          outbox_id?: number
+          outcome?: string
+          response?: string | null
+          started_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_attempts_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_attempts_outbox_id_fkey"
+            columns: ["outbox_id"]
+            isOneToOne: false
+            referencedRelation: "notification_outbox"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      notification_channels: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          enabled: boolean
+          id: string
+          kind: string
+          name: string
+          org_id: string
+          rule: NonNullable<Json>
+          secret_id: string
+          target: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind: string
+          name: string
+          org_id: string
+          rule?: NonNullable<Json>
+          secret_id: string
+          target: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind?: string
+          name?: string
+          org_id?: string
+          rule?: NonNullable<Json>
+          secret_id?: string
+          target?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_channels_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      notification_outbox: {
+        Row: {
+          alert: NonNullable<Json>
+          alert_id: number
+          attempts: number
+          channel_id: string
+          claimed_until: string | null
+          created_at: string
+          event: string
+          finished_at: string | null
+          id: number
+          idempotency_key: string
+          last_error: string | null
+          next_attempt_at: string
+          org_id: string
+          queued_at: string
+          silence_id: string | null
+          status: string
+        }
+        Insert: {
+          alert: NonNullable<Json>
+          alert_id: number
+          attempts?: number
+          channel_id: string
+          claimed_until?: string | null
+          created_at?: string
+          event: string
+          finished_at?: string | null
+          id?: never
+          idempotency_key: string
+          last_error?: string | null
+          next_attempt_at?: string
+          org_id: string
+          queued_at?: string
+          silence_id?: string | null
+          status?: string
+        }
+        Update: {
+          alert?: NonNullable<Json>
+          alert_id?: number
+          attempts?: number
+          channel_id?: string
+          claimed_until?: string | null
+          created_at?: string
+          event?: string
+          finished_at?: string | null
+          id?: never
+          idempotency_key?: string
+          last_error?: string | null
+          next_attempt_at?: string
+          org_id?: string
+          queued_at?: string
+          silence_id?: string | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_outbox_alert_id_fkey"
+            columns: ["alert_id"]
+            isOneToOne: false
+            referencedRelation: "alerts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_outbox_channel_id_fkey"
+            columns: ["channel_id"]
+            isOneToOne: false
+            referencedRelation: "notification_channels"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "notification_outbox_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       orgs: {
         Row: {
           created_at: string
@@ -645,6 +831,53 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "scan_runs_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      silences: {
+        Row: {
+          category: string | null
+          created_at: string
+          created_by: string
+          district: string | null
+          ends_at: string
+          id: string
+          min_severity: Database["public"]["Enums"]["severity"] | null
+          org_id: string
+          reason: string
+          starts_at: string
+        }
+        Insert: {
+          category?: string | null
+          created_at?: string
+          created_by?: string
+          district?: string | null
+          ends_at: string
+          id?: string
+          min_severity?: Database["public"]["Enums"]["severity"] | null
+          org_id: string
+          reason: string
+          starts_at?: string
+        }
+        Update: {
+          category?: string | null
+          created_at?: string
+          created_by?: string
+          district?: string | null
+          ends_at?: string
+          id?: string
+          min_severity?: Database["public"]["Enums"]["severity"] | null
+          org_id?: string
+          reason?: string
+          starts_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "silences_org_id_fkey"
             columns: ["org_id"]
             isOneToOne: false
             referencedRelation: "orgs"

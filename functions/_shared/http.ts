@@ -16,7 +16,7 @@ export const corsHeaders: Readonly<Record<string, string>> = Object.freeze({
   'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
 });
 
-/** The stable error codes of all three functions and their HTTP status. */
+/** The stable error codes of all the functions and their HTTP status. */
 export const ERROR_CODES = {
   invalid_json: 400,
   validation_failed: 400,
@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   org_not_found: 404,
   recommendation_not_found: 404,
   alert_not_found: 404,
+  channel_not_found: 404,
+  notification_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

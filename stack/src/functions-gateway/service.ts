@@ -4,6 +4,7 @@ import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { REPO_ROOT } from '../config.ts';
 import type { ServiceFactory, StackContext, StackService } from '../services.ts';
+import { readSupabaseConfig, table } from '../supabase-config.ts';
 import { loadFunctions, type ExtraFunction, type FunctionDef } from './config.ts';
 import { DEFAULT_FUNCTION_LIMITS, FUNCTION_ERRORS, type FunctionError, type FunctionLimits } from './limits.ts';
 import { BootError, FunctionWorker, type EndReason } from './worker.ts';
@@ -47,10 +48,28 @@ function readEnvFile(file: string): Record<string, string> {
   return out;
 }
 
+/**
+ * config.toml's [edge_runtime.secrets] (supabase/cli pkg/config: `KEY = "value"`, a
+ * value `env(NAME)` read from the environment). Reserved SUPABASE_ names are skipped.
+ */
+function configSecrets(configFile: string | undefined): Record<string, string> {
+  const secrets = table(table(readSupabaseConfig(configFile), 'edge_runtime'), 'secrets') ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secrets)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+    const text = String(v);
+    const ref = /^env\((\w+)\)$/.exec(text);
+    const value = ref ? process.env[ref[1]!] : text;
+    if (value !== undefined && !k.startsWith('SUPABASE_')) out[k] = value;
+  }
+  return out;
+}
+
 /** What Supabase injects into every function (supabase/cli internal/functions/serve). */
-function functionEnv(ctx: StackContext, envFile: string): Record<string, string> {
+function functionEnv(ctx: StackContext, envFile: string, configFile: string | undefined): Record<string, string> {
   const { keys } = ctx.config;
   return {
+    ...configSecrets(configFile),
     ...readEnvFile(envFile),
     SUPABASE_URL: ctx.apiUrl,
     SUPABASE_ANON_KEY: keys.anonKey,
@@ -101,7 +120,7 @@ export interface FunctionsGateway extends StackService {
 export async function createFunctionsGateway(ctx: StackContext, options: FunctionsGatewayOptions = {}): Promise<FunctionsGateway> {
   const limits: FunctionLimits = { ...DEFAULT_FUNCTION_LIMITS, ...options.limits };
   const functions = loadFunctions({ configFile: options.configFile, extra: options.extraFunctions });
-  const env = functionEnv(ctx, options.envFile ?? path.join(REPO_ROOT, 'supabase', 'functions', '.env'));
+  const env = functionEnv(ctx, options.envFile ?? path.join(REPO_ROOT, 'supabase', 'functions', '.env'), options.configFile);
   const denoDir = path.join(REPO_ROOT, '.data', 'deno');
   fs.mkdirSync(denoDir, { recursive: true });
   // Imported once: jose would otherwise import the raw secret on every verification.

@@ -1,0 +1,23 @@
+// notification-worker: delivers the notification outbox (docs/functions.md
+// "Notifications"). Thin adapter over ./handler.ts; only this file reads the environment.
+import { connectDb } from '../_shared/db.ts';
+import { errorResponse } from '../_shared/http.ts';
+import { alertLinker, hostResolver } from '../_shared/notifications/platform.ts';
+import { createWorkerHandler } from './handler.ts';
+
+const dbUrl = Deno.env.get('SUPABASE_DB_URL');
+const allowPrivateTargets = Deno.env.get('HOTWATCH_ALLOW_PRIVATE_TARGETS') === 'true';
+const alertUrl = alertLinker(Deno.env.get('HOTWATCH_DASHBOARD_URL'), Deno.env.get('SUPABASE_URL'));
+
+Deno.serve(
+  dbUrl
+    ? createWorkerHandler({
+      sql: connectDb(dbUrl),
+      resolveHost: hostResolver((host, type) => Deno.resolveDns(host, type)),
+      allowPrivateTargets,
+      alertUrl,
+      background: (p) => EdgeRuntime.waitUntil(p),
+      report: (err) => console.error('notification-worker failed', err),
+    })
+    : () => Promise.resolve(errorResponse('misconfigured', 'SUPABASE_DB_URL is not set.')),
+);
