@@ -21,7 +21,7 @@ import { CHANNELS_MAX_BODY_BYTES, channelRequestSchema, type ChannelRequest } fr
 import { testNotification } from './test-notification.ts';
 import {
   channelSecret, deleteChannel, findChannel, findOutboxRow, insertChannel, isUniqueViolation, requeue, updateChannel,
-} from './store.ts';
+} from './store/channels.ts';
 
 export interface ChannelsDeps extends SendDeps {
   sql: Sql;

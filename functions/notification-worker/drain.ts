@@ -7,7 +7,7 @@
 import type { Sql } from 'postgres';
 import { exhausted, judge } from '../_shared/notifications/retry.ts';
 import { sendAttempt, type SendDeps } from '../_shared/notifications/send.ts';
-import { claim, nextDueAt, reap, record, type Job } from './store.ts';
+import { claim, nextDueAt, reap, record, type Job } from './store/outbox.ts';
 
 export interface DrainDeps extends SendDeps {
   sql: Sql;

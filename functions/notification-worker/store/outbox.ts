@@ -5,10 +5,10 @@
  * and an escalation is never sent before its firing.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { matchingSilence, route, type Silence } from '../_shared/notifications/rules.ts';
-import { DELIVERY, truncate } from '../_shared/notifications/retry.ts';
-import { parseStoredSecret } from '../_shared/notifications/stored-secret.ts';
-import type { AlertSnapshot, Notification, NotificationEvent } from '../_shared/notifications/types.ts';
+import { matchingSilence, route, type Silence } from '../../_shared/notifications/rules.ts';
+import { DELIVERY, truncate } from '../../_shared/notifications/retry.ts';
+import { parseStoredSecret } from '../../_shared/notifications/stored-secret.ts';
+import type { AlertSnapshot, Notification, NotificationEvent } from '../../_shared/notifications/types.ts';
 
 export interface Job {
   outboxId: number;

@@ -5,9 +5,9 @@
  * audit_log row (_shared/audit.ts) in its own transaction — never the URL or secret.
  */
 import type { Sql } from 'postgres';
-import { writeAudit } from '../_shared/audit.ts';
-import type { Caller } from '../_shared/auth-claims.ts';
-import { encodeStoredSecret } from '../_shared/notifications/stored-secret.ts';
+import { writeAudit } from '../../_shared/audit.ts';
+import type { Caller } from '../../_shared/auth-claims.ts';
+import { encodeStoredSecret } from '../../_shared/notifications/stored-secret.ts';
 
 /** The columns every answer shows (never the secret, never the full URL). */
 export interface ChannelRow {
