@@ -1,7 +1,7 @@
 import { readJson } from './body.ts';
 import { sendJson, ownerOf, type RouteRequest, type StorageContext } from './context.ts';
-import { badRequest, bucketNotEmpty, invalidBucketName, noSuchBucket } from './errors.ts';
-import { bucketSizeLimit } from './limits.ts';
+import { accessDenied, badRequest, bucketNotEmpty, invalidBucketName, noSuchBucket } from './errors.ts';
+import { bucketSizeLimit, checkAllowedMimeTypes } from './limits.ts';
 
 /**
  * `/bucket` routes as Supabase Storage answers them (src/http/routes/bucket/*.ts): run as
@@ -18,7 +18,8 @@ export function isValidBucketName(name: string): boolean {
 
 function mimeTypes(v: unknown): string[] | null {
   if (v === undefined || v === null) return null;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw badRequest('body/allowed_mime_types must be array');
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string')) throw badRequest('body/allowed_mime_types must be array');
+  checkAllowedMimeTypes(v);
   return v.length === 0 ? null : v;
 }
 
@@ -46,7 +47,7 @@ export async function createBucket(ctx: StorageContext, r: RouteRequest): Promis
   const auth = await r.auth();
   const { owner, ownerId } = ownerOf(auth);
   await ctx.db.as(auth, (tx) => tx`insert into storage.buckets (id, name, owner, owner_id, public, file_size_limit, allowed_mime_types)
-    values (${id}, ${body.name}, ${owner}, ${ownerId}, ${body.public === true}, ${bucketSizeLimit(body.file_size_limit)}, ${mimeTypes(body.allowed_mime_types)})`);
+    values (${id}, ${body.name}, ${owner}, ${ownerId}, ${body.public === true}, ${bucketSizeLimit(body.file_size_limit, ctx.settings.fileSizeLimit)}, ${mimeTypes(body.allowed_mime_types)})`);
   sendJson(r.res, 200, { name: id });
 }
 
@@ -56,7 +57,7 @@ export async function updateBucket(ctx: StorageContext, r: RouteRequest, id: str
   const values: unknown[] = [id];
   const set = (col: string, v: unknown): void => { values.push(v); sets.push(`${col} = $${values.length}`); };
   if (body.public !== undefined) set('public', body.public === true);
-  if (body.file_size_limit !== undefined) set('file_size_limit', bucketSizeLimit(body.file_size_limit));
+  if (body.file_size_limit !== undefined) set('file_size_limit', bucketSizeLimit(body.file_size_limit, ctx.settings.fileSizeLimit));
   if (body.allowed_mime_types !== undefined) set('allowed_mime_types', mimeTypes(body.allowed_mime_types));
   sets.push('updated_at = now()');
   const rows = await ctx.db.as(await r.auth(), (tx) => tx.unsafe(`update storage.buckets set ${sets.join(', ')} where id = $1 returning id`, values));
@@ -64,24 +65,34 @@ export async function updateBucket(ctx: StorageContext, r: RouteRequest, id: str
   sendJson(r.res, 200, { message: 'Successfully updated' });
 }
 
+/**
+ * Storage's emptyBucket: the bucket must be visible; every object the caller can see is
+ * deleted, and objects it sees but may not delete are an AccessDenied naming them.
+ */
 export async function emptyBucket(ctx: StorageContext, r: RouteRequest, id: string): Promise<void> {
   const ids = await ctx.db.as(await r.auth(), async (tx) => {
     const b = await tx`select id from storage.buckets where id = ${id}`;
     if (!b[0]) throw noSuchBucket();
-    return (await tx<{ id: string }>`delete from storage.objects where bucket_id = ${id} returning id`).map((o) => o.id);
+    const seen = await tx<{ id: string; name: string }>`select id, name from storage.objects where bucket_id = ${id}`;
+    const gone = await tx<{ id: string; name: string }>`delete from storage.objects where bucket_id = ${id} and id = any(${seen.map((o) => o.id)}::uuid[]) returning id, name`;
+    if (gone.length !== seen.length) {
+      const deleted = new Set(gone.map((o) => o.name));
+      const kept = seen.filter((o) => !deleted.has(o.name)).map((o) => o.name);
+      throw accessDenied(`Cannot delete: ${kept.join(' ,')}, you may have SELECT but not DELETE permissions`);
+    }
+    return gone.map((o) => o.id);
   });
   await ctx.files.remove(ids);
   sendJson(r.res, 200, { message: 'Successfully emptied' });
 }
 
+/** Storage's deleteBucket: looked up and counted as the superuser, deleted as the caller (RLS). */
 export async function deleteBucket(ctx: StorageContext, r: RouteRequest, id: string): Promise<void> {
-  await ctx.db.as(await r.auth(), async (tx) => {
-    const b = await tx`select id from storage.buckets where id = ${id}`;
-    if (!b[0]) throw noSuchBucket();
-    const n = await ctx.db.asSuperUser((su) => su`select 1 from storage.objects where bucket_id = ${id} limit 1`);
-    if (n[0]) throw bucketNotEmpty();
-    const gone = await tx`delete from storage.buckets where id = ${id} returning id`;
-    if (!gone[0]) throw noSuchBucket();
+  await ctx.db.asSuperUser(async (su) => {
+    if (!(await su`select id from storage.buckets where id = ${id}`)[0]) throw noSuchBucket();
+    if ((await su`select 1 from storage.objects where bucket_id = ${id} limit 1`)[0]) throw bucketNotEmpty();
   });
+  const gone = await ctx.db.as(await r.auth(), (tx) => tx`delete from storage.buckets where id = ${id} returning id`);
+  if (!gone[0]) throw noSuchBucket();
   sendJson(r.res, 200, { message: 'Successfully deleted' });
 }

@@ -19,13 +19,15 @@ export interface ObjectMetadata {
  * An object's bytes as Storage's getObject answers (src/storage/object.ts + file backend):
  * Content-Type/Cache-Control/ETag/Last-Modified from the metadata, `If-None-Match` → 304,
  * one `Range` → 206 with Content-Range, a range past the end → 416 (`bytes *\/size`),
- * HEAD without the body, `?download[=name]` → Content-Disposition.
+ * HEAD without the body, `?download[=name]` → Content-Disposition as Storage's renderer
+ * (src/storage/renderer/renderer.ts) writes it.
  */
 export async function sendObject(
   req: IncomingMessage, res: ServerResponse, files: FileStore, id: string, md: ObjectMetadata, query: URLSearchParams,
 ): Promise<void> {
   const headers: Record<string, string> = {
-    'content-type': md.mimetype,
+    // Storage's renderer never serves text/html as such (no stored-XSS through a bucket).
+    'content-type': md.mimetype.includes('text/html') ? 'text/plain' : md.mimetype,
     'cache-control': md.cacheControl,
     etag: md.eTag,
     'last-modified': md.lastModified,
@@ -33,7 +35,10 @@ export async function sendObject(
     'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges, last-modified, content-type',
   };
   const download = query.get('download');
-  if (download !== null) headers['content-disposition'] = `attachment; filename=${JSON.stringify(download || id)}`;
+  if (download !== null) {
+    const name = encodeURIComponent(download);
+    headers['content-disposition'] = download === '' ? 'attachment;' : `attachment; filename=${name}; filename*=UTF-8''${name};`;
+  }
   if (req.headers['if-none-match'] === md.eTag) {
     res.writeHead(304, headers);
     res.end();

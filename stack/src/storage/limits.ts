@@ -1,31 +1,45 @@
 import { readSupabaseConfig, str, table, bool } from '../supabase-config.ts';
-import { invalidFileSizeLimit } from './errors.ts';
+import { entityTooLarge, invalidFileSizeLimit, invalidMimeType } from './errors.ts';
 
 /**
- * Sizes as the Supabase CLI reads them from config.toml (`[storage] file_size_limit =
- * "50MiB"`: go-units RAMInBytes, where KB/MB/GB and KiB/MiB/GiB are both powers of 1024)
- * and as Storage reads a bucket's `file_size_limit` ("20GB / 20MB / 30KB / 3B" or bytes).
+ * Two size grammars, as the two programs read them:
+ * - config.toml's `[storage] file_size_limit = "50MiB"` as the Supabase CLI does
+ *   (docker/go-units RAMInBytes: KB/MB/GB and KiB/MiB/GiB are both powers of 1024);
+ * - a bucket's `file_size_limit` as Storage does (src/storage/limits.ts
+ *   parseFileSizeToBytes: bytes as a number, or `20GB`/`20MB`/`30KB`/`3B`, decimal units),
+ *   refused above the global limit with EntityTooLarge (Storage's parseMaxSizeLimit).
  */
 
-const UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const BINARY: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const DECIMAL: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9 };
 
-/** "50MiB" → 52428800; undefined for text that is not a size. */
+/** config.toml: "50MiB" → 52428800; undefined for text that is not a size. */
 export function parseSize(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(text);
   if (!m?.[1]) return undefined;
-  const unit = UNITS[(m[2] || 'b').toLowerCase()] ?? 1;
+  const unit = BINARY[(m[2] || 'b').toLowerCase()] ?? 1;
   return Math.floor(Number(m[1]) * unit);
 }
 
-/** A bucket's file_size_limit as the API takes it: bytes as a number, a size string, or null. */
-export function bucketSizeLimit(v: unknown): number | null {
+/** A bucket's file_size_limit as the API takes it: bytes, a Storage size string, or null (no limit of its own). */
+export function bucketSizeLimit(v: unknown, globalLimit: number): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  let bytes: number | undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) bytes = v;
   if (typeof v === 'string') {
-    const n = parseSize(v);
-    if (n !== undefined) return n;
+    const m = /^([0-9]+(?:\.[0-9]+)?)(gb|mb|kb|b)$/i.exec(v);
+    if (m?.[1] && m[2]) bytes = Math.round(parseFloat(m[1]) * (DECIMAL[m[2].toLowerCase()] ?? 1));
   }
-  throw invalidFileSizeLimit();
+  if (bytes === undefined) throw invalidFileSizeLimit();
+  if (bytes > globalLimit) throw entityTooLarge();
+  return bytes;
+}
+
+/** Storage's validateMimeType for a bucket's allowed_mime_types. */
+export function checkAllowedMimeTypes(types: string[]): void {
+  for (const t of types) {
+    if (t.length > 1000 || !/^([a-zA-Z0-9\-+.]+)\/([a-zA-Z0-9\-+.]+)(;\s*charset=[a-zA-Z0-9\-]+)?$|\*$/.test(t)) throw invalidMimeType(t);
+  }
 }
 
 /** The CLI's default when config.toml says nothing. */

@@ -7,6 +7,7 @@ import {
   badRequest, entityTooLarge, expiredSignature, invalidKey, invalidMimeType, invalidSignature, noSuchBucket, noSuchKey,
 } from './errors.ts';
 import { mimeAllowed } from './limits.ts';
+import type { Queryable } from '../postgres/internal-db.ts';
 
 /**
  * `/object` routes as Supabase Storage answers them (src/http/routes/object/*.ts).
@@ -95,16 +96,25 @@ export async function getPublicObject(ctx: StorageContext, r: RouteRequest, buck
   await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query);
 }
 
+/**
+ * GET /object/info/{bucket}/{path} as Storage's getObjectInfo + InfoRenderer: the bucket is
+ * looked up as the superuser; objects of a public bucket are described to anyone, others
+ * only if RLS lets the caller see them.
+ */
 export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
-  const rows = await ctx.db.as(await r.auth(), (tx) => tx<Record<string, unknown> & { metadata: ObjectMetadata }>`
-    select id, name, version, bucket_id, created_at, metadata, user_metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`);
+  type InfoRow = Record<string, unknown> & { metadata: ObjectMetadata | null };
+  const bucket = (await ctx.db.asSuperUser((su) => su<{ public: boolean }>`select public from storage.buckets where id = ${bucketId}`))[0];
+  if (!bucket) throw noSuchBucket();
+  const find = (q: Queryable): Promise<InfoRow[]> => q<InfoRow>`
+    select id, name, version, bucket_id, created_at, updated_at, metadata, user_metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`;
+  const rows = bucket.public ? await ctx.db.asSuperUser(find) : await ctx.db.as(await r.auth(), find);
   const o = rows[0];
   if (!o) throw noSuchKey();
   sendJson(r.res, 200, {
-    id: o.id, name: o.name, version: o.version, bucket_id: o.bucket_id, size: o.metadata.size, content_type: o.metadata.mimetype,
-    cache_control: o.metadata.cacheControl, etag: o.metadata.eTag, metadata: o.user_metadata, last_modified: o.metadata.lastModified,
-    created_at: o.created_at,
-  });
+    id: o.id, name: o.name, version: o.version, bucket_id: o.bucket_id, size: o.metadata?.size ?? null,
+    content_type: o.metadata?.mimetype ?? null, cache_control: o.metadata?.cacheControl ?? null, etag: o.metadata?.eTag ?? null,
+    metadata: o.user_metadata, last_modified: o.updated_at, created_at: o.created_at,
+  }, { 'cache-control': 'no-cache' });
 }
 
 function intField(v: unknown, fallback: number): number {

@@ -25,10 +25,14 @@ describe('buckets', () => {
     const s = service();
     const id = `b-${randomUUID().slice(0, 8)}`;
     const created = await s.storage.createBucket(id, { public: false, fileSizeLimit: '1MB' });
+    const tooBig = await s.storage.createBucket(`${id}-big`, { public: false, fileSizeLimit: '1GB' });
+    expect(tooBig.error?.message).toBe('The object exceeded the maximum allowed size');
+    const badMime = await s.storage.createBucket(`${id}-mime`, { public: false, allowedMimeTypes: ['nope'] });
+    expect(badMime.error?.message).toBe('mime type nope is not supported');
     expect(created.error).toBeNull();
     expect(created.data).toEqual({ name: id });
     const got = await s.storage.getBucket(id);
-    expect(got.data).toMatchObject({ id, name: id, public: false, file_size_limit: 1024 * 1024, allowed_mime_types: null });
+    expect(got.data).toMatchObject({ id, name: id, public: false, file_size_limit: 1_000_000, allowed_mime_types: null });
     expect((await s.storage.listBuckets()).data?.map((b) => b.id)).toContain(id);
     expect((await s.storage.updateBucket(id, { public: true })).data).toEqual({ message: 'Successfully updated' });
     expect((await s.storage.getBucket(id)).data?.public).toBe(true);
@@ -162,6 +166,12 @@ describe('objects', () => {
     const r = await fetch(data.publicUrl, { headers: { range: 'bytes=7-11' } });
     expect(r.status).toBe(206);
     expect(await r.text()).toBe('hello');
+    // Info on a public bucket's object is given to anyone (as Storage's getObjectInfo).
+    const info = await sb().storage.from(publicBucket).info('p/hello.txt');
+    expect(info.data).toMatchObject({ name: 'p/hello.txt', size: 12, contentType: 'text/plain' });
+    const dl = await fetch(`${data.publicUrl}?download=hi%20there.txt`);
+    expect(dl.headers.get('content-disposition')).toBe("attachment; filename=hi%20there.txt; filename*=UTF-8''hi%20there.txt;");
+    await dl.arrayBuffer();
     const priv = await fetch(s.from(bucket).getPublicUrl('dir/raw.bin').data.publicUrl);
     expect(priv.status).toBe(400);
     expect(await priv.json()).toMatchObject({ statusCode: '404', code: 'NoSuchBucket', message: 'Bucket not found' });

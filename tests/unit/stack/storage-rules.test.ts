@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidBucketName } from '../../../stack/src/storage/buckets.ts';
 import { fromDbError } from '../../../stack/src/storage/errors.ts';
-import { bucketSizeLimit, mimeAllowed, parseSize } from '../../../stack/src/storage/limits.ts';
+import { bucketSizeLimit, checkAllowedMimeTypes, mimeAllowed, parseSize } from '../../../stack/src/storage/limits.ts';
 import { parseRange } from '../../../stack/src/storage/range.ts';
 import { route } from '../../../stack/src/storage/routes.ts';
 
@@ -29,10 +29,15 @@ describe('storage: sizes and MIME types', () => {
     expect(parseSize('3B')).toBe(3);
     expect(parseSize('1.5GiB')).toBe(1_610_612_736);
     expect(parseSize('lots')).toBeUndefined();
-    expect(bucketSizeLimit(1024)).toBe(1024);
-    expect(bucketSizeLimit(null)).toBeNull();
-    expect(() => bucketSizeLimit('big')).toThrow('Invalid file size format');
-    expect(() => bucketSizeLimit(-1)).toThrow('Invalid file size format');
+    const global = 50 * 1024 ** 2;
+    expect(bucketSizeLimit(1024, global)).toBe(1024);
+    expect(bucketSizeLimit('1MB', global)).toBe(1_000_000);
+    expect(bucketSizeLimit('1.5kb', global)).toBe(1500);
+    expect(bucketSizeLimit(null, global)).toBeNull();
+    expect(() => bucketSizeLimit('big', global)).toThrow('Invalid file size format');
+    expect(() => bucketSizeLimit('1 MB', global)).toThrow('Invalid file size format');
+    expect(() => bucketSizeLimit(-1, global)).toThrow('Invalid file size format');
+    expect(() => bucketSizeLimit('1GB', global)).toThrow('The object exceeded the maximum allowed size');
   });
 
   it('allows exact types and type/* wildcards; no list allows all', () => {
@@ -40,6 +45,8 @@ describe('storage: sizes and MIME types', () => {
     expect(mimeAllowed('image/png', ['image/*'])).toBe(true);
     expect(mimeAllowed('text/plain; charset=utf-8', ['text/plain'])).toBe(true);
     expect(mimeAllowed('application/json', ['image/*', 'text/plain'])).toBe(false);
+    expect(() => checkAllowedMimeTypes(['image/png', 'text/plain; charset=utf-8', 'image/*'])).not.toThrow();
+    expect(() => checkAllowedMimeTypes(['not a type'])).toThrow('mime type not a type is not supported');
   });
 });
 
