@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { FileStore } from './files.ts';
-import { invalidRange } from './errors.ts';
+import { invalidRange, resourceNotFound } from './errors.ts';
 import { parseRange } from './range.ts';
 
 /** The `metadata` Storage keeps on storage.objects for each upload. */
@@ -56,7 +56,9 @@ export async function sendObject(
   const end = partial ? range.end : md.size - 1;
   headers['content-length'] = String(Math.max(0, end - start + 1));
   if (partial) headers['content-range'] = `bytes ${start}-${end}/${md.size}`;
+  const body = req.method === 'HEAD' || md.size === 0 ? undefined : await files.open(id, { start, end });
+  if (body === undefined && req.method !== 'HEAD' && md.size > 0) throw resourceNotFound();
   res.writeHead(partial ? 206 : 200, headers);
-  if (req.method === 'HEAD' || md.size === 0) { res.end(); return; }
-  await pipeline(files.read(id, { start, end }), res);
+  if (!body) { res.end(); return; }
+  await pipeline(body, res);
 }

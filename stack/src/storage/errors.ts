@@ -28,6 +28,8 @@ export class StorageError extends Error {
 }
 
 export const noSuchBucket = (): StorageError => new StorageError(404, 'NoSuchBucket', 'Bucket not found', 'Bucket not found');
+/** The renderer's answer when the backend has no bytes for a known object. */
+export const resourceNotFound = (): StorageError => new StorageError(404, 'NoSuchKey', 'The resource was not found', 'Not found');
 export const noSuchKey = (): StorageError => new StorageError(404, 'NoSuchKey', 'Object not found', 'not_found');
 export const accessDenied = (message: string): StorageError => new StorageError(403, 'AccessDenied', message || 'Access denied', 'Unauthorized');
 export const alreadyExists = (): StorageError => new StorageError(409, 'ResourceAlreadyExists', 'The resource already exists', 'Duplicate');

@@ -1,4 +1,3 @@
-import { createReadStream, type ReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -26,8 +25,16 @@ export class FileStore {
     await fs.rename(tmp, this.file(id));
   }
 
-  read(id: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.file(id), range);
+  /** A stream of the object's bytes, opened before any header is sent; undefined when the file is gone. */
+  async open(id: string, range: { start: number; end: number }): Promise<NodeJS.ReadableStream | undefined> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.file(id), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return fh.createReadStream(range);
   }
 
   async remove(ids: string[]): Promise<void> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInternalDb } from '../postgres/internal-db.ts';
 import { JwtVerifier, type AuthResult } from '../rest/auth.ts';
 import { RestError } from '../rest/errors.ts';
+import { authenticatorUrl } from '../rest/service.ts';
 import type { ServiceFactory } from '../services.ts';
 import { createBucket, deleteBucket, emptyBucket, getBucket, listBuckets, updateBucket } from './buckets.ts';
 import { sendJson, type RouteRequest, type StorageContext } from './context.ts';
@@ -30,7 +31,7 @@ export const startStorage: ServiceFactory = async (sctx) => {
   const settings = loadStorageSettings();
   const files = new FileStore(storageDirFor(sctx.config.dataDir));
   await files.init();
-  const db = new StorageDb(createInternalDb(sctx.dbUrl, sctx.log, { max: 4, applicationName: 'storage-api' }));
+  const db = new StorageDb(createInternalDb(authenticatorUrl(sctx.dbUrl), sctx.log, { max: 4, applicationName: 'storage-api' }));
   const ctx: StorageContext = { db, files, settings, jwtSecret: new TextEncoder().encode(sctx.config.keys.jwtSecret) };
   const jwt = new JwtVerifier(sctx.config.keys.jwtSecret, 'anon');
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../../support/functions.ts';
 import { closeClients, sb, stackInfo } from '../../support/hardening.ts';
 
 /**
@@ -214,5 +215,12 @@ describe('objects', () => {
     expect(await bad.json()).toMatchObject({ statusCode: '400', code: 'InvalidJWT' });
     const none = await fetch(url);
     expect(none.status).toBe(400);
+    expect(await none.json()).toMatchObject({ statusCode: '400', message: "headers must have required property 'authorization'" });
+    const expired = await fetch(url, { headers: { authorization: `Bearer ${await signToken({ role: 'service_role' }, undefined, -120)}` } });
+    expect(await expired.json()).toMatchObject({ statusCode: '400', code: 'InvalidJWT', message: 'JWT expired' });
+    // A token naming a role the API may not switch to (as PostgREST's authenticator) gets nothing.
+    const superuser = await fetch(url, { headers: { authorization: `Bearer ${await signToken({ role: 'postgres' })}` } });
+    expect(superuser.status).toBe(400);
+    expect(await superuser.json()).toMatchObject({ statusCode: '403', code: 'AccessDenied', message: 'permission denied to set role "postgres"' });
   });
 });

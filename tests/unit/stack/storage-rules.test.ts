@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { isValidBucketName } from '../../../stack/src/storage/buckets.ts';
 import { fromDbError } from '../../../stack/src/storage/errors.ts';
+import { FileStore } from '../../../stack/src/storage/files.ts';
 import { bucketSizeLimit, checkAllowedMimeTypes, mimeAllowed, parseSize } from '../../../stack/src/storage/limits.ts';
 import { parseRange } from '../../../stack/src/storage/range.ts';
 import { route } from '../../../stack/src/storage/routes.ts';
@@ -74,5 +80,24 @@ describe('storage: names, routes and database errors', () => {
     expect(fromDbError(pgErr('23505', 'duplicate key')).render())
       .toEqual({ statusCode: '409', code: 'ResourceAlreadyExists', error: 'Duplicate', message: 'The resource already exists' });
     expect(fromDbError(pgErr('XX000', 'boom')).httpStatus).toBe(500);
+  });
+});
+
+describe('storage: object bytes on disk', () => {
+  it('writes by object id, reads ranges, reports a missing file as undefined, removes', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-storage-'));
+    try {
+      const files = new FileStore(root);
+      await files.init();
+      const id = randomUUID();
+      expect(await files.open(id, { start: 0, end: 0 })).toBeUndefined();
+      await files.write(id, Buffer.from('0123456789'));
+      expect(await text((await files.open(id, { start: 2, end: 5 }))!)).toBe('2345');
+      await files.remove([id]);
+      expect(await files.open(id, { start: 0, end: 9 })).toBeUndefined();
+      await expect(files.write('../escape', Buffer.from('x'))).rejects.toThrow('not an object id');
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });
