@@ -36,7 +36,6 @@ export const alreadyExists = (): StorageError => new StorageError(409, 'Resource
 export const bucketNotEmpty = (): StorageError => new StorageError(409, 'ResourceNotEmpty', 'The bucket you tried to delete is not empty');
 export const invalidBucketName = (): StorageError => new StorageError(400, 'InvalidBucketName', 'Bucket name invalid', 'Invalid Input');
 export const invalidKey = (key: string): StorageError => new StorageError(400, 'InvalidKey', `Invalid key: ${key}`);
-export const invalidJwt = (message: string): StorageError => new StorageError(400, 'InvalidJWT', message || 'Invalid JWT');
 export const invalidMimeType = (mime: string): StorageError => new StorageError(415, 'InvalidMimeType', `mime type ${mime} is not supported`, 'invalid_mime_type');
 export const entityTooLarge = (entity = 'object'): StorageError =>
   new StorageError(413, 'EntityTooLarge', `The ${entity} exceeded the maximum allowed size`, 'Payload too large');

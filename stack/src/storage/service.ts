@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createInternalDb } from '../postgres/internal-db.ts';
-import { JwtVerifier, type AuthResult } from '../rest/auth.ts';
-import { RestError } from '../rest/errors.ts';
+import { jwtVerify } from 'jose';
+import type { AuthResult } from '../rest/auth.ts';
+import type { Json } from '../rest/errors.ts';
 import { authenticatorUrl } from '../rest/service.ts';
 import type { ServiceFactory } from '../services.ts';
 import { createBucket, deleteBucket, emptyBucket, getBucket, listBuckets, updateBucket } from './buckets.ts';
 import { sendJson, type RouteRequest, type StorageContext } from './context.ts';
 import { StorageDb } from './db.ts';
-import { badRequest, invalidJwt, StorageError } from './errors.ts';
+import { accessDenied, StorageError } from './errors.ts';
 import { FileStore } from './files.ts';
 import { loadStorageSettings } from './limits.ts';
 import {
@@ -33,22 +34,32 @@ export const startStorage: ServiceFactory = async (sctx) => {
   await files.init();
   const db = new StorageDb(createInternalDb(authenticatorUrl(sctx.dbUrl), sctx.log, { max: 4, applicationName: 'storage-api' }));
   const ctx: StorageContext = { db, files, settings, jwtSecret: new TextEncoder().encode(sctx.config.keys.jwtSecret) };
-  const jwt = new JwtVerifier(sctx.config.keys.jwtSecret, 'anon');
-
-  const authOf = (req: IncomingMessage) => async (): Promise<AuthResult> => {
-    if (req.headers.authorization === undefined) throw badRequest("headers must have required property 'authorization'");
+  /**
+   * Storage's jwt plugin (src/http/plugins/jwt.ts + internal/auth/jwt-jose.ts): the Bearer
+   * token is verified with jose; a missing or bad one is `AccessDenied` with jose's message
+   * (`Invalid Compact JWS`, `"exp" claim timestamp check failed`, …), except on routes that
+   * allow it (object info), where the caller is anon. The role is the token's `role` claim.
+   */
+  const authOf = (req: IncomingMessage, allowInvalid: boolean) => async (): Promise<AuthResult> => {
+    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const anon: AuthResult = { role: 'anon', claims: { role: 'anon' }, authed: false };
+    if (token === '' && allowInvalid) return anon;
+    let claims: Record<string, Json>;
     try {
-      return await jwt.authenticate(req.headers.authorization);
+      ({ payload: claims } = await jwtVerify<Record<string, Json>>(token, ctx.jwtSecret, { algorithms: ['HS256', 'HS384', 'HS512'] }));
     } catch (e) {
-      throw e instanceof RestError ? invalidJwt(e.message) : e;
+      if (allowInvalid) return anon;
+      throw accessDenied(e instanceof Error ? e.message : String(e));
     }
+    const role = typeof claims.role === 'string' ? claims.role : 'anon';
+    return { role, claims: { ...claims, role }, authed: role !== 'anon' };
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://storage');
-    const r: RouteRequest = { req, res, auth: authOf(req), query: url.searchParams };
     try {
       const m = route(req.method ?? 'GET', subpath);
+      const r: RouteRequest = { req, res, auth: authOf(req, m?.name === 'getObjectInfo'), query: url.searchParams };
       if (!m) {
         req.resume();
         sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: `Route ${req.method ?? 'GET'}:/storage/v1${subpath} not found` });
