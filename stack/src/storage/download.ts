@@ -24,11 +24,13 @@ export interface ObjectMetadata {
  */
 export async function sendObject(
   req: IncomingMessage, res: ServerResponse, files: FileStore, id: string, md: ObjectMetadata, query: URLSearchParams,
+  /** A signed URL's expiry: sent as `Expires` instead of the object's Cache-Control, as Storage does. */
+  expires?: Date,
 ): Promise<void> {
   const headers: Record<string, string> = {
     // Storage's renderer never serves text/html as such (no stored-XSS through a bucket).
     'content-type': md.mimetype.includes('text/html') ? 'text/plain' : md.mimetype,
-    'cache-control': md.cacheControl,
+    ...(expires ? { expires: expires.toUTCString() } : { 'cache-control': md.cacheControl }),
     etag: md.eTag,
     'last-modified': md.lastModified,
     'accept-ranges': 'bytes',

@@ -43,7 +43,7 @@ export const invalidRange = (): StorageError => new StorageError(416, 'InvalidRa
 export const invalidFileSizeLimit = (): StorageError =>
   new StorageError(400, 'InvalidRequest', 'Invalid file size format, hint: use 20GB / 20MB / 30KB / 3B');
 export const invalidSignature = (message = 'Invalid signature'): StorageError => new StorageError(400, 'InvalidSignature', message);
-export const expiredSignature = (): StorageError => new StorageError(400, 'ExpiredToken', 'The provided token has expired.');
+export const invalidJwt = (message: string): StorageError => new StorageError(400, 'InvalidJWT', message || 'Invalid JWT', 'Invalid JWT');
 export const noContent = (): StorageError => new StorageError(400, 'InvalidRequest', 'No content provided');
 export const internalError = (message = 'Internal server error'): StorageError => new StorageError(500, 'InternalError', message);
 /** Fastify's schema validation answer (`{statusCode:"400", error:"Bad Request", message}`), code as Storage adds it. */

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import { parseUpload, readBody, readJson } from './body.ts';
 import { ownerOf, sendJson, type RouteRequest, type StorageContext } from './context.ts';
 import { sendObject, type ObjectMetadata } from './download.ts';
 import {
-  badRequest, entityTooLarge, expiredSignature, invalidKey, invalidMimeType, invalidSignature, noSuchBucket, noSuchKey,
+  badRequest, entityTooLarge, invalidJwt, invalidKey, invalidMimeType, invalidSignature, noSuchBucket, noSuchKey,
 } from './errors.ts';
 import { mimeAllowed } from './limits.ts';
 import type { Queryable } from '../postgres/internal-db.ts';
@@ -173,14 +173,16 @@ export async function getSignedObject(ctx: StorageContext, r: RouteRequest, buck
   const token = r.query.get('token');
   if (!token) throw badRequest("querystring must have required property 'token'");
   let url: unknown;
+  let exp: number | undefined;
   try {
-    ({ payload: { url } } = await jwtVerify(token, ctx.jwtSecret, { algorithms: ['HS256'] }));
+    ({ payload: { url, exp } } = await jwtVerify(token, ctx.jwtSecret, { algorithms: ['HS256', 'HS384', 'HS512'] }));
   } catch (e) {
-    throw e instanceof joseErrors.JWTExpired ? expiredSignature() : invalidSignature();
+    // getSignedObject: `StorageBackendError('Invalid JWT', 400, err.message)`.
+    throw invalidJwt(e instanceof Error ? e.message : String(e));
   }
   if (url !== `${bucketId}/${name}`) throw invalidSignature('The url do not match the signature');
   const row = (await ctx.db.asSuperUser((su) => su<ObjectRow>`
     select id, metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`))[0];
   if (!row) throw noSuchKey();
-  await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query);
+  await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query, exp === undefined ? undefined : new Date(exp * 1000));
 }

@@ -184,7 +184,10 @@ describe('objects', () => {
     expect(signed.error).toBeNull();
     const r = await fetch(signed.data!.signedUrl);
     expect(r.status).toBe(200);
+    expect(new Date(r.headers.get('expires') ?? 0).getTime()).toBeGreaterThan(Date.now());
     expect(await r.text()).toBe('hello storage');
+    const bad = await fetch(signed.data!.signedUrl.replace(/token=.*/, 'token=x.y.z'));
+    expect(await bad.json()).toMatchObject({ statusCode: '400', code: 'InvalidJWT' });
     const tampered = signed.data!.signedUrl.replace('dir/blob.txt', 'dir/raw.bin');
     const t = await fetch(tampered);
     expect(t.status).toBe(400);
