@@ -107,6 +107,16 @@ describe('per-org folders on storage.objects', () => {
     expect((await a.members.operator.client.storage.from(bucket).remove([name])).data).toEqual([]);
   });
 
+  it('keeps buckets to the service role when storage.buckets has no policy', async () => {
+    const admin = a.members.admin.client.storage;
+    expect((await admin.createBucket(`${bucket}-mine`, { public: true })).error?.message).toBe('new row violates row-level security policy');
+    expect((await admin.getBucket(bucket)).error?.message).toBe('Bucket not found');
+    expect((await admin.listBuckets()).data).toEqual([]);
+    expect((await admin.emptyBucket(bucket)).error?.message).toBe('Bucket not found');
+    expect((await admin.deleteBucket(bucket)).error?.message).toBe('The bucket you tried to delete is not empty');
+    expect((await sql`select 1 from storage.buckets where id = ${bucket}`).length).toBe(1);
+  });
+
   it('lets the service role see every org and an admin remove their own object', async () => {
     const svc = sb(undefined, { key: stackInfo().serviceRoleKey }).storage.from(bucket);
     await b.members.admin.client.storage.from(bucket).upload(`${b.id}/b.pmtiles`, tiles);
