@@ -83,6 +83,10 @@ describe('objects', () => {
 
     const d1 = await s.download('dir/raw.bin');
     expect(Buffer.from(await d1.data!.arrayBuffer())).toEqual(bytes);
+    // Binary bytes through multipart (every byte value, CR/LF and boundary-like runs included).
+    const binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n--x\r\n'), bytes]);
+    expect((await s.upload('dir/binary.bin', new Blob([binary]))).error).toBeNull();
+    expect(Buffer.from(await (await s.download('dir/binary.bin')).data!.arrayBuffer())).toEqual(binary);
     const d2 = await s.download('dir/blob.txt');
     expect(await d2.data!.text()).toBe('hello storage');
     expect(d2.data!.type).toBe('text/plain');
