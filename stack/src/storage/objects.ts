@@ -96,25 +96,37 @@ export async function getPublicObject(ctx: StorageContext, r: RouteRequest, buck
   await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query);
 }
 
+type DescribedRow = ObjectRow & Record<string, unknown>;
+
 /**
- * GET /object/info/{bucket}/{path} as Storage's getObjectInfo + InfoRenderer: the bucket is
- * looked up as the superuser; objects of a public bucket are described to anyone, others
- * only if RLS lets the caller see them.
+ * The object as Storage's getObjectInfo finds it (HEAD and info routes): the bucket looked
+ * up as the superuser; an object of a public bucket is described to anyone, others only if
+ * RLS lets the caller see them.
  */
-export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
-  type InfoRow = Record<string, unknown> & { metadata: ObjectMetadata | null };
+async function describe(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<DescribedRow> {
   const bucket = (await ctx.db.asSuperUser((su) => su<{ public: boolean }>`select public from storage.buckets where id = ${bucketId}`))[0];
   if (!bucket) throw noSuchBucket();
-  const find = (q: Queryable): Promise<InfoRow[]> => q<InfoRow>`
+  const find = (q: Queryable): Promise<DescribedRow[]> => q<DescribedRow>`
     select id, name, version, bucket_id, created_at, updated_at, metadata, user_metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`;
   const rows = bucket.public ? await ctx.db.asSuperUser(find) : await ctx.db.as(await r.auth(), find);
-  const o = rows[0];
-  if (!o) throw noSuchKey();
+  if (!rows[0]) throw noSuchKey();
+  return rows[0];
+}
+
+/** GET /object/info/{bucket}/{path}: Storage's InfoRenderer body. */
+export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+  const o = await describe(ctx, r, bucketId, name);
   sendJson(r.res, 200, {
-    id: o.id, name: o.name, version: o.version, bucket_id: o.bucket_id, size: o.metadata?.size ?? null,
-    content_type: o.metadata?.mimetype ?? null, cache_control: o.metadata?.cacheControl ?? null, etag: o.metadata?.eTag ?? null,
+    id: o.id, name: o.name, version: o.version, bucket_id: o.bucket_id, size: o.metadata.size,
+    content_type: o.metadata.mimetype, cache_control: o.metadata.cacheControl, etag: o.metadata.eTag,
     metadata: o.user_metadata, last_modified: o.updated_at, created_at: o.created_at,
   }, { 'cache-control': 'no-cache' });
+}
+
+/** HEAD /object/{bucket}/{path} and /object/authenticated/…: the download's headers, no body. */
+export async function headObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+  const o = await describe(ctx, r, bucketId, name);
+  await sendObject(r.req, r.res, ctx.files, o.id, o.metadata, r.query);
 }
 
 function intField(v: unknown, fallback: number): number {

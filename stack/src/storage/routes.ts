@@ -4,7 +4,8 @@
  */
 export type RouteName =
   | 'listBuckets' | 'getBucket' | 'createBucket' | 'updateBucket' | 'emptyBucket' | 'deleteBucket'
-  | 'listObjects' | 'signObject' | 'getSignedObject' | 'getObjectInfo' | 'getPublicObject' | 'getObject'
+  | 'listObjects' | 'signObject' | 'getSignedObject' | 'getObjectInfo' | 'headObject' | 'headAuthenticatedObject'
+  | 'getPublicObject' | 'getObject'
   | 'createObject' | 'updateObject' | 'deleteObjects' | 'deleteObject';
 
 export interface RouteMatch { name: RouteName; params: { b?: string; k?: string } }
@@ -25,8 +26,10 @@ const PATTERNS: Pattern[] = [
   [['GET', 'HEAD'], new RegExp(`^/object/sign/${B}/${K}$`), 'getSignedObject'],
   [['GET'], new RegExp(`^/object/info/(?:authenticated/)?${B}/${K}$`), 'getObjectInfo'],
   [['GET', 'HEAD'], new RegExp(`^/object/public/${B}/${K}$`), 'getPublicObject'],
-  [['GET', 'HEAD'], new RegExp(`^/object/authenticated/${B}/${K}$`), 'getObject'],
-  [['GET', 'HEAD'], new RegExp(`^/object/${B}/${K}$`), 'getObject'],
+  [['HEAD'], new RegExp(`^/object/authenticated/${B}/${K}$`), 'headAuthenticatedObject'],
+  [['GET'], new RegExp(`^/object/authenticated/${B}/${K}$`), 'getObject'],
+  [['HEAD'], new RegExp(`^/object/${B}/${K}$`), 'headObject'],
+  [['GET'], new RegExp(`^/object/${B}/${K}$`), 'getObject'],
   [['POST'], new RegExp(`^/object/${B}/${K}$`), 'createObject'],
   [['PUT'], new RegExp(`^/object/${B}/${K}$`), 'updateObject'],
   [['DELETE'], new RegExp(`^/object/${B}/?$`), 'deleteObjects'],

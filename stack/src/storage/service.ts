@@ -13,7 +13,8 @@ import { accessDenied, StorageError } from './errors.ts';
 import { FileStore } from './files.ts';
 import { loadStorageSettings } from './limits.ts';
 import {
-  deleteObject, deleteObjects, getObject, getObjectInfo, getPublicObject, getSignedObject, listObjects, signObject, uploadObject,
+  deleteObject, deleteObjects, getObject, getObjectInfo, getPublicObject, getSignedObject, headObject, listObjects, signObject,
+  uploadObject,
 } from './objects.ts';
 import { route } from './routes.ts';
 
@@ -38,7 +39,7 @@ export const startStorage: ServiceFactory = async (sctx) => {
    * Storage's jwt plugin (src/http/plugins/jwt.ts + internal/auth/jwt-jose.ts): the Bearer
    * token is verified with jose; a missing or bad one is `AccessDenied` with jose's message
    * (`Invalid Compact JWS`, `"exp" claim timestamp check failed`, …), except on routes that
-   * allow it (object info), where the caller is anon. The role is the token's `role` claim.
+   * allow it (object info, HEAD /object/{bucket}/{path}), where the caller is anon. The role is the token's `role` claim.
    */
   const authOf = (req: IncomingMessage, allowInvalid: boolean) => async (): Promise<AuthResult> => {
     const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
@@ -59,7 +60,7 @@ export const startStorage: ServiceFactory = async (sctx) => {
     const url = new URL(req.url ?? '/', 'http://storage');
     try {
       const m = route(req.method ?? 'GET', subpath);
-      const r: RouteRequest = { req, res, auth: authOf(req, m?.name === 'getObjectInfo'), query: url.searchParams };
+      const r: RouteRequest = { req, res, auth: authOf(req, m?.name === 'getObjectInfo' || m?.name === 'headObject'), query: url.searchParams };
       if (!m) {
         req.resume();
         sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: `Route ${req.method ?? 'GET'}:/storage/v1${subpath} not found` });
@@ -77,6 +78,8 @@ export const startStorage: ServiceFactory = async (sctx) => {
         case 'signObject': return await signObject(ctx, r, b, k);
         case 'getSignedObject': return await getSignedObject(ctx, r, b, k);
         case 'getObjectInfo': return await getObjectInfo(ctx, r, b, k);
+        case 'headObject':
+        case 'headAuthenticatedObject': return await headObject(ctx, r, b, k);
         case 'getPublicObject': return await getPublicObject(ctx, r, b, k);
         case 'getObject': return await getObject(ctx, r, b, k);
         case 'createObject': return await uploadObject(ctx, r, b, k, req.headers['x-upsert'] === 'true');

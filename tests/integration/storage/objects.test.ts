@@ -128,6 +128,12 @@ describe('objects', () => {
     await whole.arrayBuffer();
     const cached = await fetch(url, { headers: { ...auth, 'if-none-match': etag ?? '' } });
     expect(cached.status).toBe(304);
+    const head = await fetch(url, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('1000');
+    expect(head.headers.get('etag')).toBe(etag);
+    // HEAD without a token is anon (allowInvalidJwt on Storage): a private object is not found.
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(400);
   });
 
   it('lists one folder level with folders, paging, sorting and search', async () => {

@@ -66,7 +66,8 @@ describe('storage: names, routes and database errors', () => {
 
   it('routes the Storage API paths, decoding keys segment by segment', () => {
     expect(route('GET', '/object/public/maps/org/a%20b.pmtiles')).toEqual({ name: 'getPublicObject', params: { b: 'maps', k: 'org/a b.pmtiles' } });
-    expect(route('HEAD', '/object/maps/x')).toEqual({ name: 'getObject', params: { b: 'maps', k: 'x' } });
+    expect(route('HEAD', '/object/maps/x')).toEqual({ name: 'headObject', params: { b: 'maps', k: 'x' } });
+    expect(route('GET', '/object/authenticated/maps/x')).toEqual({ name: 'getObject', params: { b: 'maps', k: 'x' } });
     expect(route('DELETE', '/object/maps')).toEqual({ name: 'deleteObjects', params: { b: 'maps' } });
     expect(route('POST', '/bucket/maps/empty')).toEqual({ name: 'emptyBucket', params: { b: 'maps' } });
     expect(route('POST', '/object/list/maps')).toEqual({ name: 'listObjects', params: { b: 'maps' } });
