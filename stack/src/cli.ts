@@ -17,7 +17,7 @@ function phaseSummary(timings: Record<string, number>): string {
 /** `npm start` — boot the embedded stack and print a status block like `supabase start`. */
 async function main(): Promise<void> {
   const [command = 'start', ...flags] = process.argv.slice(2);
-  const usage = 'Usage: npm start [-- --fresh]\n  --fresh  delete the local database (.data/postgres) and start from scratch (migrations + seed)';
+  const usage = 'Usage: npm start [-- --fresh]\n  --fresh  delete the local database (.data/postgres) and stored files (.data/storage) and start from scratch (migrations + seed)';
   if (command === '--help' || command === '-h' || flags.includes('--help') || flags.includes('-h')) {
     process.stdout.write(`${usage}\n`);
     return;

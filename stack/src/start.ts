@@ -6,6 +6,8 @@ import { createLogger, fileSink, type Logger } from './log.ts';
 import { installEmulatedExtensions } from './extensions/install.ts';
 import { writeScanSecrets } from './extensions/secrets.ts';
 import { applyBootstrap } from './postgres/bootstrap.ts';
+import { applyStorageSchema } from './storage/schema.ts';
+import { storageDirFor } from './storage/service.ts';
 import { isPortTaken, PortInUseError, startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
 import { pendingMigrations, pushMigrations } from './postgres/migrate.ts';
 import { SERVICE_FACTORIES, type StackContext, type StackService } from './services.ts';
@@ -40,7 +42,10 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
   const t0 = performance.now();
   const mark = (phase: string): void => { timings[phase] = Math.round(performance.now() - t0); };
 
-  if (config.fresh) await fs.rm(config.dataDir, { recursive: true, force: true });
+  if (config.fresh) {
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+    await fs.rm(storageDirFor(config.dataDir), { recursive: true, force: true });
+  }
 
   // Before the slow part: a taken API port would otherwise fail only after migrations.
   if (await isPortTaken(config.host, config.apiPort)) throw new PortInUseError(config.apiPort, 'API gateway');
@@ -64,6 +69,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
     // pg_cron, pg_net, supabase_vault as pure-SQL extensions, before migrations create them.
     await installEmulatedExtensions(sql);
     await applyBootstrap(sql);
+    await applyStorageSchema(sql);
     mark('bootstrap');
 
     log.info('checking migrations (supabase db push when any are pending)');

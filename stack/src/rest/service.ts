@@ -24,7 +24,7 @@ export const AUTHENTICATOR_PASSWORD = 'postgres';
 /** Delay before re-establishing the LISTEN connection after it drops. */
 export const LISTEN_RETRY_MS = 1_000;
 
-function authenticatorUrl(dbUrl: string): string {
+export function authenticatorUrl(dbUrl: string): string {
   const u = new URL(dbUrl);
   u.username = 'authenticator';
   u.password = AUTHENTICATOR_PASSWORD;

@@ -15,7 +15,7 @@ const KONG_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT';
 const ORIGIN = 'http://other-origin.test:8080';
 
 /** One path per Kong service the stack serves; none of these reach a handler on preflight. */
-const SERVICES = ['/rest/v1/no_such_table', '/auth/v1/user', '/realtime/v1/api/broadcast', '/functions/v1/no-such-function'];
+const SERVICES = ['/rest/v1/no_such_table', '/auth/v1/user', '/realtime/v1/api/broadcast', '/functions/v1/no-such-function', '/storage/v1/object/basemaps/org/city.pmtiles'];
 
 describe('gateway CORS (Kong cors plugin, default configuration)', () => {
   let apiUrl: string;
