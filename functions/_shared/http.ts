@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   org_not_found: 404,
   recommendation_not_found: 404,
   alert_not_found: 404,
+  member_not_found: 404,
+  invitation_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
