@@ -206,6 +206,20 @@ describe.skipIf(!stack.embedded)('members', () => {
     expect(await audit(solo.id, 'member.role')).toHaveLength(2);
   });
 
+  it('two admins demoting each other at once: one wins, the other gets 409 last_admin', async () => {
+    const duo = await createTestOrg(sql, 'team-duo');
+    const x = await addMember(sql, duo.id, 'admin');
+    const y = await addMember(sql, duo.id, 'admin');
+    const [tx, ty] = await Promise.all([signIn(x.email).then(tokenOf), signIn(y.email).then(tokenOf)]);
+    const results = await Promise.all([
+      members({ action: 'change_role', org_id: duo.id, user_id: y.id, role: 'operator' }, tx),
+      members({ action: 'change_role', org_id: duo.id, user_id: x.id, role: 'operator' }, ty),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const admins = await sql`select user_id from public.memberships where org_id = ${duo.id} and role = 'admin'`;
+    expect(admins).toHaveLength(1);
+  });
+
   it('resend renews an expired invitation; revoke ends it; a revoked invitation is not accepted', async () => {
     const email = address('lapsed');
     const token = await tokenOf(adminAClient);
