@@ -407,21 +407,86 @@ export type Database = {
           },
         ]
       }
+      invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          created_at: string
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string | null
+          link_type: string
+          org_id: string
+          revoked_at: string | null
+          role: Database["public"]["Enums"]["member_role"]
+          send_count: number
+          sent_at: string
+          status: Database["public"]["Enums"]["invitation_status"]
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email: string
+          expires_at: string
+          id?: string
+          invited_by?: string | null
+          link_type: string
+          org_id: string
+          revoked_at?: string | null
+          role: Database["public"]["Enums"]["member_role"]
+          send_count?: number
+          sent_at?: string
+          status?: Database["public"]["Enums"]["invitation_status"]
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email?: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          link_type?: string
+          org_id?: string
+          revoked_at?: string | null
+          role?: Database["public"]["Enums"]["member_role"]
+          send_count?: number
+          sent_at?: string
+          status?: Database["public"]["Enums"]["invitation_status"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "invitations_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       memberships: {
         Row: {
           created_at: string
+          display_name: string | null
+          email: string | null
           org_id: string
           role: Database["public"]["Enums"]["member_role"]
           user_id: string
         }
         Insert: {
           created_at?: string
+          display_name?: string | null
+          email?: string | null
           org_id: string
           role: Database["public"]["Enums"]["member_role"]
           user_id: string
         }
         Update: {
           created_at?: string
+          display_name?: string | null
+          email?: string | null
           org_id?: string
           role?: Database["public"]["Enums"]["member_role"]
           user_id?: string
@@ -887,7 +952,65 @@ export type Database = {
       }
     }
     Views: {
-      [_ in never]: never
+      invitation_list: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          created_at: string | null
+          email: string | null
+          expires_at: string | null
+          id: string | null
+          invited_by: string | null
+          link_type: string | null
+          org_id: string | null
+          revoked_at: string | null
+          role: Database["public"]["Enums"]["member_role"] | null
+          send_count: number | null
+          sent_at: string | null
+          status: Database["public"]["Enums"]["invitation_status"] | null
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string | null
+          email?: string | null
+          expires_at?: string | null
+          id?: string | null
+          invited_by?: string | null
+          link_type?: string | null
+          org_id?: string | null
+          revoked_at?: string | null
+          role?: Database["public"]["Enums"]["member_role"] | null
+          send_count?: number | null
+          sent_at?: string | null
+          status?: never
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string | null
+          email?: string | null
+          expires_at?: string | null
+          id?: string | null
+          invited_by?: string | null
+          link_type?: string | null
+          org_id?: string | null
+          revoked_at?: string | null
+          role?: Database["public"]["Enums"]["member_role"] | null
+          send_count?: number | null
+          sent_at?: string | null
+          status?: never
+        }
+        Relationships: [
+          {
+            foreignKeyName: "invitations_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Functions: {
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
@@ -917,6 +1040,7 @@ export type Database = {
           title: string
         }[]
       }
+      member_display_name: { Args: { meta: Json }; Returns: string }
       playbook_document: {
         Args: {
           body: string
@@ -942,6 +1066,7 @@ export type Database = {
     Enums: {
       alert_state: "pending" | "firing" | "acknowledged" | "resolved"
       hotspot_status: "new" | "ongoing" | "resolved"
+      invitation_status: "pending" | "accepted" | "revoked" | "expired"
       member_role: "viewer" | "operator" | "admin"
       recommendation_status: "pending" | "approved" | "rejected" | "superseded"
       scan_status: "running" | "succeeded" | "failed" | "skipped"
@@ -1076,6 +1201,7 @@ export const Constants = {
     Enums: {
       alert_state: ["pending", "firing", "acknowledged", "resolved"],
       hotspot_status: ["new", "ongoing", "resolved"],
+      invitation_status: ["pending", "accepted", "revoked", "expired"],
       member_role: ["viewer", "operator", "admin"],
       recommendation_status: ["pending", "approved", "rejected", "superseded"],
       scan_status: ["running", "succeeded", "failed", "skipped"],

@@ -13,6 +13,7 @@ export type { FunctionResult, IngestOptions } from './actions.ts';
 export type {
   AlertDecisionResult, DecisionRecord, DecisionRequest, DecisionResult, ErrorBody, IngestEvent, IngestRequest, IngestResult,
   RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
+  AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
 } from './contract.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';

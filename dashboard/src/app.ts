@@ -18,6 +18,8 @@ import { createNotices } from './notices.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
 import { RowStore } from './store.ts';
+import type { TeamApi } from './team-api.ts';
+import { teamPageView } from './team.ts';
 import type { Alert, Hotspot, Recommendation, Role } from './types.ts';
 
 const ORG_KEY = 'hotwatch.dashboard.org';
@@ -26,7 +28,7 @@ export interface App {
   stop(): void;
 }
 
-export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: Session; signOut(): void }): App {
+export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: TeamApi; session: Session; signOut(): void }): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
   const orgIds = Object.keys(roles);
@@ -80,7 +82,10 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
       replace(adminEl);
       return;
     }
-    replace(adminEl, adminPageView(view, orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation'));
+    const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
+    replace(adminEl, view === 'team' && ctx.team
+      ? teamPageView({ team: ctx.team, orgId, orgName, selfId: ctx.session.user.id })
+      : adminPageView(view, orgName));
     adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
   };
 

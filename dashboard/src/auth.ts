@@ -48,6 +48,24 @@ export function signInView(supabase: SupabaseClient, onSignedIn: (s: Session) =>
     h('label', { for: 'password' }, 'Password'), password,
     error, submit,
     h('p', { class: 'muted small' }, 'Local demo: operator@northside.demo, password hotwatch-demo.'));
+  const forgot = h('button', { type: 'button', class: 'link-btn', id: 'forgot-password' }, 'Forgot password?');
+  const forgotStatus = h('p', { class: 'muted small', role: 'status', 'aria-live': 'polite', id: 'forgot-status' });
+  forgot.addEventListener('click', async () => {
+    // Auth's recovery email; its link opens this dashboard's set-password form.
+    const address = email.value.trim();
+    if (!address || !email.checkValidity()) {
+      error.textContent = 'Enter your email address first, then choose "Forgot password?".';
+      email.focus();
+      return;
+    }
+    forgot.disabled = true;
+    error.textContent = '';
+    const { error: err } = await supabase.auth.resetPasswordForEmail(address, { redirectTo: `${location.origin}${location.pathname}` });
+    forgot.disabled = false;
+    if (err) error.textContent = err.message;
+    else forgotStatus.textContent = `If ${address} has an account, a link to choose a new password is on its way.`;
+  });
+  form.append(forgot, forgotStatus);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';

@@ -151,3 +151,53 @@ export interface AlertDecisionResult {
 }
 
 export type DecisionResult = RecommendationDecisionResult | AlertDecisionResult;
+
+// ── members ────────────────────────────────────────────────────────────────────
+
+export type MemberRoleName = Enums['member_role'];
+
+export type MembersRequest =
+  | { action: 'invite'; org_id: string; email: string; role: MemberRoleName; name?: string; redirect_to?: string }
+  | { action: 'resend'; org_id: string; invitation_id: string; redirect_to?: string }
+  | { action: 'revoke'; org_id: string; invitation_id: string }
+  | { action: 'change_role'; org_id: string; user_id: string; role: MemberRoleName }
+  | { action: 'remove'; org_id: string; user_id: string; cut_off?: boolean }
+  | { action: 'accept' };
+
+/** An invitation as the function answers it (`status` as listed: pending past its link's expiry is expired). */
+export type InvitationRecord = Pick<Tables['invitations']['Row'],
+  'id' | 'org_id' | 'email' | 'role' | 'invited_by' | 'status' | 'link_type' | 'sent_at' | 'send_count' | 'expires_at' | 'accepted_at' | 'revoked_at'>;
+
+/** invite / resend / revoke. `link_type`: `invite` for a new address, `magiclink` for an existing account. */
+export interface InvitationResult {
+  invitation: InvitationRecord;
+}
+
+/** change_role: the new role reaches the member's token at its next refresh, at the latest `effective_by`. */
+export interface RoleChangeResult {
+  org_id: string;
+  user_id: string;
+  before: MemberRoleName;
+  role: MemberRoleName;
+  changed: boolean;
+  effective_by: string;
+}
+
+/**
+ * remove: the membership is gone and the member's refresh tokens revoked. Without
+ * `cut_off`, a token issued before may read the org until `access_window_ends_at`
+ * (jwt_expiry); with it, the account is banned (only for a member of no other org).
+ */
+export interface RemovalResult {
+  org_id: string;
+  user_id: string;
+  role: MemberRoleName;
+  sessions_revoked: number;
+  cut_off: boolean;
+  access_window_ends_at: string | null;
+}
+
+/** accept: the orgs the caller joined; refresh the session to carry them in the token. */
+export interface AcceptResult {
+  accepted: Array<{ invitation_id: string; org_id: string; role: MemberRoleName }>;
+}

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   alert_not_found: 404,
   channel_not_found: 404,
   notification_not_found: 404,
+  member_not_found: 404,
+  invitation_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -89,7 +89,7 @@ describe('security: Functions', () => {
   });
 
   it('every function refuses an unsigned or forged token at the gateway (401) before any code runs', async () => {
-    for (const name of ['ingest-events', 'hotspot-scan', 'decisions']) {
+    for (const name of ['ingest-events', 'hotspot-scan', 'decisions', 'members']) {
       const forged = `${a.members.admin.token.slice(0, -6)}AAAAAA`;
       const res = await fetch(`${stackInfo().apiUrl}/functions/v1/${name}`, {
         method: 'POST', headers: { authorization: `Bearer ${forged}`, 'content-type': 'application/json' }, body: '{}',
