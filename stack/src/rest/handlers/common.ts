@@ -48,8 +48,9 @@ export async function findTable(ctx: RestContext, schema: string, name: string):
  * The read plan. A relationship the cache does not know (PGRST200) refreshes the cache once
  * first, as an unknown table does: a foreign key that just committed is found without a race.
  */
-export async function planRead(ctx: RestContext, input: Omit<PlanInput, 'cache'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
+export async function planRead(ctx: RestContext, planInput: Omit<PlanInput, 'cache' | 'aggregatesEnabled'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
   const cache = currentCache(ctx);
+  const input = { ...planInput, aggregatesEnabled: ctx.config.aggregatesEnabled };
   try {
     return { plan: buildReadPlan({ ...input, cache }), cache };
   } catch (e) {

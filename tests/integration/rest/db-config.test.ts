@@ -1,0 +1,174 @@
+/**
+ * In-database configuration (issue 18 part 3): `pgrst.*` settings of the `authenticator`
+ * role, reloaded on `NOTIFY pgrst, 'reload config'` (PostgREST's Config/Database.hs), and
+ * what they switch on — aggregate functions (docs "Aggregate Functions"; Plan.hs
+ * hoistSpreadAggFunctions, SqlFragment.hs pgFmtApplyAggregate/groupF) and execution plans
+ * (docs "Execution plan"; SqlFragment.hs explainF).
+ *
+ * Own stack: these settings live on the shared `authenticator` role, so toggling them on the
+ * suite's stack would change what concurrently running files (which expect PGRST123 and 406
+ * PGRST107 with the defaults) get.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from '@supabase/supabase-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startStack, type Stack } from '../../../stack/src/start.ts';
+import { freeStackPorts } from '../../support/ports.ts';
+import { testLogFile } from '../../support/stack-log.ts';
+
+let root: string;
+let stack: Stack;
+
+interface Raw { status: number; headers: Headers; text: string; json: unknown }
+
+async function rest(p: string, headers: Record<string, string> = {}): Promise<Raw> {
+  const res = await fetch(`${stack.apiUrl}/rest/v1${p}`, { headers: { apikey: stack.config.keys.anonKey, ...headers } });
+  const text = await res.text();
+  let json: unknown;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function db() {
+  return createClient(stack.apiUrl, stack.config.keys.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+  });
+}
+
+/** Set (or reset, with null) a pgrst.* setting on authenticator and reload, then wait until `ready` holds. */
+async function setting(name: string, value: string | null, ready: () => Promise<boolean>): Promise<void> {
+  await stack.sql.unsafe(value === null
+    ? `alter role authenticator reset pgrst.${name}`
+    : `alter role authenticator set pgrst.${name} = '${value}'`);
+  await stack.sql.unsafe(`notify pgrst, 'reload config'`);
+  const until = Date.now() + 15_000;
+  while (!(await ready())) {
+    if (Date.now() > until) throw new Error(`pgrst.${name} = ${value} not applied`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const AGG_OFF = { code: 'PGRST123', details: null, hint: null, message: 'Use of aggregate functions is not allowed' };
+const aggregatesOn = async (): Promise<boolean> => (await rest('/agg_orders?select=count()')).status === 200;
+const aggregatesOff = async (): Promise<boolean> => (await rest('/agg_orders?select=count()')).status === 400;
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'hotwatch-rest-dbcfg-'));
+  await fs.chmod(root, 0o755);
+  stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('rest-db-config') });
+  await stack.sql.unsafe(`
+    create table public.agg_customers (id int primary key, name text not null);
+    create table public.agg_orders (id int primary key, customer_id int not null references public.agg_customers, amount numeric not null, placed date not null);
+    create table public.agg_shipments (id int primary key, order_id int not null unique references public.agg_orders, weight numeric not null);
+    insert into public.agg_customers values (1, 'ada'), (2, 'bob'), (3, 'cy');
+    insert into public.agg_orders values (1, 1, 10, '2024-01-01'), (2, 1, 20.5, '2024-01-02'), (3, 2, 7, '2024-01-01');
+    insert into public.agg_shipments values (1, 1, 2), (2, 2, 3), (3, 3, 1);
+    grant select on public.agg_customers, public.agg_orders, public.agg_shipments to anon;
+    notify pgrst, 'reload schema';
+  `);
+  const until = Date.now() + 15_000;
+  while ((await rest('/agg_shipments?select=id')).status !== 200) {
+    if (Date.now() > until) throw new Error('schema cache did not see the tables');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.sql.unsafe(`alter role authenticator reset all`).catch(() => {});
+  await stack?.stop();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('pgrst.db_aggregates_enabled', () => {
+  it('is off by default: every aggregate is 400 PGRST123', async () => {
+    for (const sel of ['count()', 'amount.sum()', 'name,agg_orders(amount.sum())', '...agg_customers(name),amount.avg()']) {
+      const r = await rest(`/${sel.startsWith('name') ? 'agg_customers' : 'agg_orders'}?select=${sel}`);
+      expect(r.status, sel).toBe(400);
+      expect(r.json, sel).toEqual(AGG_OFF);
+    }
+    const { error } = await db().from('agg_orders').select('amount.sum()');
+    expect(error).toMatchObject(AGG_OFF);
+  });
+
+  it('switched on by the role setting and reload config: aggregates with implicit group by', async () => {
+    await setting('db_aggregates_enabled', 'true', aggregatesOn);
+    const c = db();
+    expect(await c.from('agg_orders').select('amount.sum()')).toMatchObject({ status: 200, data: [{ sum: 37.5 }] });
+    expect(await c.from('agg_orders').select('count()')).toMatchObject({ data: [{ count: 3 }] });
+    expect(await c.from('agg_orders').select('amount.max(), amount.min()')).toMatchObject({ data: [{ max: 20.5, min: 7 }] });
+    // Aliases and casts: on the column before the aggregate, on the aggregate after it.
+    expect(await c.from('agg_orders').select('avg_amount:amount.avg()::int')).toMatchObject({ data: [{ avg_amount: 13 }] });
+    expect(await c.from('agg_orders').select('amount::int.sum()')).toMatchObject({ data: [{ sum: 38 }] });
+    expect(await c.from('agg_orders').select('total:amount.sum()::text, n:count()')).toMatchObject({ data: [{ total: '37.5', n: 3 }] });
+    // The other selected columns become the GROUP BY; filters apply before grouping.
+    const grouped = await c.from('agg_orders').select('customer_id, amount.sum(), count()').order('customer_id');
+    expect(grouped.data).toEqual([{ customer_id: 1, sum: 30.5, count: 2 }, { customer_id: 2, sum: 7, count: 1 }]);
+    const byDay = await c.from('agg_orders').select('placed, count()').gt('amount', 8).order('placed');
+    expect(byDay.data).toEqual([{ placed: '2024-01-01', count: 1 }, { placed: '2024-01-02', count: 1 }]);
+    // The raw body: PostgreSQL's json rendering, as PostgREST's.
+    expect((await rest('/agg_orders?select=customer_id,amount.sum()&order=customer_id')).text)
+      .toBe('[{"customer_id":1,"sum":30.5}, \n {"customer_id":2,"sum":7}]');
+  });
+
+  it('aggregates inside embeds, and over a to-one spread\'s columns', async () => {
+    const c = db();
+    const embedded = await c.from('agg_customers').select('name, agg_orders(amount.sum(), count())').order('id');
+    expect(embedded.data).toEqual([
+      { name: 'ada', agg_orders: [{ sum: 30.5, count: 2 }] },
+      { name: 'bob', agg_orders: [{ sum: 7, count: 1 }] },
+      { name: 'cy', agg_orders: [{ sum: null, count: 0 }] },
+    ]);
+    // Grouped by the spread column (groupF's spread terms).
+    const spread = await c.from('agg_orders').select('amount.sum(), ...agg_customers(name)');
+    expect([...(spread.data ?? [])].sort((a, b) => String(a.name).localeCompare(String(b.name))))
+      .toEqual([{ sum: 30.5, name: 'ada' }, { sum: 7, name: 'bob' }]);
+    // Aggregates in a to-one spread are hoisted to the parent (hoistSpreadAggFunctions): summed per customer.
+    const hoisted = await c.from('agg_shipments').select('...agg_orders(customer_id, total:amount.sum(), count())');
+    expect([...(hoisted.data ?? [])].sort((a, b) => Number(a.customer_id) - Number(b.customer_id)))
+      .toEqual([{ customer_id: 1, total: 30.5, count: 2 }, { customer_id: 2, total: 7, count: 1 }]);
+    const parentSum = await c.from('agg_shipments').select('weight.sum(), ...agg_orders(customer_id)');
+    expect([...(parentSum.data ?? [])].sort((a, b) => Number(a.customer_id) - Number(b.customer_id)))
+      .toEqual([{ sum: 5, customer_id: 1 }, { sum: 1, customer_id: 2 }]);
+    // A star next to an aggregate is expanded and grouped by every column.
+    const star = await c.from('agg_customers').select('*, agg_orders(count())').eq('id', 2);
+    expect(star.data).toEqual([{ id: 2, name: 'bob', agg_orders: [{ count: 1 }] }]);
+  });
+
+  it('errors stay PostgreSQL\'s: an unknown column, a bad cast, a to-many spread aggregate', async () => {
+    const unknown = await rest('/agg_orders?select=nope.sum()');
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({ code: '42703', message: 'column agg_orders.nope does not exist' });
+    const badType = await rest('/agg_orders?select=amount.sum()::nosuchtype');
+    expect(badType.json).toMatchObject({ code: '42704', message: 'type "nosuchtype" does not exist' });
+    const toMany = await rest('/agg_customers?select=...agg_orders(amount.sum())');
+    expect(toMany.status).toBe(400);
+    expect(toMany.json).toEqual({
+      code: 'PGRST127', details: 'Aggregates are not implemented for one-to-many or many-to-many spreads.', hint: null, message: 'Feature not implemented',
+    });
+  });
+
+  it('reset and reloaded: off again', async () => {
+    await setting('db_aggregates_enabled', null, aggregatesOff);
+    expect((await rest('/agg_orders?select=amount.sum()')).json).toEqual(AGG_OFF);
+    // Any text PostgREST's coerceBool reads as True switches it on: "TRUE", "1".
+    await setting('db_aggregates_enabled', 'TRUE', aggregatesOn);
+    await setting('db_aggregates_enabled', '0', aggregatesOff);
+    await setting('db_aggregates_enabled', '1', aggregatesOn);
+    await setting('db_aggregates_enabled', null, aggregatesOff);
+  });
+});
+
+describe('pgrst.db_max_rows', () => {
+  it('caps reads once set, and not after a reset', async () => {
+    const capped = async (): Promise<boolean> => (await rest('/agg_orders?select=id')).headers.get('content-range') === '0-1/*';
+    await setting('db_max_rows', '2', capped);
+    const r = await db().from('agg_orders').select('id').order('id');
+    expect(r.data).toEqual([{ id: 1 }, { id: 2 }]);
+    await setting('db_max_rows', null, async () => !(await capped()));
+    expect((await db().from('agg_orders').select('id')).data).toHaveLength(3);
+  });
+});
