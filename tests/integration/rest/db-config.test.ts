@@ -68,6 +68,7 @@ beforeAll(async () => {
     insert into public.agg_orders values (1, 1, 10, '2024-01-01'), (2, 1, 20.5, '2024-01-02'), (3, 2, 7, '2024-01-01');
     insert into public.agg_shipments values (1, 1, 2), (2, 2, 3), (3, 3, 1);
     grant select on public.agg_customers, public.agg_orders, public.agg_shipments to anon;
+    create function public.agg_total() returns numeric language sql stable as $$ select sum(amount) from public.agg_orders $$;
     notify pgrst, 'reload schema';
   `);
   const until = Date.now() + 15_000;
@@ -170,5 +171,68 @@ describe('pgrst.db_max_rows', () => {
     expect(r.data).toEqual([{ id: 1 }, { id: 2 }]);
     await setting('db_max_rows', null, async () => !(await capped()));
     expect((await db().from('agg_orders').select('id')).data).toHaveLength(3);
+  });
+});
+
+describe('pgrst.db_plan_enabled', () => {
+  const PLAN_JSON = 'application/vnd.pgrst.plan+json; for="application/json"';
+  const planOn = async (): Promise<boolean> => (await rest('/agg_orders', { Accept: PLAN_JSON })).status === 200;
+  const planOff = async (): Promise<boolean> => (await rest('/agg_orders', { Accept: PLAN_JSON })).status === 406;
+
+  it('is off by default: a plan media type is 406 PGRST107, named as PostgREST renders it', async () => {
+    const r = await rest('/agg_orders', { Accept: PLAN_JSON });
+    expect(r.status).toBe(406);
+    expect(r.json).toEqual({ code: 'PGRST107', details: null, hint: null, message: `None of these media types are available: ${PLAN_JSON}` });
+    // postgrest-js explain(): `application/vnd.pgrst.plan+text; for="application/json"; options=;`
+    const { error, status } = await db().from('agg_orders').select('id').explain();
+    expect(status).toBe(406);
+    expect(error).toMatchObject({ code: 'PGRST107', message: 'None of these media types are available: application/vnd.pgrst.plan+text; for="application/json"' });
+  });
+
+  it('switched on: EXPLAIN of the request\'s statement in JSON and text, with options', async () => {
+    await setting('db_plan_enabled', 'true', planOn);
+    const json = await db().from('agg_orders').select('id, amount').eq('customer_id', 1).explain({ format: 'json' });
+    expect(json.status).toBe(200);
+    const [plan] = json.data as unknown as Array<{ Plan: Record<string, unknown>; 'Execution Time'?: number }>;
+    // The outer SELECT aggregates the rows into the body (json_agg, count) over the table scan.
+    expect(plan?.Plan['Node Type']).toBe('Aggregate');
+    expect(JSON.stringify(plan)).toContain('"Relation Name":"agg_orders"');
+    expect(plan?.['Execution Time']).toBeUndefined();
+
+    const analyzed = await rest('/agg_orders?select=id', { Accept: `${PLAN_JSON}; options=verbose|analyze` });
+    expect(analyzed.status).toBe(200);
+    // Options in PostgREST's order, whatever order they were sent in.
+    expect(analyzed.headers.get('content-type')).toBe(`${PLAN_JSON}; options=analyze|verbose; charset=utf-8`);
+    expect(analyzed.headers.get('content-range')).toBeNull();
+    expect(analyzed.text.endsWith(']\n')).toBe(true);
+    const [a] = analyzed.json as Array<{ Plan: Record<string, unknown>; 'Execution Time': number }>;
+    expect(typeof a?.['Execution Time']).toBe('number');
+    expect(a?.Plan['Actual Rows']).toBe(1);
+    expect(Array.isArray(a?.Plan.Output)).toBe(true);
+
+    const text = await db().from('agg_orders').select('id').explain();
+    expect(text.status).toBe(200);
+    expect(typeof text.data).toBe('string');
+    expect(String(text.data)).toMatch(/^Aggregate {2}\(cost=/);
+    expect(String(text.data)).toContain('Seq Scan on agg_orders');
+    expect(String(text.data).endsWith('\n')).toBe(true);
+
+    // for= another handler: CSV and the singular object; one the resource lacks is 406.
+    expect((await rest('/agg_orders', { Accept: 'application/vnd.pgrst.plan; for="text/csv"' })).headers.get('content-type'))
+      .toBe('application/vnd.pgrst.plan+text; for="text/csv"; charset=utf-8');
+    expect((await rest('/agg_orders?id=eq.1', { Accept: 'application/vnd.pgrst.plan+json; for="application/vnd.pgrst.object+json"' })).status).toBe(200);
+    const xml = await rest('/agg_orders', { Accept: 'application/vnd.pgrst.plan+json; for="application/xml"' });
+    expect(xml.status).toBe(406);
+    expect(xml.json).toMatchObject({ message: 'None of these media types are available: application/vnd.pgrst.plan+json; for="application/xml"' });
+
+    // Functions too.
+    const rpc = await db().rpc('agg_total').explain({ format: 'json' });
+    expect(rpc.status).toBe(200);
+    expect(JSON.stringify(rpc.data)).toContain('"Node Type"');
+  });
+
+  it('reset and reloaded: off again', async () => {
+    await setting('db_plan_enabled', null, planOff);
+    expect((await rest('/agg_orders', { Accept: PLAN_JSON })).status).toBe(406);
   });
 });
