@@ -4,7 +4,7 @@ import { guardPoolErrors } from '../postgres/pool-errors.ts';
 import type { ServiceFactory } from '../services.ts';
 import { JwtVerifier } from './auth.ts';
 import { loadRestConfig } from './config.ts';
-import { applyDbSettings, queryDbSettings } from './db-config.ts';
+import { applyDbSettings, HONOURED_DB_SETTINGS, queryDbSettings } from './db-config.ts';
 import { openApiDisabled, RestError } from './errors.ts';
 import { currentCache, findTable, type RestContext } from './handlers/common.ts';
 import { handleRead } from './handlers/read.ts';
@@ -73,7 +73,11 @@ export const startRest: ServiceFactory = async (sctx) => {
     try {
       const client = await pool.connect();
       try {
-        Object.assign(config, applyDbSettings(fileConfig, await queryDbSettings(client)));
+        const settings = await queryDbSettings(client);
+        Object.assign(config, applyDbSettings(fileConfig, settings));
+        const ignored = [...settings.keys()].filter((k) => !(HONOURED_DB_SETTINGS as readonly string[]).includes(k)
+          || (k === 'db_tx_end' && settings.get(k)?.trim().startsWith('rollback')));
+        if (ignored.length) sctx.log.warn('REST: in-database settings PostgREST reads but this REST does not honour (docs/rest.md)', { ignored: ignored.map((k) => `pgrst.${k}`) });
       } finally {
         client.release();
       }

@@ -68,6 +68,7 @@ beforeAll(async () => {
     insert into public.agg_orders values (1, 1, 10, '2024-01-01'), (2, 1, 20.5, '2024-01-02'), (3, 2, 7, '2024-01-01');
     insert into public.agg_shipments values (1, 1, 2), (2, 2, 3), (3, 3, 1);
     grant select on public.agg_customers, public.agg_orders, public.agg_shipments to anon;
+    create function public.agg_orders_of(c int) returns setof public.agg_orders language sql stable as $$ select * from public.agg_orders where customer_id = c $$;
     create function public.agg_total() returns numeric language sql stable as $$ select sum(amount) from public.agg_orders $$;
     notify pgrst, 'reload schema';
   `);
@@ -134,6 +135,19 @@ describe('pgrst.db_aggregates_enabled', () => {
     const parentSum = await c.from('agg_shipments').select('weight.sum(), ...agg_orders(customer_id)');
     expect([...(parentSum.data ?? [])].sort((a, b) => Number(a.customer_id) - Number(b.customer_id)))
       .toEqual([{ sum: 5, customer_id: 1 }, { sum: 1, customer_id: 2 }]);
+    // On a function's rows, and after a write (the same read plan over pgrst_source).
+    const rpc = await c.rpc('agg_orders_of', { c: 1 }).select('customer_id, amount.sum(), count()');
+    expect(rpc.data).toEqual([{ customer_id: 1, sum: 30.5, count: 2 }]);
+    const rpcStar = await c.rpc('agg_orders_of', { c: 2 }).select('*, amount.max()');
+    expect(rpcStar.data).toEqual([{ id: 3, customer_id: 2, amount: 7, placed: '2024-01-01', max: 7 }]);
+    const service = createClient(stack.apiUrl, stack.config.keys.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    });
+    const written = await service.from('agg_orders')
+      .insert([{ id: 90, customer_id: 3, amount: 1.5, placed: '2024-02-01' }, { id: 91, customer_id: 3, amount: 2, placed: '2024-02-01' }])
+      .select('customer_id, amount.sum()').rollback();
+    expect(written).toMatchObject({ status: 201, data: [{ customer_id: 3, sum: 3.5 }] });
     // A star next to an aggregate is expanded and grouped by every column.
     const star = await c.from('agg_customers').select('*, agg_orders(count())').eq('id', 2);
     expect(star.data).toEqual([{ id: 2, name: 'bob', agg_orders: [{ count: 1 }] }]);
