@@ -162,7 +162,7 @@ function hoistSpreadAggregates(node: ReadNode): Array<[string, HoistedAggregate]
     const h: HoistedAggregate = { aggregate: f.aggregate };
     if (f.aggregateCast !== undefined) h.aggregateCast = f.aggregateCast;
     if (f.alias !== undefined) h.alias = f.alias;
-    own.push([hoistKey(node.aggAlias, selectedName(f)), h]);
+    own.push([hoistKey(node.aggAlias, f.alias ?? f.field.name), h]); // determineFieldName
     const { aggregate: _a, aggregateCast: _c, ...plain } = f;
     return plain;
   });

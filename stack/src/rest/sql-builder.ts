@@ -96,7 +96,8 @@ export function selectItemSql(ctx: FieldContext, item: SelectField, p: Params, c
   let sql = item.fullRow ? ctx.qualifier : fieldSql(ctx, item.field, p);
   if (item.cast !== undefined) sql = `CAST( ${sql} AS ${castType(item.cast, cache)} )`;
   sql = aggregateSql(item.aggregate, item.aggregateCast, sql, cache);
-  const alias = item.alias ?? implicitAlias(item.field);
+  // addAliases: an aggregate keeps PostgreSQL's name (`sum`), not its JSON path's last key.
+  const alias = item.alias ?? (item.aggregate === undefined ? implicitAlias(item.field) : undefined);
   return alias !== undefined ? `${sql} AS ${ident(alias)}` : sql;
 }
 

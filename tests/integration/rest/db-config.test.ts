@@ -68,6 +68,9 @@ beforeAll(async () => {
     insert into public.agg_orders values (1, 1, 10, '2024-01-01'), (2, 1, 20.5, '2024-01-02'), (3, 2, 7, '2024-01-01');
     insert into public.agg_shipments values (1, 1, 2), (2, 2, 3), (3, 3, 1);
     grant select on public.agg_customers, public.agg_orders, public.agg_shipments to anon;
+    create table public.agg_details (id int primary key, data jsonb not null);
+    insert into public.agg_details values (1, '{"key": "10"}'), (2, '{"key": "14"}');
+    grant select on public.agg_details to anon;
     create function public.agg_orders_of(c int) returns setof public.agg_orders language sql stable as $$ select * from public.agg_orders where customer_id = c $$;
     create function public.agg_total() returns numeric language sql stable as $$ select sum(amount) from public.agg_orders $$;
     notify pgrst, 'reload schema';
@@ -106,6 +109,9 @@ describe('pgrst.db_aggregates_enabled', () => {
     expect(await c.from('agg_orders').select('avg_amount:amount.avg()::int')).toMatchObject({ data: [{ avg_amount: 13 }] });
     expect(await c.from('agg_orders').select('amount::int.sum()')).toMatchObject({ data: [{ sum: 38 }] });
     expect(await c.from('agg_orders').select('total:amount.sum()::text, n:count()')).toMatchObject({ data: [{ total: '37.5', n: 3 }] });
+    // A JSON path cast before the aggregate; the output keeps the aggregate's name (addAliases).
+    expect(await c.from('agg_details').select('data->>key::integer.sum()')).toMatchObject({ data: [{ sum: 24 }] });
+    expect(await c.from('agg_details').select('s:data->>key::integer.sum()::text')).toMatchObject({ data: [{ s: '24' }] });
     // The other selected columns become the GROUP BY; filters apply before grouping.
     const grouped = await c.from('agg_orders').select('customer_id, amount.sum(), count()').order('customer_id');
     expect(grouped.data).toEqual([{ customer_id: 1, sum: 30.5, count: 2 }, { customer_id: 2, sum: 7, count: 1 }]);
@@ -132,6 +138,14 @@ describe('pgrst.db_aggregates_enabled', () => {
     const hoisted = await c.from('agg_shipments').select('...agg_orders(customer_id, total:amount.sum(), count())');
     expect([...(hoisted.data ?? [])].sort((a, b) => Number(a.customer_id) - Number(b.customer_id)))
       .toEqual([{ customer_id: 1, total: 30.5, count: 2 }, { customer_id: 2, total: 7, count: 1 }]);
+    // Nested spreads: count() at two levels, each counting its relation's rows, grouped by the spread column.
+    const nested = await c.from('agg_shipments').select('...agg_orders(cust:customer_id, orders_count:count(), ...agg_customers(customers_count:count()))');
+    expect([...(nested.data ?? [])].sort((a, b) => Number(a.cust) - Number(b.cust)))
+      .toEqual([{ cust: 1, orders_count: 2, customers_count: 2 }, { cust: 2, orders_count: 1, customers_count: 1 }]);
+    // Grouped by a JSON embed inside a spread.
+    const byEmbed = await c.from('agg_shipments').select('weight.sum(), ...agg_orders(agg_customers(name))');
+    expect([...(byEmbed.data ?? [])].sort((a, b) => Number(a.sum) - Number(b.sum)))
+      .toEqual([{ sum: 1, agg_customers: { name: 'bob' } }, { sum: 5, agg_customers: { name: 'ada' } }]);
     const parentSum = await c.from('agg_shipments').select('weight.sum(), ...agg_orders(customer_id)');
     expect([...(parentSum.data ?? [])].sort((a, b) => Number(a.customer_id) - Number(b.customer_id)))
       .toEqual([{ sum: 5, customer_id: 1 }, { sum: 1, customer_id: 2 }]);
