@@ -32,8 +32,8 @@ async function rest(p: string, headers: Record<string, string> = {}): Promise<Ra
   return { status: res.status, headers: res.headers, text, json };
 }
 
-function db() {
-  return createClient(stack.apiUrl, stack.config.keys.anonKey, {
+function db(key = stack.config.keys.anonKey) {
+  return createClient(stack.apiUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   });
@@ -154,10 +154,7 @@ describe('pgrst.db_aggregates_enabled', () => {
     expect(rpc.data).toEqual([{ customer_id: 1, sum: 30.5, count: 2 }]);
     const rpcStar = await c.rpc('agg_orders_of', { c: 2 }).select('*, amount.max()');
     expect(rpcStar.data).toEqual([{ id: 3, customer_id: 2, amount: 7, placed: '2024-01-01', max: 7 }]);
-    const service = createClient(stack.apiUrl, stack.config.keys.serviceRoleKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
-    });
+    const service = db(stack.config.keys.serviceRoleKey);
     const written = await service.from('agg_orders')
       .insert([{ id: 90, customer_id: 3, amount: 1.5, placed: '2024-02-01' }, { id: 91, customer_id: 3, amount: 2, placed: '2024-02-01' }])
       .select('customer_id, amount.sum()').rollback();
@@ -257,6 +254,15 @@ describe('pgrst.db_plan_enabled', () => {
     const rpc = await db().rpc('agg_total').explain({ format: 'json' });
     expect(rpc.status).toBe(200);
     expect(JSON.stringify(rpc.data)).toContain('"Node Type"');
+
+    // Writes: analyze executes the statement, so Prefer: tx=rollback keeps the table unchanged.
+    const service = db(stack.config.keys.serviceRoleKey);
+    const write = await service.from('agg_orders').insert({ id: 95, customer_id: 3, amount: 1, placed: '2024-03-01' })
+      .rollback().explain({ analyze: true });
+    expect(write.status).toBe(200);
+    expect(String(write.data)).toContain('Insert on agg_orders');
+    expect(String(write.data)).toContain('actual time=');
+    expect((await db().from('agg_orders').select('id').eq('id', 95)).data).toEqual([]);
   });
 
   it('reset and reloaded: off again', async () => {
