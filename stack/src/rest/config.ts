@@ -19,6 +19,8 @@ export interface RestConfig {
   txAllowOverride: boolean;
   /** db-aggregates-enabled (off on Supabase). */
   aggregatesEnabled: boolean;
+  /** db-plan-enabled: `Accept: application/vnd.pgrst.plan…` answers EXPLAIN output (off on Supabase). */
+  planEnabled: boolean;
   /** db-hoisted-tx-settings: function settings applied as transaction settings. */
   hoistedTxSettings: string[];
   /** Connections in the pool (PostgREST's db-pool). */
@@ -38,6 +40,7 @@ export const DEFAULT_REST_CONFIG: RestConfig = {
   dbAnonRole: 'anon',
   txAllowOverride: true,
   aggregatesEnabled: false,
+  planEnabled: false,
   hoistedTxSettings: ['statement_timeout', 'plan_filter.statement_cost_limit', 'default_transaction_isolation'],
   poolSize: 10,
   poolAcquisitionTimeoutMs: 10_000,

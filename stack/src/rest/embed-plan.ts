@@ -1,5 +1,5 @@
 import { aggregatesNotAllowed, invalidRange, notEmbedded, notImplemented, relatedOrderNotToOne } from './errors.ts';
-import type { Filter, LogicTree, OrderTerm, SelectField, SelectItem } from './grammar.ts';
+import type { AggregateFn, Filter, LogicTree, OrderTerm, SelectField, SelectItem } from './grammar.ts';
 import type { QueryParams } from './query-params.ts';
 import { readInteger, restrictRange, type RowRange } from './range.ts';
 import { findRelationship, relIsToOne, type QI, type Relationship } from './relationships.ts';
@@ -18,6 +18,12 @@ import { implicitAlias } from './sql-builder.ts';
 export type PlanAction = 'read' | 'mutate' | 'rpc';
 
 export interface SpreadField { name: string; alias?: string }
+
+/** An aggregate hoisted out of a to-one spread into the node that embeds it (HoistedAgg). */
+export interface HoistedAggregate { aggregate: AggregateFn; aggregateCast?: string; alias?: string }
+
+/** The key of a hoisted aggregate: the spread's aggregate alias and the field's name in it. */
+export const hoistKey = (aggAlias: string, name: string): string => `${aggAlias}\u0000${name}`;
 
 export interface ReadNode {
   /** relName and relAlias: how the request names the embed. */
@@ -46,6 +52,8 @@ export interface ReadNode {
   /** To-many spread: order columns selected inside (alias → term) and the aggregate order over them. */
   spreadOrderSelects: Array<{ alias: string; term: OrderTerm; relationAlias?: string }>;
   spreadOrder: OrderTerm[];
+  /** Aggregates hoisted from to-one spreads below, applied where this node selects their columns. */
+  spreadAggs: Map<string, HoistedAggregate>;
 }
 
 const FULL_RANGE: RowRange = { offset: 0, limit: null };
@@ -54,6 +62,7 @@ function newNode(name: string, from: QI, cache: SchemaCache, depth: number): Rea
   return {
     name, spread: 'none', from, table: cache.tables.get(qiKey(from.schema, from.name)), select: [], children: [],
     filters: [], logic: [], order: [], range: FULL_RANGE, aggAlias: '', depth, spreadOrderSelects: [], spreadOrder: [],
+    spreadAggs: new Map(),
   };
 }
 
@@ -103,16 +112,26 @@ function addRels(node: ReadNode, schema: string, cache: SchemaCache): void {
   }
 }
 
-/** expandStars: a to-many spread (and what it embeds) lists its columns instead of `*`. */
-function expandStars(node: ReadNode, inToMany: boolean): void {
+/**
+ * expandStars: a to-many spread (and what it embeds), and a node with an aggregate in it or
+ * above it (expandStarsForTable), list their columns instead of `*`; a spread's `count()`
+ * counts its full row, named `count` (addAliases fieldAliasForSpreadAgg).
+ */
+function expandStars(node: ReadNode, inToMany: boolean, hasAgg: boolean): void {
   const expand = inToMany || node.spread === 'to-many';
-  if (expand && node.table) {
+  const agg = hasAgg || node.select.some((f) => f.aggregate !== undefined);
+  if ((expand || agg) && node.table) {
     const cols = node.table.columnList;
     node.select = node.select.flatMap((f) => (f.field.name === '*' && f.field.jsonPath.length === 0 && f.aggregate === undefined
       ? cols.map((c): SelectField => ({ kind: 'field', field: { name: c.name, jsonPath: [] } }))
       : [f]));
   }
-  for (const c of node.children) expandStars(c, expand);
+  if (node.spread !== 'none') {
+    node.select = node.select.map((f) => (f.aggregate === 'count' && f.field.name === '*' && f.field.jsonPath.length === 0
+      ? { ...f, fullRow: true, alias: f.alias ?? 'count' }
+      : f));
+  }
+  for (const c of node.children) expandStars(c, expand, agg);
 }
 
 /** addRelatedOrders: `order=rel(col)` needs `rel` embedded and to-one. */
@@ -124,6 +143,31 @@ function checkRelatedOrders(node: ReadNode): void {
     if (!child.rel || !relIsToOne(child.rel)) throw relatedOrderNotToOne(node.from.name, child.alias ?? child.name);
   }
   for (const c of node.children) checkRelatedOrders(c);
+}
+
+/**
+ * hoistSpreadAggFunctions: a to-one spread's aggregates move up to the nearest node that is
+ * the root or a JSON embed, applied there to the spread's columns (so
+ * `client_id,...invoices(total.sum())` sums per client_id); returns what `node` passes up.
+ */
+function hoistSpreadAggregates(node: ReadNode): Array<[string, HoistedAggregate]> {
+  const fromChildren = node.children.flatMap(hoistSpreadAggregates);
+  if (node.depth === 0 || node.spread === 'none') {
+    for (const [k, h] of fromChildren) node.spreadAggs.set(k, h);
+    return [];
+  }
+  const own: Array<[string, HoistedAggregate]> = [];
+  node.select = node.select.map((f) => {
+    if (f.aggregate === undefined) return f;
+    const h: HoistedAggregate = { aggregate: f.aggregate };
+    if (f.aggregateCast !== undefined) h.aggregateCast = f.aggregateCast;
+    if (f.alias !== undefined) h.alias = f.alias;
+    own.push([hoistKey(node.aggAlias, f.alias ?? f.field.name), h]); // determineFieldName
+    const { aggregate: _a, aggregateCast: _c, ...plain } = f;
+    return plain;
+  });
+  const rekey = (k: string): string => hoistKey(node.aggAlias, k.slice(k.indexOf('\u0000') + 1));
+  return [...own, ...fromChildren.map(([k, h]): [string, HoistedAggregate] => [rekey(k), h])];
 }
 
 function checkAggregates(node: ReadNode): void {
@@ -179,6 +223,8 @@ export interface PlanInput {
   /** Top-level range (reads/RPC); embeds take theirs from `rel.limit`/`rel.offset`. */
   rootRange: RowRange;
   maxRows: number | null;
+  /** db-aggregates-enabled: otherwise any aggregate is PGRST123. */
+  aggregatesEnabled: boolean;
 }
 
 export function buildReadPlan(input: PlanInput): ReadNode {
@@ -203,10 +249,11 @@ export function buildReadPlan(input: PlanInput): ReadNode {
   }
 
   addRels(root, schema, cache);
-  expandStars(root, false);
+  expandStars(root, false, false);
   checkRelatedOrders(root);
-  checkAggregates(root);
+  if (!input.aggregatesEnabled) checkAggregates(root);
   if (hasToManySpreadAggregate(root)) throw notImplemented('Aggregates are not implemented for one-to-many or many-to-many spreads.');
+  hoistSpreadAggregates(root);
   addToManyOrderSelects(root);
   if (action !== 'mutate') {
     const top = root.range;

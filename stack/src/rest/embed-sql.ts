@@ -1,9 +1,10 @@
-import { spreadFields, type ReadNode } from './embed-plan.ts';
+import { hoistKey, spreadFields, type ReadNode, type SpreadField } from './embed-plan.ts';
 import type { OrderTerm } from './grammar.ts';
 import { relIsToOne } from './relationships.ts';
 import type { Column, SchemaCache } from './schema-cache.ts';
 import {
-  fieldSql, filterSql, ident, limitOffsetSql, logicTreeSql, qualified, selectItemSql, type FieldContext, type Params,
+  aggregateSql, fieldSql, filterSql, groupTermSql, ident, limitOffsetSql, logicTreeSql, qualified, selectItemSql,
+  type FieldContext, type Params,
 } from './sql-builder.ts';
 
 /**
@@ -82,6 +83,16 @@ function whereSql(parts: string[]): string {
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
+/** pgFmtSpreadSelectItem: a spread column in its parent's row, with an aggregate hoisted onto it. */
+function spreadItemSql(n: ReadNode, c: ReadNode, f: SpreadField, cache: SchemaCache): string {
+  const agg = ident(c.aggAlias);
+  const col = f.name === '*' ? `${agg}.*` : `${agg}.${ident(f.name)}`;
+  const h = n.spreadAggs.get(hoistKey(c.aggAlias, f.name));
+  if (!h) return col;
+  const sql = aggregateSql(h.aggregate, h.aggregateCast, col, cache);
+  return h.alias !== undefined ? `${sql} AS ${ident(h.alias)}` : sql;
+}
+
 /** readPlanToQuery for one node (and, through its joins, its subtree). */
 export function readNodeSql(n: ReadNode, parent: ReadNode | undefined, p: Params, cache: SchemaCache): string {
   const qual = qualifierOf(n);
@@ -98,15 +109,19 @@ export function readNodeSql(n: ReadNode, parent: ReadNode | undefined, p: Params
     `${fieldSql(e.relationAlias !== undefined ? relatedCtx(ident(e.relationAlias)) : ctx, e.term.field, p)} AS ${ident(e.alias)}`);
   const joinSelects: string[] = [];
   const joins: string[] = [];
+  // groupF: with an aggregate here (or hoisted from a spread), the other selected fields and embeds.
+  const groupTerms: string[] = n.select.flatMap((f) => groupTermSql(ctx, f, p) ?? []);
   for (const c of n.children) {
     const agg = ident(c.aggAlias);
     const name = ident(c.alias ?? c.name);
     const toOne = c.rel !== undefined && relIsToOne(c.rel);
     if (c.spread !== 'none') {
-      joinSelects.push(...spreadFields(c).map((f) => (f.name === '*' ? `${agg}.*` : `${agg}.${ident(f.name)}`)));
+      joinSelects.push(...spreadFields(c).map((f) => spreadItemSql(n, c, f, cache)));
+      groupTerms.push(...spreadFields(c).filter((f) => !n.spreadAggs.has(hoistKey(c.aggAlias, f.name))).map((f) => `${agg}.${ident(f.name)}`));
     } else if (!isEmptyEmbed(c)) {
       joinSelects.push(toOne ? `row_to_json(${agg}.*)::jsonb AS ${name}` : `COALESCE( ${agg}.${agg}, '[]') AS ${name}`);
     }
+    if (c.spread === 'none') groupTerms.push(name);
     const sub = readNodeSql(c, n, p, cache);
     const join = (body: string, cond: string): string => `${c.joinType === 'inner' ? 'INNER' : 'LEFT'} JOIN LATERAL ( ${body} ) AS ${agg} ON ${cond}`;
     const manyCond = c.joinType === 'inner' ? `${agg} IS NOT NULL` : 'TRUE';
@@ -125,8 +140,10 @@ export function readNodeSql(n: ReadNode, parent: ReadNode | undefined, p: Params
     ...n.logic.map((t) => logicTreeSql(ctx, t, p)),
     ...(parent ? joinConditions(n, parent) : []),
   ];
+  const aggregated = n.select.some((f) => f.aggregate !== undefined) || n.spreadAggs.size > 0;
+  const groupBy = aggregated && groupTerms.length > 0 ? ` GROUP BY ${groupTerms.join(', ')}` : '';
   return `SELECT ${[...selects, ...extra, ...joinSelects].join(', ')} ${fromSql(n, parent)} ${joins.join(' ')} ${whereSql(conds)} `
-    + `${orderSql(ctx, n, n.order, p)} ${limitOffsetSql(n.range.limit, n.range.offset, p)}`;
+    + `${groupBy} ${orderSql(ctx, n, n.order, p)} ${limitOffsetSql(n.range.limit, n.range.offset, p)}`;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface SelectField {
   cast?: string;
   aggregate?: AggregateFn;
   aggregateCast?: string;
+  /** cfFullRow: a spread's `count()` counts the relation's whole row (set by the plan, never parsed). */
+  fullRow?: boolean;
 }
 export interface SelectRelation {
   kind: 'relation';

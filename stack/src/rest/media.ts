@@ -3,9 +3,12 @@ import { mediaTypeError } from './errors.ts';
 /**
  * Media types as PostgREST decodes them (MediaType.hs) and the negotiation it does
  * with its built-in handlers (Plan/Negotiate.hs): JSON, `*\/*`, CSV, the singular
- * object (`application/vnd.pgrst.object+json`) and `nulls=stripped`. Execution plans
- * (`vnd.pgrst.plan`) and GeoJSON are off, as on Supabase (db-plan-enabled=false, no PostGIS).
+ * object (`application/vnd.pgrst.object+json`) and `nulls=stripped`; execution plans
+ * (`vnd.pgrst.plan`) only with db-plan-enabled (off by default, as on Supabase). No GeoJSON (no PostGIS).
  */
+
+export type PlanOption = 'analyze' | 'verbose' | 'settings' | 'buffers' | 'wal';
+const PLAN_OPTIONS: PlanOption[] = ['analyze', 'verbose', 'settings', 'buffers', 'wal'];
 
 export type MediaType =
   | { kind: 'json' }
@@ -19,7 +22,7 @@ export type MediaType =
   | { kind: 'octet' }
   | { kind: 'array-strip' }
   | { kind: 'singular'; strip: boolean }
-  | { kind: 'plan'; mime: string }
+  | { kind: 'plan'; format: 'json' | 'text'; for: MediaType; options: PlanOption[] }
   | { kind: 'other'; mime: string };
 
 export function decodeMediaType(raw: string): MediaType {
@@ -35,8 +38,8 @@ export function decodeMediaType(raw: string): MediaType {
     case 'application/x-www-form-urlencoded': return { kind: 'urlencoded' };
     case 'application/octet-stream': return { kind: 'octet' };
     case 'application/vnd.pgrst.plan':
-    case 'application/vnd.pgrst.plan+text':
-    case 'application/vnd.pgrst.plan+json': return { kind: 'plan', mime: raw };
+    case 'application/vnd.pgrst.plan+text': return decodePlan('text', params);
+    case 'application/vnd.pgrst.plan+json': return decodePlan('json', params);
     case 'application/vnd.pgrst.object+json':
     case 'application/vnd.pgrst.object': return { kind: 'singular', strip: nullsStripped };
     case 'application/vnd.pgrst.array+json':
@@ -45,6 +48,17 @@ export function decodeMediaType(raw: string): MediaType {
     case '': return { kind: 'any' };
     default: return { kind: 'other', mime: main };
   }
+}
+
+/** getPlan: `for="…"` (default application/json) and `options=a|b`, in PostgREST's option order. */
+function decodePlan(format: 'json' | 'text', params: string[]): MediaType {
+  const opts = (params.find((p) => p.startsWith('options='))?.slice('options='.length) ?? '').split('|');
+  const forParam = params.find((p) => p.startsWith('for='))?.slice('for='.length);
+  return {
+    kind: 'plan', format,
+    for: forParam === undefined ? { kind: 'json' } : decodeMediaType(forParam.replace(/^"+|"+$/g, '')),
+    options: PLAN_OPTIONS.filter((o) => opts.includes(o)),
+  };
 }
 
 export function toMime(m: MediaType): string {
@@ -60,7 +74,8 @@ export function toMime(m: MediaType): string {
     case 'octet': return 'application/octet-stream';
     case 'array-strip': return 'application/vnd.pgrst.array+json;nulls=stripped';
     case 'singular': return m.strip ? 'application/vnd.pgrst.object+json;nulls=stripped' : 'application/vnd.pgrst.object+json';
-    case 'plan': return m.mime;
+    case 'plan':
+      return `application/vnd.pgrst.plan+${m.format}; for="${toMime(m.for)}"${m.options.length ? `; options=${m.options.join('|')}` : ''}`;
     case 'other': return m.mime;
   }
 }
@@ -87,10 +102,17 @@ export function parseAccept(header: string | undefined): MediaType[] {
   return entries.map((e) => decodeMediaType(e.mt));
 }
 
-/** The handlers every table, view and function has: JSON, CSV, singular, nulls=stripped. */
-export function negotiate(accepts: MediaType[]): MediaType {
+const isBuiltin = (m: MediaType): boolean =>
+  m.kind === 'json' || m.kind === 'any' || m.kind === 'csv' || m.kind === 'singular' || m.kind === 'array-strip';
+
+/**
+ * The handlers every table, view and function has: JSON, CSV, singular, nulls=stripped; and,
+ * with db-plan-enabled, a plan of any of them (Negotiate.hs: a plan is skipped when disabled).
+ */
+export function negotiate(accepts: MediaType[], planEnabled = false): MediaType {
   for (const m of accepts) {
-    if (m.kind === 'json' || m.kind === 'any' || m.kind === 'csv' || m.kind === 'singular' || m.kind === 'array-strip') return m;
+    if (isBuiltin(m)) return m;
+    if (m.kind === 'plan' && planEnabled && isBuiltin(m.for)) return m;
   }
   throw mediaTypeError(accepts.map(toMime));
 }

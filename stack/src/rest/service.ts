@@ -4,6 +4,7 @@ import { guardPoolErrors } from '../postgres/pool-errors.ts';
 import type { ServiceFactory } from '../services.ts';
 import { JwtVerifier } from './auth.ts';
 import { loadRestConfig } from './config.ts';
+import { applyDbSettings, HONOURED_DB_SETTINGS, queryDbSettings } from './db-config.ts';
 import { openApiDisabled, RestError } from './errors.ts';
 import { currentCache, findTable, type RestContext } from './handlers/common.ts';
 import { handleRead } from './handlers/read.ts';
@@ -52,7 +53,9 @@ async function options(ctx: RestContext, api: ApiRequest): Promise<RestResponse>
 }
 
 export const startRest: ServiceFactory = async (sctx) => {
-  const config = loadRestConfig();
+  const fileConfig = loadRestConfig();
+  // Mutated in place on `reload config`: handlers read it per request.
+  const config = { ...fileConfig };
   const url = authenticatorUrl(sctx.dbUrl);
   const pool = new pg.Pool({
     connectionString: url, max: config.poolSize, connectionTimeoutMillis: config.poolAcquisitionTimeoutMs,
@@ -64,6 +67,25 @@ export const startRest: ServiceFactory = async (sctx) => {
 
   // Supabase installs these event triggers so PostgREST reloads after DDL.
   await sctx.sql.unsafe(DDL_WATCH_SQL);
+
+  /** In-database configuration (`pgrst.*` role settings) over the file's, as PostgREST reads it. */
+  const reloadConfig = async (): Promise<void> => {
+    try {
+      const client = await pool.connect();
+      try {
+        const settings = await queryDbSettings(client);
+        Object.assign(config, applyDbSettings(fileConfig, settings));
+        const ignored = [...settings.keys()].filter((k) => !(HONOURED_DB_SETTINGS as readonly string[]).includes(k)
+          || (k === 'db_tx_end' && settings.get(k)?.trim().startsWith('rollback')));
+        if (ignored.length) sctx.log.warn('REST: in-database settings PostgREST reads but this REST does not honour (docs/rest.md)', { ignored: ignored.map((k) => `pgrst.${k}`) });
+      } finally {
+        client.release();
+      }
+    } catch (e) {
+      sctx.log.warn('REST: could not read the in-database configuration; keeping the previous one', { error: String(e) });
+    }
+  };
+  await reloadConfig();
 
   const cache = new SchemaCacheHolder(async () => {
     const client = await pool.connect();
@@ -95,11 +117,13 @@ export const startRest: ServiceFactory = async (sctx) => {
       if (msg.channel !== 'pgrst') return;
       const payload = msg.payload ?? '';
       if (payload === '' || payload === 'reload schema') void cache.reload();
+      else if (payload === 'reload config') void reloadConfig();
     });
     try {
       await client.connect();
       await client.query('LISTEN pgrst');
       void cache.reload(); // changes made while the listener was down
+      void reloadConfig();
     } catch (e) {
       // Once per outage, not every second while PostgreSQL is down.
       if (!listenFailing) sctx.log.warn(`LISTEN pgrst failed; retrying every ${LISTEN_RETRY_MS} ms`, { error: String(e) });

@@ -1,5 +1,5 @@
 import { undefinedType } from './errors.ts';
-import type { Field, Filter, LogicTree, OrderTerm, QuantOp, SelectField, SimpleOp } from './grammar.ts';
+import type { AggregateFn, Field, Filter, LogicTree, OrderTerm, QuantOp, SelectField, SimpleOp } from './grammar.ts';
 import type { Column, SchemaCache } from './schema-cache.ts';
 
 /**
@@ -84,11 +84,28 @@ export function implicitAlias(f: Field): string | undefined {
   return lastKey ? lastKey.value : f.name;
 }
 
+/** pgFmtApplyAggregate: `SUM(x)`, then the aggregate's cast around it. */
+export function aggregateSql(fn: AggregateFn | undefined, aggregateCast: string | undefined, sql: string, cache: SchemaCache): string {
+  if (fn === undefined) return sql;
+  const agg = `${fn.toUpperCase()}(${sql})`;
+  return aggregateCast !== undefined ? `CAST( ${agg} AS ${castType(aggregateCast, cache)} )` : agg;
+}
+
+/** pgFmtSelectItem: field (or a spread count's full row), cast, aggregate, alias. */
 export function selectItemSql(ctx: FieldContext, item: SelectField, p: Params, cache: SchemaCache): string {
-  let sql = fieldSql(ctx, item.field, p);
+  let sql = item.fullRow ? ctx.qualifier : fieldSql(ctx, item.field, p);
   if (item.cast !== undefined) sql = `CAST( ${sql} AS ${castType(item.cast, cache)} )`;
-  const alias = item.alias ?? implicitAlias(item.field);
+  sql = aggregateSql(item.aggregate, item.aggregateCast, sql, cache);
+  // addAliases: an aggregate keeps PostgreSQL's name (`sum`), not its JSON path's last key.
+  const alias = item.alias ?? (item.aggregate === undefined ? implicitAlias(item.field) : undefined);
   return alias !== undefined ? `${sql} AS ${ident(alias)}` : sql;
+}
+
+/** pgFmtGroup: a selected field that is not aggregated, by its alias when it has one. */
+export function groupTermSql(ctx: FieldContext, item: SelectField, p: Params): string | undefined {
+  if (item.aggregate !== undefined) return undefined;
+  const alias = item.alias ?? implicitAlias(item.field);
+  return alias !== undefined ? ident(alias) : fieldSql(ctx, item.field, p);
 }
 
 const QUANT_SQL: Record<QuantOp, string> = { eq: '=', gte: '>=', gt: '>', lte: '<=', lt: '<', like: 'like', ilike: 'ilike', match: '~', imatch: '~*' };

@@ -109,7 +109,7 @@ async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
  */
 export async function inTransaction<T>(
   pool: pg.Pool, opts: TxOptions, main: MainStatement,
-  after: (row: Record<string, string | null> | undefined, client: pg.PoolClient) => Promise<TxOutcome<T>>,
+  after: (row: Record<string, string | null> | undefined, client: pg.PoolClient, rows: Array<Record<string, string | null>>) => Promise<TxOutcome<T>>,
   commitInPipeline = false,
 ): Promise<T> {
   const client = await acquire(pool);
@@ -135,7 +135,7 @@ export async function inTransaction<T>(
     const firstError = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstError) throw firstError.reason;
     const mainResult = (settled[2] as PromiseFulfilledResult<pg.QueryResult<Record<string, string | null>>>).value;
-    const outcome = await after(mainResult.rows[0], client);
+    const outcome = await after(mainResult.rows[0], client, mainResult.rows);
     if (outcome.fail) {
       if (!ended) { ended = true; await client.query('ROLLBACK'); }
       throw outcome.fail;

@@ -12,7 +12,7 @@ import type { ApiRequest } from '../request.ts';
 import type { RestResponse } from '../respond.ts';
 import { qiKey, type SchemaCache, type SchemaCacheHolder, type Table } from '../schema-cache.ts';
 import type { BodyHandler } from '../sql-builder.ts';
-import type { TxVars } from '../tx.ts';
+import { inTransaction, type MainStatement, type TxOptions, type TxVars } from '../tx.ts';
 
 /** What every handler gets. */
 export interface RestContext {
@@ -48,8 +48,9 @@ export async function findTable(ctx: RestContext, schema: string, name: string):
  * The read plan. A relationship the cache does not know (PGRST200) refreshes the cache once
  * first, as an unknown table does: a foreign key that just committed is found without a race.
  */
-export async function planRead(ctx: RestContext, input: Omit<PlanInput, 'cache'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
+export async function planRead(ctx: RestContext, planInput: Omit<PlanInput, 'cache' | 'aggregatesEnabled'>): Promise<{ plan: ReadNode; cache: SchemaCache }> {
   const cache = currentCache(ctx);
+  const input = { ...planInput, aggregatesEnabled: ctx.config.aggregatesEnabled };
   try {
     return { plan: buildReadPlan({ ...input, cache }), cache };
   } catch (e) {
@@ -67,6 +68,7 @@ export function checkStrictPrefs(req: ApiRequest): void {
 
 export function bodyHandlerFor(m: MediaType): BodyHandler {
   switch (m.kind) {
+    case 'plan': return bodyHandlerFor(m.for);
     case 'csv': return { kind: 'csv' };
     case 'singular': return { kind: 'singular', strip: m.strip };
     case 'array-strip': return { kind: 'json', strip: true };
@@ -156,4 +158,20 @@ export function applyGucs(row: ResultRow, status: number, headers: Array<[string
 
 export function response(status: number, headers: Array<[string, string]>, body: string): RestResponse {
   return { status, headers, body };
+}
+
+export type PlanMedia = Extract<MediaType, { kind: 'plan' }>;
+
+/**
+ * db-plan-enabled: the statement PostgREST would run, under `EXPLAIN (FORMAT …, options)`
+ * (SqlFragment.hs explainF), in the same transaction; the plan rows each end with a newline
+ * (Statements.hs planRow: `BS.unlines`), answered 200 with the plan media type
+ * (Response.hs: Content-Type and profile headers only).
+ */
+export async function explainResponse(ctx: RestContext, req: ApiRequest, media: PlanMedia, opts: TxOptions, main: MainStatement): Promise<RestResponse> {
+  const text = `EXPLAIN (${[`FORMAT ${media.format.toUpperCase()}`, ...media.options.map((o) => o.toUpperCase())].join(', ')}) ${main.text}`;
+  const lines = await inTransaction<string[]>(ctx.pool, opts, { text, values: main.values }, async (_first, _client, rows) => ({
+    value: rows.map((r) => r['QUERY PLAN'] ?? ''), rollback: req.prefs.tx === 'rollback',
+  }));
+  return { status: 200, headers: contentHeaders(req, media), body: req.method === 'HEAD' ? '' : lines.map((l) => `${l}\n`).join('') };
 }

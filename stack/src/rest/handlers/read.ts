@@ -8,9 +8,9 @@ import { rangeStatus, restrictRange } from '../range.ts';
 import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
 import { bodySql, Params, RESPONSE_GUCS_SQL } from '../sql-builder.ts';
-import { inTransaction } from '../tx.ts';
+import { inTransaction, type TxOptions } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -31,7 +31,7 @@ export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthRe
     query: req.query, schema: req.schema, root: { schema: table.schema, name: table.name }, action: 'read',
     rootRange: restrictRange(req.range, maxRows), maxRows,
   });
-  const media = negotiate(req.accepts);
+  const media = negotiate(req.accepts, ctx.config.planEnabled);
   checkStrictPrefs(req);
 
   const p = new Params();
@@ -49,9 +49,11 @@ export async function handleRead(ctx: RestContext, req: ApiRequest, auth: AuthRe
   const handler = req.method === 'HEAD' ? { kind: 'none' as const } : bodyHandlerFor(media);
   const main = `WITH pgrst_source AS ( ${source} )${countCte} SELECT ${countExpr}::text AS total_result_set, pg_catalog.count(_postgrest_t)::text AS page_total, ${bodySql(handler)} AS body, ${RESPONSE_GUCS_SQL} FROM ( SELECT * FROM pgrst_source ) _postgrest_t`;
 
-  const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, {
+  const txOpts: TxOptions = {
     readOnly: true, isolation: 'READ COMMITTED', authed: auth.authed, vars: txVars(ctx, req, auth, cache),
-  }, { text: main, values: p.values }, async (first, client) => {
+  };
+  if (media.kind === 'plan') return explainResponse(ctx, req, media, txOpts, { text: main, values: p.values });
+  const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, txOpts, { text: main, values: p.values }, async (first, client) => {
     const row = first as unknown as ResultRow;
     const page = Number(row.page_total);
     if (isSingular(media) && page !== 1) return { fail: singularityError(page) };

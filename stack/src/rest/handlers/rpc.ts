@@ -11,9 +11,9 @@ import { errorResponse, type RestResponse } from '../respond.ts';
 import { notFound, resolveRoutine } from '../routines.ts';
 import { qiKey, type Routine } from '../schema-cache.ts';
 import { bodySql, ident, Params, qualified, RESPONSE_GUCS_SQL, type BodyHandler, type RoutineShape } from '../sql-builder.ts';
-import { inTransaction } from '../tx.ts';
+import { inTransaction, type TxOptions } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, currentCache, isSingular, planRead, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, currentCache, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 import { plannedRows } from './read.ts';
@@ -90,7 +90,7 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
     rootRange: restrictRange(req.range, maxRows), maxRows,
   });
   plan.table = routine.returnRelation ? cache.tables.get(qiKey(routine.returnRelation.schema, routine.returnRelation.name)) : undefined;
-  const media = negotiate(req.accepts);
+  const media = negotiate(req.accepts, ctx.config.planEnabled);
   checkStrictPrefs(req);
   if (req.prefs.handling === 'strict' && req.prefs.maxAffected !== undefined && !routine.setOf) throw maxAffectedRpcViolation();
 
@@ -115,9 +115,11 @@ export async function handleRpc(ctx: RestContext, req: ApiRequest, auth: AuthRes
   const isolation = iso === 'serializable' ? 'SERIALIZABLE' : iso === 'repeatable read' ? 'REPEATABLE READ' : 'READ COMMITTED';
   const readOnly = !isPost || routine.volatility !== 'volatile';
 
-  const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, {
+  const txOpts: TxOptions = {
     readOnly, isolation, authed: auth.authed, vars: txVars(ctx, req, auth, cache, routine.settings),
-  }, { text: main, values: p.values }, async (first, client) => {
+  };
+  if (media.kind === 'plan') return explainResponse(ctx, req, media, txOpts, { text: main, values: p.values });
+  const result = await inTransaction<{ row: ResultRow; page: number; total: number | null }>(ctx.pool, txOpts, { text: main, values: p.values }, async (first, client) => {
     const row = first as unknown as ResultRow | undefined;
     const r: ResultRow = row ?? { total_result_set: '0', page_total: '0', body: '', response_headers: null, response_status: null };
     const page = Number(r.page_total);

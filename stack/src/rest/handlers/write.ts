@@ -17,9 +17,9 @@ import {
   arrayLiteral, bodySql, filterSql, ident, Params, qualified, RESPONSE_GUCS_SQL, whereSql,
   type BodyHandler, type FieldContext,
 } from '../sql-builder.ts';
-import { inTransaction } from '../tx.ts';
+import { inTransaction, type TxOptions } from '../tx.ts';
 import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, findTable, isSingular, planRead, txVars,
+  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, findTable, isSingular, planRead, txVars,
   type RestContext, type ResultRow,
 } from './common.ts';
 
@@ -155,7 +155,7 @@ export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthR
   }
 
   checkStrictPrefs(req);
-  const media = negotiate(req.accepts);
+  const media = negotiate(req.accepts, ctx.config.planEnabled);
   const full = prefs.representation === 'full';
   const handler: BodyHandler = full ? bodyHandlerFor(media) : { kind: 'none' };
   const selectF = handler.kind === 'none' ? 'SELECT * FROM pgrst_source' : readNodeSql(plan, undefined, p, cache);
@@ -165,9 +165,11 @@ export async function handleWrite(ctx: RestContext, req: ApiRequest, auth: AuthR
     : `'[]'`;
   const main = `WITH pgrst_source AS (${statement}) SELECT ''::text AS total_result_set, pg_catalog.count(_postgrest_t)::text AS page_total, ${locF} AS header, ${bodySql(handler)} AS body, ${RESPONSE_GUCS_SQL}, ${countsInserted ? `${INSERTED_GUC}` : 'null::text'} AS response_inserted FROM (${selectF}) _postgrest_t`;
 
-  const result = await inTransaction<{ row: ResultRow; page: number }>(ctx.pool, {
+  const txOpts: TxOptions = {
     readOnly: false, isolation: 'READ COMMITTED', authed: auth.authed, vars: txVars(ctx, req, auth, cache),
-  }, { text: main, values: p.values }, async (first) => {
+  };
+  if (media.kind === 'plan') return explainResponse(ctx, req, media, txOpts, { text: main, values: p.values });
+  const result = await inTransaction<{ row: ResultRow; page: number }>(ctx.pool, txOpts, { text: main, values: p.values }, async (first) => {
     const row = first as unknown as ResultRow;
     const page = Number(row.page_total);
     let fail: RestError | undefined;
