@@ -18,7 +18,7 @@ import { DEFAULT_SCAN_CONFIG } from '../../../functions/hotspot-scan/rules/confi
 import { TEST_PASSWORD } from '../../support/fixtures.ts';
 import { sleep, waitFor } from '../../support/hardening.ts';
 import { converged, lostEvents, restartPostgres, scenario, startOwnStack, type OwnStack, type Scenario } from './fault-kit.ts';
-import { burst, insertWorld, invariantViolations } from './world.ts';
+import { background, burst, insertWorld, invariantViolations } from './world.ts';
 
 const TIMEOUT = 420_000;
 let own: OwnStack | undefined;
@@ -95,15 +95,30 @@ interface Staged {
 }
 
 /**
+ * The staged cluster's category: one the flow never writes. Hotspot identity is per
+ * category and cell overlap (rules/hotspots.ts), and the flow's `fire` hotspots are wide
+ * circles that can cover any site of the area, the reserved one too: a staged `fire`
+ * cluster then continued one of them — no new alert, so no recommendations, and the scan
+ * never reached the locked playbooks. Its own category, with a week of history (the
+ * expectation-based model needs one), makes a new hotspot, alert and recommendations.
+ */
+const STAGED_CATEGORY = 'flood';
+
+/**
  * Make the next scan block in the middle of its write transaction: a new cluster at the
- * flow's reserved site makes it insert a hotspot, then an alert, then recommendations —
+ * flow's reserved site, in a category of its own, makes it insert a hotspot, then an
+ * alert, then recommendations —
  * and this transaction holds the playbooks' row locks, which the recommendations'
  * foreign-key checks need. The scan stops after its hotspot and alert inserts.
  */
 async function stageMidWriteScan(own: OwnStack, s: Scenario): Promise<Staged> {
   const { sql } = own;
   const site = s.flow.reservedSite;
-  await insertWorld(sql, s.org.id, burst(site, 40, Date.now(), { tag: `midwrite-${Date.now()}`, withinMs: 20 * 60_000 }));
+  const tag = `midwrite-${Date.now()}`;
+  await insertWorld(sql, s.org.id, [
+    ...background(s.cells, Date.now(), { category: STAGED_CATEGORY, tag: `${tag}-bg` }),
+    ...burst(site, 40, Date.now(), { category: STAGED_CATEGORY, tag, withinMs: 20 * 60_000 }),
+  ]);
   // The lock holder is a node-postgres client: it may be connected when PostgreSQL is killed, and postgres.js
   // clients must not be (see restartPostgres).
   const holder = new pg.Client({ connectionString: own.stack.dbUrl });
@@ -115,8 +130,18 @@ async function stageMidWriteScan(own: OwnStack, s: Scenario): Promise<Staged> {
     method: 'POST', headers: { authorization: `Bearer ${own.stack.config.keys.serviceRoleKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ org_id: s.org.id }),
   }).catch((e: unknown) => e as Error);
+  // A scan that answers instead of blocking never reached the staged lock: fail at once with its answer.
+  let answered: string | undefined;
+  void scan.then(async (r) => {
+    answered = r instanceof Error ? `network error: ${r.message}` : `${r.status} ${await r.clone().text().catch((e: unknown) => String(e))}`;
+  });
   let backends: number[] = [];
-  await waitFor(async () => (backends = await blockedScanBackends(sql)).length > 0, 60_000, 'the scan to block inside its write transaction');
+  await waitFor(async () => {
+    if (answered !== undefined) {
+      throw new Error(`the staged scan answered instead of blocking inside its write transaction: ${answered}`);
+    }
+    return (backends = await blockedScanBackends(sql)).length > 0;
+  }, 60_000, 'the scan to block inside its write transaction');
   const before = await streamSnapshot(sql, s.org.id);
   return { before, site, scan, backends, lock: { async release() { await holder.query('rollback').catch(() => {}); await holder.end().catch(() => {}); } } };
 }
