@@ -15,6 +15,7 @@ import { createDetails } from './details.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
 import { createNotices } from './notices.ts';
+import { playbooksPage } from './playbooks-page.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
 import { RowStore } from './store.ts';
@@ -32,6 +33,8 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
   const orgIds = Object.keys(roles);
   const cleanups: Array<() => void> = [];
   let board: { stop(): void } | null = null;
+  // The shown admin page's cleanup (its Realtime subscription), if it has one.
+  let stopPage: (() => void) | null = null;
 
   const connection = createConnection(api.status());
   cleanups.push(api.onStatus((st) => connection.set(st)));
@@ -76,8 +79,17 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
     adminEl.hidden = view === 'board';
     skip.setAttribute('href', view === 'board' ? '#alerts-title' : '#admin-title');
     skip.textContent = view === 'board' ? 'Skip to alerts' : 'Skip to page';
+    stopPage?.();
+    stopPage = null;
     if (view === 'board') {
       replace(adminEl);
+      return;
+    }
+    if (view === 'playbooks') {
+      const page = playbooksPage(api, orgId);
+      stopPage = page.stop;
+      replace(adminEl, page.el);
+      page.focusTarget.focus();
       return;
     }
     replace(adminEl, adminPageView(view, orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation'));
@@ -127,6 +139,7 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; session: S
   return {
     stop() {
       board?.stop();
+      stopPage?.();
       cleanups.forEach((f) => f());
     },
   };
