@@ -44,6 +44,12 @@ async function runImport(o: ImportOptions, target: Target): Promise<Counts> {
   let rows = 0;
   const flush = async (): Promise<void> => {
     if (events.length === 0) return;
+    if (o.dryRun) {
+      counts.imported += events.length;
+      events = [];
+      meta = [];
+      return;
+    }
     const answer = await sendBatch(target, o.orgId, events);
     counts.imported += answer.accepted;
     counts.duplicate += answer.duplicate;
@@ -74,7 +80,7 @@ async function runImport(o: ImportOptions, target: Target): Promise<Counts> {
     input.destroy();
     rejects.end();
     await once(rejects, 'close');
-    process.stdout.write(`${summaryLine(rows, counts)}\n`);
+    process.stdout.write(`${o.dryRun ? 'dry run (nothing sent): ' : ''}${summaryLine(rows, counts)}\n`);
   }
   return counts;
 }

@@ -15,6 +15,7 @@ export const USAGE = `usage: npm run import -- --org <org id> [options] <file.cs
   --format csv|geojson|ndjson   (default: from the extension)
   --batch <n>             events per request, 1-1000 (default 1000)
   --key <feed key>        send through ingest-feed with a feed key (not available yet)
+  --dry-run               read, map and write the rejects file, send nothing ("imported" = valid rows)
 
 Target: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY from the environment, else the local
 stack (http://127.0.0.1:$HOTWATCH_API_PORT, default 54321, with its demo service key).`;
@@ -29,6 +30,7 @@ export interface ImportOptions {
   source: string;
   batch: number;
   feedKey: string | null;
+  dryRun: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,6 +42,7 @@ export function parseOptions(argv: string[]): ImportOptions {
     options: {
       org: { type: 'string' }, map: { type: 'string' }, 'category-map': { type: 'string' }, tz: { type: 'string' },
       source: { type: 'string' }, format: { type: 'string' }, batch: { type: 'string' }, key: { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new Error('give exactly one file');
@@ -64,5 +67,6 @@ export function parseOptions(argv: string[]): ImportOptions {
     categories: parseCategoryMap(values['category-map']),
     tz: values.tz ?? null,
     feedKey: values.key ?? null,
+    dryRun: values['dry-run'] === true,
   };
 }

@@ -68,3 +68,23 @@ describe('rejects file', () => {
     expect(rejectLine(3, 'x,y', 'lat is missing')).toBe('3,"x,y",lat is missing\n');
   });
 });
+
+describe('command line and progress', async () => {
+  const { parseOptions } = await import('../../../tools/import/options.ts');
+  const { progressText, summaryLine } = await import('../../../tools/import/progress.ts');
+  const ORG = '6f1c3a52-8a51-4d61-9d0b-1f2a3b4c5d6e';
+  it('reads the options with their defaults and refuses bad ones', () => {
+    expect(parseOptions(['--org', ORG, 'data/Calls 2025.csv'])).toMatchObject({ format: 'csv', source: 'Calls 2025', batch: 1000, tz: null, dryRun: false });
+    expect(parseOptions(['--org', ORG, '--dry-run', '--batch', '10', 'x.geojson'])).toMatchObject({ format: 'geojson', batch: 10, dryRun: true });
+    expect(() => parseOptions(['x.csv'])).toThrow(/--org/);
+    expect(() => parseOptions(['--org', ORG, 'x.txt'])).toThrow(/--format/);
+    expect(() => parseOptions(['--org', ORG, '--batch', '5000', 'x.csv'])).toThrow(/--batch/);
+    expect(() => parseOptions(['--org', ORG, '--bogus', 'x.csv'])).toThrow();
+  });
+  it('progress says rows/s and ETA; the summary line is the issue\'s', () => {
+    const counts = { imported: 5, duplicate: 1, rejected: 2, outside: 0 };
+    expect(progressText({ rows: 500, bytes: 25, totalBytes: 100, elapsedMs: 10_000, counts }, 4)).toBe(
+      '[#---] 25.0% 500 rows, 50 rows/s, ETA 00:30 — imported 5, duplicate 1, rejected 2, outside area 0');
+    expect(summaryLine(8, counts)).toBe('imported 5, duplicate 1, rejected 2, outside area 0 (8 rows)');
+  });
+});
