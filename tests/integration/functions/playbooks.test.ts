@@ -7,13 +7,14 @@
  * cite it.
  */
 import { gridDisk } from 'h3-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
 import { runScan, type ScanDeps } from '../../../functions/hotspot-scan/run.ts';
 import { createPlaybooksHandler } from '../../../functions/playbooks/handler.ts';
 import { adminSql } from '../../support/db.ts';
 import { call, jsonRequest } from '../../support/functions.ts';
 import { closeClients } from '../../support/hardening.ts';
+import { as, closeClients as closeRealtime, collector, rtClient, sleep, subscribed, type Change } from '../realtime/helpers.ts';
 import { createTenant, serviceClient, type Tenant } from '../security/support.ts';
 import { areaCells, HOUR, seedBackground, seedBurst } from './seed-events.ts';
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await closeClients();
+  await closeRealtime();
   await sql.end();
 });
 
@@ -157,6 +159,24 @@ describe('playbooks: RLS over REST', () => {
   it('the service role may read everything (no RLS) but writes only through the function', async () => {
     const { data } = await serviceClient().from('playbooks').select('id').eq('org_id', a.id);
     expect((data ?? []).length).toBeGreaterThan(0);
+  });
+});
+
+describe('playbooks over Realtime (open Playbooks pages follow changes)', () => {
+  it('an org\'s members get its playbook changes as Postgres Changes; another org\'s members do not', async () => {
+    const { apiUrl, anonKey } = inject('stack');
+    const mine = collector<Change>();
+    const theirs = collector<Change>();
+    const binding = { event: '*', schema: 'public', table: 'playbooks' } as const;
+    await subscribed(rtClient(apiUrl, anonKey, { token: a.members.viewer.token }).channel('pb-rt-a').on('postgres_changes', binding, as(mine.push)));
+    await subscribed(rtClient(apiUrl, anonKey, { token: b.members.viewer.token }).channel('pb-rt-b').on('postgres_changes', binding, as(theirs.push)));
+    const made = (await send({ action: 'create', org_id: a.id, playbook: draft({ title: 'Followed live' }) }, a.members.admin.token)).body.playbook;
+    await send({ action: 'retire', id: made.id }, a.members.admin.token);
+    const [ins, upd] = await mine.wait(2);
+    expect(ins).toMatchObject({ eventType: 'INSERT', new: { id: made.id, status: 'active' } });
+    expect(upd).toMatchObject({ eventType: 'UPDATE', new: { id: made.id, status: 'retired' } });
+    await sleep(500);
+    expect(theirs.items).toEqual([]);
   });
 });
 
