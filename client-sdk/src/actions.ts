@@ -6,7 +6,7 @@ import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from '@s
 import type { AuthBridge } from './auth.ts';
 import { FUNCTION_NAMES } from './constants.ts';
 import { errorFromHttp, HotwatchError, SDK_ERROR_CODES } from './errors.ts';
-import type { IngestEvent } from './contract.ts';
+import type { IngestEvent, PlaybookRequest } from './contract.ts';
 import type { SupabaseLike } from './supabase-types.ts';
 
 export interface IngestOptions {
@@ -62,4 +62,5 @@ export const requests = {
   scan: (orgId: string) => [FUNCTION_NAMES.scan, { org_id: orgId }] as const,
   ingest: (orgId: string, events: readonly IngestEvent[], opts: IngestOptions = {}) =>
     [FUNCTION_NAMES.ingest, { org_id: orgId, events, ...(opts.atomic !== undefined ? { atomic: opts.atomic } : {}) }] as const,
+  playbook: (req: PlaybookRequest) => [FUNCTION_NAMES.playbooks, { ...req }] as const,
 };

@@ -6,7 +6,7 @@
  */
 import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { invokeFunction, requests, type IngestOptions } from './actions.ts';
-import type { AlertDecisionResult, IngestEvent, IngestResult, RecommendationDecisionResult, ScanResult } from './contract.ts';
+import type { AlertDecisionResult, IngestEvent, IngestResult, PlaybookRequest, PlaybookResult, RecommendationDecisionResult, ScanResult } from './contract.ts';
 import { AuthBridge, type AccessTokenProvider } from './auth.ts';
 import { RetryDefaults, type RetryOptions } from './backoff.ts';
 import { DEFAULT_ITERATOR_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_CHANGES, DEFAULT_PAGE_SIZE, DEFAULT_READY_TIMEOUT_MS } from './constants.ts';
@@ -268,6 +268,11 @@ export class Hotwatch {
 
   ingest(orgId: string, events: readonly IngestEvent[], opts?: IngestOptions): Promise<IngestResult> {
     return this.#call(requests.ingest(orgId, events, opts));
+  }
+
+  /** An org admin's change to a playbook (create, update, retire, restore, hide, unhide). */
+  managePlaybook(req: PlaybookRequest): Promise<PlaybookResult> {
+    return this.#call(requests.playbook(req));
   }
 
   /** Unsubscribe everything and stop; resolves once every channel is gone. */

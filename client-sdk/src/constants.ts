@@ -43,4 +43,5 @@ export const FUNCTION_NAMES = {
   ingest: 'ingest-events',
   scan: 'hotspot-scan',
   decisions: 'decisions',
+  playbooks: 'playbooks',
 } as const;

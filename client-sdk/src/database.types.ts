@@ -708,6 +708,42 @@ export type Database = {
         }
         Relationships: []
       }
+      playbook_hidden: {
+        Row: {
+          hidden_at: string
+          hidden_by: string | null
+          org_id: string
+          playbook_id: string
+        }
+        Insert: {
+          hidden_at?: string
+          hidden_by?: string | null
+          org_id: string
+          playbook_id: string
+        }
+        Update: {
+          hidden_at?: string
+          hidden_by?: string | null
+          org_id?: string
+          playbook_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "playbook_hidden_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "playbook_hidden_playbook_id_fkey"
+            columns: ["playbook_id"]
+            isOneToOne: false
+            referencedRelation: "playbooks"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       playbooks: {
         Row: {
           body: string
@@ -718,10 +754,13 @@ export type Database = {
           org_id: string | null
           severities: Database["public"]["Enums"]["severity"][]
           slug: string
+          status: Database["public"]["Enums"]["playbook_status"]
           steps: NonNullable<Json>
           summary: string
           tags: string[]
           title: string
+          updated_at: string
+          updated_by: string | null
         }
         Insert: {
           body: string
@@ -732,10 +771,13 @@ export type Database = {
           org_id?: string | null
           severities?: Database["public"]["Enums"]["severity"][]
           slug: string
+          status?: Database["public"]["Enums"]["playbook_status"]
           steps?: NonNullable<Json>
           summary?: string
           tags?: string[]
           title: string
+          updated_at?: string
+          updated_by?: string | null
         }
         Update: {
           body?: string
@@ -746,10 +788,13 @@ export type Database = {
           org_id?: string | null
           severities?: Database["public"]["Enums"]["severity"][]
           slug?: string
+          status?: Database["public"]["Enums"]["playbook_status"]
           steps?: NonNullable<Json>
           summary?: string
           tags?: string[]
           title?: string
+          updated_at?: string
+          updated_by?: string | null
         }
         Relationships: [
           {
@@ -1068,6 +1113,7 @@ export type Database = {
       hotspot_status: "new" | "ongoing" | "resolved"
       invitation_status: "pending" | "accepted" | "revoked" | "expired"
       member_role: "viewer" | "operator" | "admin"
+      playbook_status: "active" | "retired"
       recommendation_status: "pending" | "approved" | "rejected" | "superseded"
       scan_status: "running" | "succeeded" | "failed" | "skipped"
       severity: "low" | "medium" | "high" | "critical"
@@ -1203,6 +1249,7 @@ export const Constants = {
       hotspot_status: ["new", "ongoing", "resolved"],
       invitation_status: ["pending", "accepted", "revoked", "expired"],
       member_role: ["viewer", "operator", "admin"],
+      playbook_status: ["active", "retired"],
       recommendation_status: ["pending", "approved", "rejected", "superseded"],
       scan_status: ["running", "succeeded", "failed", "skipped"],
       severity: ["low", "medium", "high", "critical"],

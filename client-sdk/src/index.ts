@@ -12,6 +12,7 @@ export {
 export type { FunctionResult, IngestOptions } from './actions.ts';
 export type {
   AlertDecisionResult, DecisionRecord, DecisionRequest, DecisionResult, ErrorBody, IngestEvent, IngestRequest, IngestResult,
+  PlaybookFields, PlaybookRecord, PlaybookRequest, PlaybookResult,
   RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
   AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
 } from './contract.ts';

@@ -74,6 +74,9 @@ const api: DashboardApi = {
   async ingest(_org, events) { await wait(100); return { accepted: events.length, duplicate: 0, rejected: 0 }; },
   async scanRun(id) { return { id, trigger: 'http', status: 'succeeded', started_at: iso(90_000), finished_at: iso(89_000), cpu_ms: 412 }; },
   async playbooks(ids) { return ids.map((id) => ({ id, slug: id, title: `Playbook ${id}`, summary: 'Sample playbook.' })); },
+  async playbookCatalogue() { return { own: [], shared: [], hidden: new Set<string>() }; },
+  async managePlaybook() { throw new Error('The preview does not change playbooks.'); },
+  onPlaybooksChange() { return () => {}; },
   async orgs(ids) { return ids.map((id) => ({ id, name: 'Northside City Operations', slug: 'northside' })); },
   async close() {},
 };

@@ -4,6 +4,7 @@
  * with the client SDK (sdk-api.ts); keeping the panels on this narrow interface keeps
  * each of them small and lets a test drive them with plain data.
  */
+import type { PlaybookRecord, PlaybookRequest, PlaybookResult } from '@hotwatch/client';
 import type { DemoEvent } from './demo-data.ts';
 import type { Alert, ConnectionStatus, Hotspot, Recommendation } from './types.ts';
 
@@ -48,6 +49,13 @@ export interface PlaybookRef {
   summary: string;
 }
 
+/** What the Playbooks page lists: the org's own playbooks, the global ones, and which of those the org hides. */
+export interface PlaybookCatalogue {
+  own: PlaybookRecord[];
+  shared: PlaybookRecord[];
+  hidden: ReadonlySet<string>;
+}
+
 export interface OrgRef {
   id: string;
   name: string;
@@ -67,6 +75,10 @@ export interface DashboardApi {
   scanRun(id: number): Promise<ScanRun | null>;
   playbooks(ids: readonly string[]): Promise<PlaybookRef[]>;
   orgs(ids: readonly string[]): Promise<OrgRef[]>;
+  /** The Playbooks page: a REST read under RLS, the playbooks function, and a change feed (Realtime). */
+  playbookCatalogue(orgId: string): Promise<PlaybookCatalogue>;
+  managePlaybook(req: PlaybookRequest): Promise<PlaybookResult>;
+  onPlaybooksChange(cb: () => void): () => void;
   close(): Promise<void>;
 }
 

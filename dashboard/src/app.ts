@@ -15,6 +15,7 @@ import { createDetails } from './details.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
 import { createNotices } from './notices.ts';
+import { playbooksPage } from './playbooks-page.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
 import { RowStore } from './store.ts';
@@ -34,6 +35,8 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
   const orgIds = Object.keys(roles);
   const cleanups: Array<() => void> = [];
   let board: { stop(): void } | null = null;
+  // The shown admin page's cleanup (its Realtime subscription), if it has one.
+  let stopPage: (() => void) | null = null;
 
   const connection = createConnection(api.status());
   cleanups.push(api.onStatus((st) => connection.set(st)));
@@ -78,8 +81,17 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
     adminEl.hidden = view === 'board';
     skip.setAttribute('href', view === 'board' ? '#alerts-title' : '#admin-title');
     skip.textContent = view === 'board' ? 'Skip to alerts' : 'Skip to page';
+    stopPage?.();
+    stopPage = null;
     if (view === 'board') {
       replace(adminEl);
+      return;
+    }
+    if (view === 'playbooks') {
+      const page = playbooksPage(api, orgId);
+      stopPage = page.stop;
+      replace(adminEl, page.el);
+      page.focusTarget.focus();
       return;
     }
     const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
@@ -132,6 +144,7 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
   return {
     stop() {
       board?.stop();
+      stopPage?.();
       cleanups.forEach((f) => f());
     },
   };

@@ -5,7 +5,8 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { createHotwatch } from '@hotwatch/client';
-import type { DashboardApi, IngestSummary, OrgRef, PlaybookRef, ScanRun, ScanSummary, StreamName, StreamRows } from './api.ts';
+import type { PlaybookRecord } from '@hotwatch/client';
+import type { DashboardApi, IngestSummary, OrgRef, PlaybookCatalogue, PlaybookRef, ScanRun, ScanSummary, StreamName, StreamRows } from './api.ts';
 import type { ConnectionStatus } from './types.ts';
 
 function num(v: unknown): number | null {
@@ -72,6 +73,30 @@ export function createSdkApi(supabase: SupabaseClient): DashboardApi {
       const { data, error } = await supabase.from('orgs').select('id, name, slug').in('id', [...ids]);
       if (error) throw new Error(error.message);
       return (data ?? []) as OrgRef[];
+    },
+    async playbookCatalogue(orgId): Promise<PlaybookCatalogue> {
+      const cols = 'id, org_id, slug, title, category, tags, severities, summary, body, steps, status, created_at, updated_at, updated_by';
+      const [pbs, hidden] = await Promise.all([
+        supabase.from('playbooks').select(cols).or(`org_id.is.null,org_id.eq.${orgId}`).order('category').order('title'),
+        supabase.from('playbook_hidden').select('playbook_id').eq('org_id', orgId),
+      ]);
+      if (pbs.error) throw new Error(pbs.error.message);
+      if (hidden.error) throw new Error(hidden.error.message);
+      const rows = (pbs.data ?? []) as PlaybookRecord[];
+      return {
+        own: rows.filter((p) => p.org_id === orgId),
+        shared: rows.filter((p) => p.org_id === null),
+        hidden: new Set((hidden.data ?? []).map((r: { playbook_id: string }) => r.playbook_id)),
+      };
+    },
+    managePlaybook: (req) => hw.managePlaybook(req),
+    onPlaybooksChange(cb) {
+      // RLS decides which changes arrive; the page reloads its lists on any of them.
+      const channel = supabase.channel(`playbooks-admin-${Math.random().toString(36).slice(2)}`)
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'playbooks' }, () => cb())
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'playbook_hidden' }, () => cb())
+        .subscribe();
+      return () => { void supabase.removeChannel(channel); };
     },
     async close() {
       await hw.close();

@@ -201,3 +201,35 @@ export interface RemovalResult {
 export interface AcceptResult {
   accepted: Array<{ invitation_id: string; org_id: string; role: MemberRoleName }>;
 }
+
+// ── playbooks ──────────────────────────────────────────────────────────────────
+
+/** A playbook's editable fields (create: all but `tags` and `slug` required). */
+export interface PlaybookFields {
+  title: string;
+  /** Derived from the title when omitted on create. */
+  slug?: string;
+  category: string;
+  severities: Array<Enums['severity']>;
+  tags?: string[];
+  summary: string;
+  body: string;
+  steps: string[];
+}
+
+export type PlaybookRequest =
+  | { action: 'create'; org_id: string; playbook: PlaybookFields }
+  | { action: 'update'; id: string; playbook: Partial<PlaybookFields> }
+  | { action: 'retire'; id: string }
+  | { action: 'restore'; id: string }
+  | { action: 'hide'; org_id: string; playbook_id: string }
+  | { action: 'unhide'; org_id: string; playbook_id: string };
+
+/** A playbook as the function answers it (the search vector left out; timestamps as ISO text). */
+export type PlaybookRecord = Omit<Tables['playbooks']['Row'], 'fts'>;
+
+export interface PlaybookResult {
+  playbook: PlaybookRecord | null;
+  /** hide / unhide: whether the call changed anything (false: it already was so). */
+  changed: boolean;
+}

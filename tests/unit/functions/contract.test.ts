@@ -8,7 +8,8 @@ import type { DecisionRequest, IngestEvent, IngestRequest } from '../../../funct
 import { decisionSchema } from '../../../functions/decisions/schema.ts';
 import { envelopeSchema, type eventSchema } from '../../../functions/ingest-events/schema.ts';
 import { scanRequestSchema } from '../../../functions/hotspot-scan/schema.ts';
-import type { ScanRequest } from '../../../functions/_shared/contract.ts';
+import type { PlaybookRequest, ScanRequest } from '../../../functions/_shared/contract.ts';
+import { playbookRequestSchema } from '../../../functions/playbooks/rules/validation.ts';
 
 describe('contract ⇄ request schemas', () => {
   it('decisions', () => {
@@ -20,5 +21,8 @@ describe('contract ⇄ request schemas', () => {
   });
   it('hotspot-scan', () => {
     expectTypeOf<z.input<typeof scanRequestSchema>>().toEqualTypeOf<ScanRequest>();
+  });
+  it('playbooks', () => {
+    expectTypeOf<z.input<typeof playbookRequestSchema>>().toEqualTypeOf<PlaybookRequest>();
   });
 });
