@@ -70,6 +70,8 @@ export interface IngestResult {
   accepted: number;
   duplicate: number;
   rejected: number;
+  /** Valid events (stored or duplicate) whose cell is outside the org's area (0 without an area); they are stored with outside_area = true. */
+  outside_area: number;
   errors: Array<FieldError & { index: number }>;
   errors_truncated: boolean;
 }

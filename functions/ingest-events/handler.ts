@@ -4,7 +4,8 @@
  * Callers: the service role (any org; `org_id` required) or a user with the operator
  * or admin role in the org (viewer → 403, non-member → 404). Valid events are inserted
  * in one statement; invalid ones are answered as `rejected` with per-item errors
- * (`atomic: true` refuses the whole batch instead). Re-sending a batch is safe: rows
+ * (`atomic: true` refuses the whole batch instead). Events whose cell lies outside the
+ * org's area (org_settings) are stored with `outside_area` and counted in the answer. Re-sending a batch is safe: rows
  * already stored count as `duplicate`. A database failure writes nothing.
  */
 import type { Sql } from 'postgres';
@@ -12,8 +13,9 @@ import type { IngestResult } from '../_shared/contract.ts';
 import { callerFromRequest, requireOrgRole, soleOrgWith, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
 import { fieldErrors } from '../_shared/validation.ts';
-import { prepareBatch } from './rules/batch.ts';
+import { flagOutsideArea, prepareBatch } from './rules/batch.ts';
 import { DEFAULT_INGEST_LIMITS, envelopeSchema, type IngestLimits } from './schema.ts';
+import { areaReader } from './store/area.ts';
 import { insertAsService, insertAsUser } from './store/events.ts';
 
 export interface IngestDeps {
@@ -35,6 +37,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
   const { sql } = deps;
+  const readArea = areaReader(sql);
 
   return withErrors(async (req) => {
     requireMethod(req, 'POST');
@@ -58,6 +61,8 @@ export function createIngestHandler(deps: IngestDeps): Handler {
         { errors: batch.errors, errors_truncated: batch.errorsTruncated, rejected: batch.rejected });
     }
 
+    // Events outside the org's area are stored and flagged, not refused.
+    const outsideArea = flagOutsideArea(batch.columns, batch.columns.source.length ? await readArea(orgId) : null);
     const accepted = caller.kind === 'service'
       ? await insertAsService(sql, orgId, batch.columns)
       : await insertAsUser(sql, caller, orgId, batch.columns);
@@ -69,6 +74,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
       accepted,
       duplicate: valid - accepted,
       rejected: batch.rejected,
+      outside_area: outsideArea,
       errors: batch.errors,
       errors_truncated: batch.errorsTruncated,
     };
