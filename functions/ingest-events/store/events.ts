@@ -8,7 +8,8 @@
  * Text arrays are cast in SQL (`::text[]::jsonb[]`): postgres.js serializes a
  * parameter by its described type, so a direct `::jsonb[]` would JSON-encode each
  * string a second time. An `outside_area` array shorter than the others (callers that
- * never flag, e.g. the seeding helpers) pads with null, stored as false.
+ * never flag, e.g. the seeding helpers) pads with null, stored as false; it travels as
+ * text because postgres.js sends a JS boolean array as one boolean.
  */
 import type { ISql, Sql } from 'postgres';
 import { claimsJson, type Caller } from '../../_shared/auth-claims.ts';
@@ -24,7 +25,7 @@ export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): P
       select ${orgId}::uuid, t.source, t.external_id, t.category, t.occurred_at, t.lat, t.lng, t.weight, t.h3_cell, t.attributes, coalesce(t.outside_area, false)
         from unnest(${c.source}::text[], ${c.external_id}::text[], ${c.category}::text[], ${c.occurred_at}::text[]::timestamptz[],
                     ${c.lat}::float8[], ${c.lng}::float8[], ${c.weight}::real[], ${c.h3_cell}::text[], ${c.attributes}::text[]::jsonb[],
-                    ${c.outside_area}::boolean[])
+                    ${c.outside_area.map((o) => (o ? 't' : 'f'))}::text[]::boolean[])
              as t(source, external_id, category, occurred_at, lat, lng, weight, h3_cell, attributes, outside_area)
       on conflict (org_id, source, external_id) do nothing
       returning 1
