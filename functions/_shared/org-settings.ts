@@ -6,6 +6,22 @@
  */
 import type { Severity } from './vocabulary.ts';
 
+/** GeoJSON geometry as stored (validated by functions/org-settings/rules/geojson.ts). */
+export type Position = [number, number];
+export type Ring = Position[];
+export type PolygonCoords = Ring[];
+export type AreaGeometry =
+  | { type: 'Polygon'; coordinates: PolygonCoords }
+  | { type: 'MultiPolygon'; coordinates: PolygonCoords[] };
+
+/** A named district (GeoJSON Feature). */
+export interface DistrictFeature {
+  type: 'Feature';
+  id?: string | number;
+  properties: { name: string; [key: string]: unknown };
+  geometry: AreaGeometry;
+}
+
 export interface CategorySetting {
   /** The events' `category` value. */
   key: string;
@@ -72,3 +88,17 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 
 /** The res-8 cells of the area and the districts are H3 resolution 8 (the count cube's). */
 export const SETTINGS_H3_RESOLUTION = 8;
+
+/** What the scan reads of an org's settings. */
+export interface OrgScanSettings {
+  /** Res-8 cells of the area; null = no area (every cell with events is monitored). */
+  areaCells: ReadonlySet<string> | null;
+  districts: DistrictFeature[];
+  timeZone: string;
+  categories: CategorySetting[];
+  scan: ScanSettings;
+}
+
+export const DEFAULT_ORG_SCAN_SETTINGS: Readonly<OrgScanSettings> = Object.freeze({
+  areaCells: null, districts: [], timeZone: DEFAULT_TIME_ZONE, categories: [...DEFAULT_CATEGORIES], scan: DEFAULT_SCAN_SETTINGS,
+});

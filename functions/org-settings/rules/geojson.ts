@@ -9,12 +9,9 @@
  * schema prefixes with the field (`area.coordinates[0][3]`).
  */
 
-export type Position = [number, number];
-export type Ring = Position[];
-export type PolygonCoords = Ring[];
-export type AreaGeometry =
-  | { type: 'Polygon'; coordinates: PolygonCoords }
-  | { type: 'MultiPolygon'; coordinates: PolygonCoords[] };
+import type { AreaGeometry, PolygonCoords, Position } from '../../_shared/org-settings.ts';
+
+export type { AreaGeometry, PolygonCoords, Position, Ring } from '../../_shared/org-settings.ts';
 
 export interface GeoProblem {
   path: Array<string | number>;
