@@ -107,7 +107,8 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     // escalate, fetched before the transaction; a request the re-plan adds under lock
     // is fetched there (without phrasing).
     const prepared = new Map<string, PreparedRecommendation[]>();
-    for (const req of planScan(state0, found.detections, now, cfg, unscanned).recommendations) {
+    const words = { districts: settings.districts, categories: settings.categories, timeZone: settings.timeZone };
+    for (const req of planScan(state0, found.detections, now, cfg, unscanned, words).recommendations) {
       prepared.set(recommendationKey(req), await prepareRecommendations(sql, orgId, req, cfg, phraser));
     }
     result.timings_ms.retrieve = time.lap();
@@ -116,7 +117,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     const skipped = await sql.begin(async (tx) => {
       const why = await claimWrite(tx, orgId, scanId, now);
       if (why) return why;
-      const plan = planScan(await readActiveState(tx, orgId, true), found.detections, now, cfg, unscanned);
+      const plan = planScan(await readActiveState(tx, orgId, true), found.detections, now, cfg, unscanned, words);
       Object.assign(result, await applyPlan(tx, orgId, scanId, plan, now, async (req) =>
         prepared.get(recommendationKey(req)) ?? prepareRecommendations(tx, orgId, req, cfg, null)));
       result.timings_ms.write = time.lap();

@@ -88,4 +88,23 @@ describe('hotspot-scan reads org settings', () => {
     await update({ area: { type: 'Polygon', coordinates: [[[lng - d, lat - d], [lng + d, lat - d], [lng + d, lat + d], [lng - d, lat + d], [lng - d, lat - d]]] } });
     expect((await scan()).detections).toBeGreaterThanOrEqual(1);
   });
+
+  it('alerts name the org\'s district, use its category label and show local time', async () => {
+    const spot = areaCells()[50]!;
+    const [lat, lng] = cellToLatLng(spot);
+    const d = 0.01;
+    await update({
+      time_zone: 'America/New_York',
+      categories: [{ key: 'fire', label: 'structure fire', colour: '#ff0000', enabled: true }],
+      districts: [{ type: 'Feature', properties: { name: 'Midtown' }, geometry: {
+        type: 'Polygon', coordinates: [[[lng - d, lat - d], [lng + d, lat - d], [lng + d, lat + d], [lng - d, lat + d], [lng - d, lat - d]]] } }],
+    });
+    await seedBurst(sql, org.id, gridDisk(spot, 1), 40, clock, { tag: 'midtown' });
+    await scan();
+    const [a] = await sql`select a.title, a.description from public.alerts a join public.hotspots h on h.id = a.hotspot_id
+                           where a.org_id = ${org.id} and ${spot} = any(h.cells) order by a.id desc limit 1`;
+    expect(a!.title).toMatch(/^Structure fire in Midtown: \d+ events in \d+ cells? over the last \d+ h$/);
+    expect(a!.description).toMatch(/\(since \d\d:\d\d America\/New_York\)/);
+    expect(a!.title + a!.description).not.toMatch(/8[0-9a-f]{14}/);
+  });
 });
