@@ -53,3 +53,9 @@ export async function insertAsUser(sql: Sql, caller: Caller, orgId: string, colu
     return insertEvents(tx, orgId, columns);
   });
 }
+
+/** Whether the org is a demo org (orgs.is_demo); null when there is no such org. */
+export async function orgIsDemo(sql: Sql, orgId: string): Promise<boolean | null> {
+  const [org] = await sql<{ is_demo: boolean }[]>`select is_demo from public.orgs where id = ${orgId}`;
+  return org ? org.is_demo : null;
+}
