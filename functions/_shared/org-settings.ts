@@ -22,6 +22,10 @@ export interface DistrictFeature {
   geometry: AreaGeometry;
 }
 
+/** An event category key (events.category's check constraint), and the words for its rule. */
+export const CATEGORY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+export const CATEGORY_RULE = 'Lowercase letters, digits and _; starts with a letter; at most 63 characters.';
+
 export interface CategorySetting {
   /** The events' `category` value. */
   key: string;

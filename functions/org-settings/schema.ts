@@ -6,7 +6,7 @@
  * problem comes back as a field error with its path (`area.coordinates[0][3][1]`).
  */
 import { z } from 'zod';
-import { CATEGORY_PATTERN } from '../ingest-events/schema.ts';
+import { CATEGORY_PATTERN, CATEGORY_RULE } from '../_shared/org-settings.ts';
 import { SEVERITY_RANK, type Severity } from '../_shared/vocabulary.ts';
 import { areaCells } from './rules/area-cells.ts';
 import { checkGeometry, type AreaGeometry } from './rules/geojson.ts';
@@ -71,7 +71,7 @@ const districts = z.array(district).max(SETTINGS_LIMITS.maxDistricts).transform(
 });
 
 const category = z.strictObject({
-  key: z.string().regex(CATEGORY_PATTERN, { message: 'Lowercase letters, digits and _; starts with a letter; at most 63 characters.' }),
+  key: z.string().regex(CATEGORY_PATTERN, { message: CATEGORY_RULE }),
   label: z.string().trim().min(1).max(100),
   colour: z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'A colour as #rrggbb.' }),
   enabled: z.boolean(),
