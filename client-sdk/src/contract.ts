@@ -154,3 +154,20 @@ export interface AlertDecisionResult {
 }
 
 export type DecisionResult = RecommendationDecisionResult | AlertDecisionResult;
+
+// ── org-settings ───────────────────────────────────────────────────────────────
+
+/** `{"action": "update", "org_id", ...fields}`: only the fields given change; `scan` merges into the stored thresholds; `area: null` clears the area. */
+export interface OrgSettingsUpdateRequest {
+  action: 'update';
+  org_id: string;
+  area?: Tables['org_settings']['Row']['area'];
+  districts?: Tables['org_settings']['Row']['districts'];
+  time_zone?: string;
+  categories?: Tables['org_settings']['Row']['categories'];
+  scan?: Tables['org_settings']['Row']['scan'];
+  map?: Tables['org_settings']['Row']['map'];
+}
+
+/** The org's settings after the update, without the (large) cell list: its size instead. */
+export type OrgSettingsResult = Omit<Tables['org_settings']['Row'], 'area_cells'> & { area_cell_count: number; changed: string[] };
