@@ -151,4 +151,16 @@ describe('org_settings', () => {
       { org_id: a.id, events: [{ ...events[1], external_id: 'out-2' }] }, a.members.operator.token));
     expect(again.body).toMatchObject({ accepted: 1, outside_area: 0 });
   });
+
+  it('the schedule skips an org whose scan.scheduled is false', async () => {
+    const [job] = await sql<{ command: string }[]>`select command from cron.job where jobname = 'hotspot-scan'`;
+    // The job's query with the pg_net call replaced by the org id (no requests sent).
+    const orgsScheduled = async () => (await sql.unsafe(job!.command.replace(/select net\.http_post\([\s\S]*?\) as request_id/, 'select o.id::text as id')))
+      .map((r) => r['id'] as string);
+    expect(await orgsScheduled()).toContain(b.id);
+    expect((await update({ org_id: b.id, scan: { scheduled: false } }, b.members.admin.token)).status).toBe(200);
+    expect(await orgsScheduled()).not.toContain(b.id);
+    expect((await update({ org_id: b.id, scan: { scheduled: true } }, b.members.admin.token)).status).toBe(200);
+    expect(await orgsScheduled()).toContain(b.id);
+  });
 });
