@@ -60,6 +60,8 @@ export interface OrgRef {
   id: string;
   name: string;
   slug: string;
+  /** A demo org: "Run demo" is offered, and ingest accepts the demo generator's events only here. */
+  is_demo: boolean;
 }
 
 export interface DashboardApi {

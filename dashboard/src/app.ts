@@ -167,10 +167,14 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     map.select(id);
     details.show(id === null ? null : hotspots.get(id) ?? null);
   };
+  // "Run demo" only for a demo org (orgs.is_demo): a real org's data never gets synthetic events.
   const demoButton = createDemoControl({ api, orgId, notices, enabled: operate });
+  const emptyDemo = h('button', { type: 'button', class: 'btn btn-primary', onclick: () => demoButton.click() }, 'Run the demo');
+  demoButton.hidden = emptyDemo.hidden = true;
+  api.orgs([orgId]).then(([o]) => { demoButton.hidden = emptyDemo.hidden = !o?.is_demo; }, () => {});
   const map = createMap({
     onSelect: (id) => select(id),
-    ...(operate ? { emptyAction: h('button', { type: 'button', class: 'btn btn-primary', onclick: () => demoButton.click() }, 'Run the demo') } : {}),
+    ...(operate ? { emptyAction: emptyDemo } : {}),
   });
   const details = createDetails({ loadScanRun: (id) => api.scanRun(id), onClose: () => select(null) });
   const alertsView = createAlerts({ api, canAct: operate, onSelectHotspot: (id) => { select(id); details.el.scrollIntoView({ block: 'nearest' }); } });

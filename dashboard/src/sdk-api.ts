@@ -70,7 +70,7 @@ export function createSdkApi(supabase: SupabaseClient): DashboardApi {
       return (data ?? []) as PlaybookRef[];
     },
     async orgs(ids): Promise<OrgRef[]> {
-      const { data, error } = await supabase.from('orgs').select('id, name, slug').in('id', [...ids]);
+      const { data, error } = await supabase.from('orgs').select('id, name, slug, is_demo').in('id', [...ids]);
       if (error) throw new Error(error.message);
       return (data ?? []) as OrgRef[];
     },

@@ -10,7 +10,7 @@
 import type { TransactionSql } from 'postgres';
 import type { Caller } from './auth-claims.ts';
 
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface AuditEntry {
   orgId: string;

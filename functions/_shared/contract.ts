@@ -69,6 +69,8 @@ export interface IngestResult {
   accepted: number;
   duplicate: number;
   rejected: number;
+  /** Valid events (stored or duplicate) whose cell is outside the org's area (0 without an area); they are stored with outside_area = true. */
+  outside_area: number;
   errors: Array<FieldError & { index: number }>;
   errors_truncated: boolean;
 }
@@ -233,3 +235,20 @@ export interface PlaybookResult {
   /** hide / unhide: whether the call changed anything (false: it already was so). */
   changed: boolean;
 }
+
+// ── org-settings ───────────────────────────────────────────────────────────────
+
+/** `{"action": "update", "org_id", ...fields}`: only the fields given change; `scan` merges into the stored thresholds; `area: null` clears the area. */
+export interface OrgSettingsUpdateRequest {
+  action: 'update';
+  org_id: string;
+  area?: Tables['org_settings']['Row']['area'];
+  districts?: Tables['org_settings']['Row']['districts'];
+  time_zone?: string;
+  categories?: Tables['org_settings']['Row']['categories'];
+  scan?: Tables['org_settings']['Row']['scan'];
+  map?: Tables['org_settings']['Row']['map'];
+}
+
+/** The org's settings after the update, without the (large) cell list: its size instead. */
+export type OrgSettingsResult = Omit<Tables['org_settings']['Row'], 'area_cells'> & { area_cell_count: number; changed: string[] };

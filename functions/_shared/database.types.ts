@@ -254,6 +254,7 @@ export type Database = {
           lng: number
           occurred_at: string
           org_id: string
+          outside_area: boolean
           received_at: string
           source: string
           weight: number
@@ -268,6 +269,7 @@ export type Database = {
           lng: number
           occurred_at: string
           org_id: string
+          outside_area?: boolean
           received_at?: string
           source: string
           weight?: number
@@ -282,6 +284,7 @@ export type Database = {
           lng?: number
           occurred_at?: string
           org_id?: string
+          outside_area?: boolean
           received_at?: string
           source?: string
           weight?: number
@@ -687,22 +690,72 @@ export type Database = {
           },
         ]
       }
+      org_settings: {
+        Row: {
+          area: Json | null
+          area_cells: string[]
+          categories: NonNullable<Json>
+          districts: NonNullable<Json>
+          map: NonNullable<Json>
+          org_id: string
+          scan: NonNullable<Json>
+          time_zone: string
+          updated_at: string
+          updated_by: string | null
+        }
+        Insert: {
+          area?: Json | null
+          area_cells?: string[]
+          categories?: NonNullable<Json>
+          districts?: NonNullable<Json>
+          map?: NonNullable<Json>
+          org_id: string
+          scan?: NonNullable<Json>
+          time_zone?: string
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Update: {
+          area?: Json | null
+          area_cells?: string[]
+          categories?: NonNullable<Json>
+          districts?: NonNullable<Json>
+          map?: NonNullable<Json>
+          org_id?: string
+          scan?: NonNullable<Json>
+          time_zone?: string
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "org_settings_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: true
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       orgs: {
         Row: {
           created_at: string
           id: string
+          is_demo: boolean
           name: string
           slug: string
         }
         Insert: {
           created_at?: string
           id?: string
+          is_demo?: boolean
           name: string
           slug: string
         }
         Update: {
           created_at?: string
           id?: string
+          is_demo?: boolean
           name?: string
           slug?: string
         }

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  demo_not_allowed: 422,
   misconfigured: 500,
   internal_error: 500,
   unavailable: 503,

@@ -1,5 +1,6 @@
 /**
  * One prospective scan of one org, as it reads: read → detect → plan → retrieve → write.
+ * The org's settings (org_settings) give its thresholds, area, time zone and categories.
  *
  *  - read: the count cube and the active hotspots/alerts (no transaction);
  *  - detect: the engine per category — the expensive part, outside any transaction;
@@ -18,11 +19,11 @@ import type { ScanResult, ScanTrigger } from '../_shared/contract.ts';
 import type { ErrorReporter } from '../_shared/http.ts';
 import type { Phraser } from './llm.ts';
 import { prepareRecommendations, recommendationKey } from './retrieve.ts';
-import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './rules/config.ts';
-import { detect, type ScanEngine } from './rules/detect.ts';
+import { configFromSettings, DEFAULT_SCAN_CONFIG, type ScanConfig } from './rules/config.ts';
+import { detect, restrictToArea, type ScanEngine } from './rules/detect.ts';
 import { planScan } from './rules/plan.ts';
 import { historyFloor, scanParameters, scanWindow } from './rules/window.ts';
-import { orgCreatedAt, readActiveState, readCube } from './store/read.ts';
+import { orgCreatedAt, readActiveState, readCube, readOrgSettings } from './store/read.ts';
 import { claimWrite, markFailed, markSkipped, markSucceeded, startRun } from './store/scan-runs.ts';
 import { applyPlan, emptyCounts, type PreparedRecommendation } from './store/write.ts';
 
@@ -33,6 +34,7 @@ export interface ScanDeps {
   now?: () => number;
   /** Process CPU time in ms (Deno/Node: process.cpuUsage); falls back to wall time. */
   cpuMs?: () => number;
+  /** Overrides of the org's settings (tests, benchmarks). */
   config?: Partial<ScanConfig>;
   phraser?: Phraser | null;
   report?: ErrorReporter;
@@ -64,8 +66,11 @@ function statsOf(r: ScanResult): Record<string, unknown> {
 }
 
 export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigger): Promise<ScanResult> {
-  const cfg: ScanConfig = { ...DEFAULT_SCAN_CONFIG, ...deps.config };
   const { sql, engine } = deps;
+  // Defaults, then the org's settings, then the caller's overrides.
+  const settings = await readOrgSettings(sql, orgId);
+  const cfg: ScanConfig = { ...DEFAULT_SCAN_CONFIG, ...configFromSettings(settings.scan), ...deps.config };
+  const disabled = new Set(settings.categories.filter((c) => !c.enabled).map((c) => c.key));
   const phraser = deps.phraser ?? null;
   const time = stopwatch(deps.cpuMs ?? (() => performance.now()));
   const w = scanWindow((deps.now ?? Date.now)(), cfg);
@@ -90,7 +95,8 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     result.timings_ms.read = time.lap();
 
     // detect
-    const found = detect(cube.cubes, { now, historyFloor: historyFloor(w, created, cfg.bucketMs), cfg, engine });
+    const cubes = restrictToArea(cube.cubes, settings.areaCells, w.studyStart);
+    const found = detect(cubes, { now, historyFloor: historyFloor(w, created, cfg.bucketMs), cfg, engine, timeZone: settings.timeZone, disabled });
     result.detections = found.detections.length;
     result.categories = found.categories;
     result.failed_categories = found.failed;
@@ -101,7 +107,8 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     // escalate, fetched before the transaction; a request the re-plan adds under lock
     // is fetched there (without phrasing).
     const prepared = new Map<string, PreparedRecommendation[]>();
-    for (const req of planScan(state0, found.detections, now, cfg, unscanned).recommendations) {
+    const words = { districts: settings.districts, categories: settings.categories, timeZone: settings.timeZone };
+    for (const req of planScan(state0, found.detections, now, cfg, unscanned, words).recommendations) {
       prepared.set(recommendationKey(req), await prepareRecommendations(sql, orgId, req, cfg, phraser));
     }
     result.timings_ms.retrieve = time.lap();
@@ -110,7 +117,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
     const skipped = await sql.begin(async (tx) => {
       const why = await claimWrite(tx, orgId, scanId, now);
       if (why) return why;
-      const plan = planScan(await readActiveState(tx, orgId, true), found.detections, now, cfg, unscanned);
+      const plan = planScan(await readActiveState(tx, orgId, true), found.detections, now, cfg, unscanned, words);
       Object.assign(result, await applyPlan(tx, orgId, scanId, plan, now, async (req) =>
         prepared.get(recommendationKey(req)) ?? prepareRecommendations(tx, orgId, req, cfg, null)));
       result.timings_ms.write = time.lap();

@@ -8,6 +8,7 @@
  * that passes validation cannot fail in the database and take its good rows with it.
  */
 import { z } from 'zod';
+import { CATEGORY_PATTERN, CATEGORY_RULE } from '../_shared/org-settings.ts';
 
 /** Smallest positive normal float4 (PostgreSQL `real`). */
 const FLOAT4_MIN_NORMAL = 1.1754943508222875e-38;
@@ -37,7 +38,7 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
 /** Events older than this are refused (PostgreSQL has no year 0; nothing real predates it). */
 export const MIN_OCCURRED_AT_MS = Date.UTC(1970, 0, 1);
 
-export const CATEGORY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+export { CATEGORY_PATTERN } from '../_shared/org-settings.ts';
 
 // NUL is not storable in text; an unpaired surrogate cannot be encoded as UTF-8.
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -58,7 +59,7 @@ export function eventSchema(nowMs: number, limits: IngestLimits) {
   return z.strictObject({
     source: text(1, 100),
     external_id: text(1, 200),
-    category: z.string().regex(CATEGORY_PATTERN, { message: 'Lowercase letters, digits and _; starts with a letter; at most 63 characters.' }),
+    category: z.string().regex(CATEGORY_PATTERN, { message: CATEGORY_RULE }),
     occurred_at: z.iso.datetime({ offset: true, message: 'An ISO 8601 timestamp with a time zone, e.g. 2026-11-26T09:30:00Z.' })
       .superRefine((s, ctx) => {
         const t = Date.parse(s);

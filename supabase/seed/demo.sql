@@ -1,8 +1,11 @@
 -- Demo tenants and logins for local use only (never deployed: `db push` applies
 -- seed files only with --include-seed). Every demo password is "hotwatch-demo".
-insert into public.orgs (id, slug, name) values
-  ('11111111-1111-4111-8111-111111111111', 'northside', 'Northside City Operations'),
-  ('22222222-2222-4222-8222-222222222222', 'harbor', 'Harbor District Authority')
+-- Northside is the demo org ("Run demo" writes its synthetic events there); Harbor is
+-- not, the path a real city takes. Both get default settings (the orgs_create_settings
+-- trigger), which reproduce the behaviour before org settings existed.
+insert into public.orgs (id, slug, name, is_demo) values
+  ('11111111-1111-4111-8111-111111111111', 'northside', 'Northside City Operations', true),
+  ('22222222-2222-4222-8222-222222222222', 'harbor', 'Harbor District Authority', false)
 on conflict (id) do nothing;
 
 insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)

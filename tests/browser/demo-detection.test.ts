@@ -24,6 +24,8 @@ describe.skipIf(!hasChromium)('dashboard: the demo shows real detections', () =>
     apiUrl = inject('stack').apiUrl;
     sql = adminSql();
     org = await createTestOrg(sql, 'dash-demo');
+    // "Run demo" is offered to demo orgs only.
+    await sql`update public.orgs set is_demo = true where id = ${org.id}`;
     chrome = await launchChromium();
     d = await openDashboard(chrome.browser, apiUrl);
   });

@@ -76,6 +76,22 @@ describe.skipIf(!hasChromium)('dashboard: sign-in', () => {
     }
   });
 
+  it('offers "Run demo" to the demo org (Northside) only, not to Harbor', async () => {
+    for (const [email, shown, name] of [['operator@northside.demo', true, 'Northside'], ['operator@harbor.demo', false, 'Harbor']] as const) {
+      const d = await openDashboard(chrome.browser, apiUrl);
+      try {
+        await signIn(d.page, email, DEMO_PASSWORD);
+        await waitLive(d.page);
+        // The org rows (names, is_demo) have arrived once the name shows.
+        await expect.poll(() => d.page.locator('body').textContent(), { timeout: 15_000 }).toContain(name);
+        await expect.poll(() => d.page.locator('#run-demo').isVisible(), { timeout: 15_000 }).toBe(shown);
+        await expect(d.page.locator('#scan-now').isVisible()).resolves.toBe(true);
+      } finally {
+        await d.context.close();
+      }
+    }
+  });
+
   it('gives a viewer no action controls', async () => {
     const d = await openDashboard(chrome.browser, apiUrl);
     try {

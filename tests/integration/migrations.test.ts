@@ -27,7 +27,7 @@ describe('migrations', () => {
   it('the stream tables are in the supabase_realtime publication', async () => {
     const rows = await sql<{ tablename: string }[]>`
       select tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' order by tablename`;
-    expect(rows.map((r) => r.tablename)).toEqual(['alerts', 'hotspots', 'playbook_hidden', 'playbooks', 'recommendations']);
+    expect(rows.map((r) => r.tablename)).toEqual(['alerts', 'hotspots', 'org_settings', 'playbook_hidden', 'playbooks', 'recommendations']);
   });
 
   it('the seed created demo orgs with an operator and a viewer each', async () => {
@@ -38,6 +38,16 @@ describe('migrations', () => {
     expect(rows).toEqual([
       { slug: 'harbor', roles: ['viewer', 'operator'] },
       { slug: 'northside', roles: ['viewer', 'operator', 'admin'] },
+    ]);
+  });
+
+  it('the seeded orgs: Northside is the demo, Harbor is not; both have default settings', async () => {
+    const rows = await sql<{ slug: string; is_demo: boolean; time_zone: string; area: unknown }[]>`
+      select o.slug, o.is_demo, s.time_zone, s.area from public.orgs o join public.org_settings s on s.org_id = o.id
+       where o.slug in ('northside', 'harbor') order by o.slug`;
+    expect(rows).toEqual([
+      { slug: 'harbor', is_demo: false, time_zone: 'UTC', area: null },
+      { slug: 'northside', is_demo: true, time_zone: 'UTC', area: null },
     ]);
   });
 });

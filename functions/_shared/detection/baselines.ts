@@ -25,8 +25,10 @@
  * 4. floor = max(floorAbsolute, floorFraction·μ): no cylinder has a zero baseline.
  *
  * No trend term: the trailing history (28 days by default) tracks slow drift.
- * Slots follow local time via utcOffsetMinutes; bucket lengths that do not divide a
- * day (week) disable the daily (weekly) profile.
+ * Slots follow local time: a fixed utcOffsetMinutes, or utcOffsetAt(t) per bucket so
+ * a zone with daylight saving keeps its daily rhythm across the change (the caller
+ * supplies the function, e.g. from an IANA zone via Intl; the engine stays pure).
+ * Bucket lengths that do not divide a day (week) disable the daily (weekly) profile.
  */
 import type { CubeBaselineOptions } from './types.ts';
 
@@ -44,6 +46,7 @@ export interface ResolvedBaselineOptions {
   floorAbsolute: number;
   predictive: boolean;
   utcOffsetMinutes: number;
+  utcOffsetAt: ((epochMs: number) => number) | null;
 }
 
 export function resolveBaselineOptions(o: CubeBaselineOptions | undefined): ResolvedBaselineOptions {
@@ -56,6 +59,7 @@ export function resolveBaselineOptions(o: CubeBaselineOptions | undefined): Reso
     floorAbsolute: o?.floorAbsolute ?? 1e-6,
     predictive: o?.predictive ?? true,
     utcOffsetMinutes: o?.utcOffsetMinutes ?? 0,
+    utcOffsetAt: o?.utcOffsetAt ?? null,
   };
   for (const [k, v] of Object.entries(r)) {
     if (typeof v === 'number' && k !== 'utcOffsetMinutes' && !(v >= 0)) throw new RangeError(`baseline.${k} must be ≥ 0`);
@@ -70,19 +74,22 @@ export interface SlotClock {
   perDay: number;
   perWeek: number;
   offsetMs: number;
+  /** Local offset in minutes at an instant (overrides offsetMs), or null. */
+  offsetAt: ((epochMs: number) => number) | null;
 }
 
-export function slotClock(bucketMs: number, utcOffsetMinutes: number): SlotClock {
+export function slotClock(bucketMs: number, utcOffsetMinutes: number, utcOffsetAt: ((epochMs: number) => number) | null = null): SlotClock {
   const perDay = DAY_MS % bucketMs === 0 ? DAY_MS / bucketMs : 1;
   const perWeek = WEEK_MS % bucketMs === 0 ? WEEK_MS / bucketMs : perDay;
-  return { bucketMs, perDay, perWeek, offsetMs: utcOffsetMinutes * 60_000 };
+  return { bucketMs, perDay, perWeek, offsetMs: utcOffsetMinutes * 60_000, offsetAt: utcOffsetAt };
 }
 
 /** Hour-of-week slot of a bucket starting at t (epoch ms). */
 export function weekSlot(clock: SlotClock, t: number): number {
   if (clock.perWeek === 1) return 0;
   const period = clock.perWeek * clock.bucketMs;
-  const x = (((t + clock.offsetMs) % period) + period) % period;
+  const offsetMs = clock.offsetAt ? clock.offsetAt(t) * 60_000 : clock.offsetMs;
+  const x = (((t + offsetMs) % period) + period) % period;
   return Math.floor(x / clock.bucketMs);
 }
 

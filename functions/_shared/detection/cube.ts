@@ -96,7 +96,7 @@ export function prepareCube(input: ScanCubeInput, options: ScanCubeOptions): Pre
   const nLoc = diskIndex.cells.length;
 
   // Aggregate the cube.
-  const clock = slotClock(bucketMs, bopts.utcOffsetMinutes);
+  const clock = slotClock(bucketMs, bopts.utcOffsetMinutes, bopts.utcOffsetAt);
   const S = clock.perWeek;
   const D = clock.perDay;
   const observed = new Float64Array(nLoc * W);

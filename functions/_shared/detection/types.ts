@@ -63,6 +63,12 @@ export interface CubeBaselineOptions {
   predictive?: boolean;
   /** Offset of local time from UTC in minutes, for hour-of-day/week slots (default 0). */
   utcOffsetMinutes?: number;
+  /**
+   * Local offset in minutes at an instant (overrides utcOffsetMinutes): slots follow a
+   * zone with daylight saving bucket by bucket. Pure functions only (e.g. Intl with a
+   * fixed zone, _shared/time-zone.ts).
+   */
+  utcOffsetAt?: (epochMs: number) => number;
 }
 
 export interface ScanCubeOptions {

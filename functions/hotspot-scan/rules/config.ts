@@ -1,8 +1,12 @@
 /**
  * The hotspot scan's named limits and lifecycle thresholds, with their documented
- * defaults (docs/functions.md "hotspot-scan"). Deployed functions use the defaults;
- * tests and benchmarks pass overrides to the handler.
+ * defaults (docs/functions.md "hotspot-scan"). The thresholds come from the org's
+ * settings (org_settings.scan, configFromSettings below), whose defaults reproduce
+ * these; compute limits (bucket, replicates, budget, abandoned runs) stay platform
+ * constants. Tests and benchmarks pass overrides to the handler, which win.
  */
+import { DEFAULT_SEVERITY_THRESHOLDS, type SeverityThresholds } from '../../_shared/detection/severity.ts';
+import type { ScanSettings } from '../../_shared/org-settings.ts';
 import type { Severity } from '../../_shared/vocabulary.ts';
 
 export interface ScanConfig {
@@ -36,6 +40,10 @@ export interface ScanConfig {
   topK: number;
   /** A run still `running` this long after it started is abandoned (the hosted wall-clock limit of a function worker, 400 s on paid plans). */
   abandonedRunAfterMs: number;
+  /** A category is scanned only with at least this many cases in the study window. */
+  minCases: number;
+  /** Severity tiers as minimum recurrence intervals (days). */
+  severityDays: SeverityThresholds;
 }
 
 export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
@@ -54,4 +62,26 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   minGrowthCases: 3,
   topK: 3,
   abandonedRunAfterMs: 400_000,
+  minCases: 2,
+  severityDays: DEFAULT_SEVERITY_THRESHOLDS,
 });
+
+/** The org's thresholds (org_settings.scan) as config; hours become buckets of `bucketMs`. */
+export function configFromSettings(s: ScanSettings, bucketMs: number = DEFAULT_SCAN_CONFIG.bucketMs): Partial<ScanConfig> {
+  const buckets = (hours: number): number => Math.max(1, Math.round((hours * 3_600_000) / bucketMs));
+  return {
+    maxDurationBuckets: buckets(s.max_window_hours),
+    maxHistoryDays: s.max_history_days,
+    maxK: s.max_ring_k,
+    maxClustersPerCategory: s.max_clusters_per_category,
+    resolveAfterQuietBuckets: buckets(s.resolve_after_quiet_hours),
+    fireAfterDetections: s.fire_after_detections,
+    confirmSpacingMs: s.confirm_spacing_seconds * 1000,
+    fireImmediatelyAt: s.fire_immediately_at,
+    growthFactor: s.growth_factor,
+    minGrowthCases: s.min_growth_cases,
+    topK: s.recommendations_per_alert,
+    minCases: s.min_cases,
+    severityDays: { ...s.severity_days },
+  };
+}

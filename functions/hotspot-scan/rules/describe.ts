@@ -25,6 +25,12 @@ export interface AlertFacts {
   pValue: number;
   trend: AlertTrend;
   centerCell: string;
+  /** The org's label for the category (org_settings.categories); the default label when absent. */
+  label?: string;
+  /** Where, in words (rules/places.ts): "in Kralingen", "1.2 km NE of Kralingen". */
+  place?: string;
+  /** When the window started, as local clock text with its zone: "14:00 Europe/Amsterdam". */
+  since?: string;
 }
 
 export interface AlertText {
@@ -60,14 +66,20 @@ export function formatRecurrence(days: number): string {
   return `${Math.max(1, Math.round(days * 24))} hours`;
 }
 
+/**
+ * Title: "Flooding in Kralingen: 40 events in 1 cell over the last 2 h". The H3 cells
+ * stay in the alert's details (centre, cells), never in the words.
+ */
 export function describeAlert(f: AlertFacts): AlertText {
-  const label = categoryLabel(f.category);
+  const label = f.label ?? categoryLabel(f.category);
+  const place = f.place ? ` ${f.place}` : '';
   const km = f.radiusM / 1000;
-  const title = `${capital(f.severity)} ${label} hotspot: ${f.observed} events in ${f.cells} ${f.cells === 1 ? 'cell' : 'cells'}`;
+  const cells = `${f.cells} ${f.cells === 1 ? 'cell' : 'cells'}`;
+  const title = `${capital(label)}${place}: ${f.observed} events in ${cells} over the last ${f.durationHours} h`;
   const description =
-    `${capital(f.severity)}-severity ${label} cluster: ${f.observed} ${label} events against ${round(f.expected, 1)} expected ` +
-    `(${round(f.relativeRisk, 1)}× normal) across ${f.cells} H3 ${f.cells === 1 ? 'cell' : 'cells'} within ${round(km, 1)} km of ${f.centerCell} ` +
-    `over the last ${f.durationHours} ${f.durationHours === 1 ? 'hour' : 'hours'}. ` +
+    `${capital(f.severity)}-severity ${label} cluster${place}: ${f.observed} ${label} events against ${round(f.expected, 1)} expected ` +
+    `(${round(f.relativeRisk, 1)}× normal) across ${f.cells} H3 ${f.cells === 1 ? 'cell' : 'cells'} within ${round(km, 1)} km of its centre ` +
+    `over the last ${f.durationHours} ${f.durationHours === 1 ? 'hour' : 'hours'}${f.since ? ` (since ${f.since})` : ''}. ` +
     `A cluster this strong arises by chance about once every ${formatRecurrence(f.recurrenceIntervalDays)} (${f.pValue < 0.001 ? 'p < 0.001' : `p = ${round(f.pValue, 3)}`}). ` +
     TREND_SENTENCE[f.trend];
   return { title, description, tags: alertTags(f) };

@@ -10,6 +10,7 @@
 import { cellToLatLng, getHexagonEdgeLengthAvg, greatCircleDistance, UNITS } from 'h3-js';
 import type { CubeRow, ScanCubeInput, ScanCubeOptions, ScanCubeResult } from '../../_shared/detection/types.ts';
 import type { ScanCategoryStats } from '../../_shared/contract.ts';
+import { offsetFunction } from '../../_shared/time-zone.ts';
 import type { Severity } from '../../_shared/vocabulary.ts';
 import type { ScanConfig } from './config.ts';
 import type { Detection } from './state.ts';
@@ -49,6 +50,10 @@ export function clusterGeometry(centerCell: string, cells: ReadonlyArray<string>
 
 export interface DetectOptions {
   now: number;
+  /** The org's IANA zone: hour-of-day/day-of-week baselines follow its local time (UTC: none). */
+  timeZone?: string;
+  /** Categories not to scan (disabled in the org's settings). */
+  disabled?: ReadonlySet<string>;
   /** Earliest bucket the org could have data for (org creation, clamped by the caller). */
   historyFloor: number;
   cfg: ScanConfig;
@@ -61,7 +66,9 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
   const clock = o.clock ?? (() => performance.now());
   const started = clock();
   const out: DetectResult = { detections: [], categories: {}, failed: {} };
-  const todo = cubes.filter((c) => c.casesInWindow >= 2).sort((a, b) => a.category.localeCompare(b.category));
+  const todo = cubes.filter((c) => c.casesInWindow >= Math.max(1, o.cfg.minCases) && !o.disabled?.has(c.category))
+    .sort((a, b) => a.category.localeCompare(b.category));
+  const baseline = o.timeZone && o.timeZone !== 'UTC' ? { utcOffsetAt: offsetFunction(o.timeZone) } : undefined;
   for (let i = 0; i < todo.length; i++) {
     const cube = todo[i]!;
     const remaining = o.cfg.computeBudgetMs - (clock() - started);
@@ -77,6 +84,8 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
           maxDurationBuckets: o.cfg.maxDurationBuckets,
           maxHistoryBuckets: Math.round((o.cfg.maxHistoryDays * 86_400_000) / o.cfg.bucketMs),
           maxClusters: o.cfg.maxClustersPerCategory,
+          severity: o.cfg.severityDays,
+          ...(baseline ? { baseline } : {}),
           monteCarlo: { replicates: o.cfg.replicates, budgetMs, seed: 1 },
         },
       );
@@ -103,4 +112,22 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
     };
   }
   return out;
+}
+
+/**
+ * Only the area's cells (when the org has an area): rows outside it are dropped and
+ * the window's case counts recomputed. Without an area every cell with events counts.
+ */
+export function restrictToArea(cubes: ReadonlyArray<CategoryCube>, area: ReadonlySet<string> | null, studyStart: number): CategoryCube[] {
+  if (!area) return [...cubes];
+  return cubes.map((c) => {
+    const rows = c.rows.filter((r) => area.has(r.cell));
+    let first: number | null = null;
+    let inWindow = 0;
+    for (const r of rows) {
+      if (first === null || r.bucketStart < first) first = r.bucketStart;
+      if (r.bucketStart >= studyStart) inWindow += r.n;
+    }
+    return { category: c.category, rows, firstBucket: first, casesInWindow: inWindow };
+  });
 }

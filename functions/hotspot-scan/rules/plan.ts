@@ -10,6 +10,16 @@ import type { ScanConfig } from './config.ts';
 import { describeAlert, type AlertFacts, type AlertText } from './describe.ts';
 import { planHotspots, type HotspotOp } from './hotspots.ts';
 import type { ActiveState, AlertRow, Detection } from './state.ts';
+import type { CategorySetting, DistrictFeature } from '../../_shared/org-settings.ts';
+import { localClock } from '../../_shared/time-zone.ts';
+import { placeWords } from './places.ts';
+
+/** The org's words for its alerts (org_settings): district names, category labels, time zone. */
+export interface AlertContext {
+  districts: ReadonlyArray<DistrictFeature>;
+  categories: ReadonlyArray<CategorySetting>;
+  timeZone: string;
+}
 
 export interface AlertOp {
   /** insert: a new alert row; update: an existing alert changes. */
@@ -46,11 +56,19 @@ export function snapshotOf(a: AlertRow): AlertSnapshot {
   };
 }
 
-function factsFor(d: Detection, severity: AlertFacts['severity'], trend: AlertFacts['trend']): AlertFacts {
-  return {
+function factsFor(d: Detection, severity: AlertFacts['severity'], trend: AlertFacts['trend'], ctx: AlertContext | undefined): AlertFacts {
+  const facts: AlertFacts = {
     category: d.category, severity, observed: d.observed, expected: d.expected, relativeRisk: d.relativeRisk,
     cells: d.cells.length, radiusM: d.radiusM, durationHours: Math.max(1, Math.round((d.windowEnd - d.windowStart) / 3_600_000)),
     recurrenceIntervalDays: d.recurrenceIntervalDays, pValue: d.pValue, trend, centerCell: d.centerCell,
+  };
+  if (!ctx) return facts;
+  const label = ctx.categories.find((c) => c.key === d.category)?.label;
+  return {
+    ...facts,
+    ...(label ? { label } : {}),
+    place: placeWords({ cell: d.centerCell, lat: d.centerLat, lng: d.centerLng }, d.cells, ctx.districts),
+    since: `${localClock(d.windowStart, ctx.timeZone)} ${ctx.timeZone}`,
   };
 }
 
@@ -60,6 +78,7 @@ export function planScan(
   now: number,
   cfg: ScanConfig,
   unscanned: ReadonlySet<string> = new Set(),
+  context?: AlertContext,
 ): ScanPlan {
   const machine: MachineConfig = cfg;
   const hotspots = planHotspots(state.hotspots, detections, now, cfg, unscanned);
@@ -70,7 +89,7 @@ export function planScan(
 
   const push = (op: HotspotOp, existing: AlertRow | null, step: AlertStep): void => {
     const d = op.detection;
-    const facts = d && step.changed ? factsFor(d, step.next.severity, step.trend) : null;
+    const facts = d && step.changed ? factsFor(d, step.next.severity, step.trend, context) : null;
     const text = facts ? describeAlert(facts) : null;
     if (step.changed) alerts.push({ kind: existing ? 'update' : 'insert', hotspotKey: op.dedupKey, existing, step, text, facts });
     if (step.recommend && facts && text) {

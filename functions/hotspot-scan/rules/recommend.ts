@@ -38,7 +38,7 @@ export interface RecommendationText {
 const num = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '∞');
 
 export function recommendationText(facts: AlertFacts, p: PlaybookDetails, rank: number, of: number): RecommendationText {
-  const label = categoryLabel(facts.category);
+  const label = facts.label ?? categoryLabel(facts.category);
   const parts = [
     `Recommended for this ${facts.severity}-severity ${label} alert (${facts.observed} events against ${num(facts.expected)} expected ` +
       `across ${facts.cells} ${facts.cells === 1 ? 'cell' : 'cells'} in the last ${facts.durationHours} h).`,

@@ -28,6 +28,7 @@ export function historyFloor(w: ScanWindow, orgCreatedMs: number | null, bucketM
 export function scanParameters(cfg: ScanConfig, now: number, llmModel: string | null): Record<string, unknown> {
   return {
     bucket_ms: cfg.bucketMs, max_duration_buckets: cfg.maxDurationBuckets, max_history_days: cfg.maxHistoryDays, max_k: cfg.maxK,
-    replicates: cfg.replicates, compute_budget_ms: cfg.computeBudgetMs, now: new Date(now).toISOString(), llm: llmModel,
+    replicates: cfg.replicates, compute_budget_ms: cfg.computeBudgetMs, min_cases: cfg.minCases, severity_days: { ...cfg.severityDays },
+    now: new Date(now).toISOString(), llm: llmModel,
   };
 }

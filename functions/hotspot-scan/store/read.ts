@@ -1,12 +1,15 @@
 /**
  * The scan's reads: the org's count cube over [history start, now) — never raw
  * events, so cost follows the monitored window, not how many events were ever
- * stored — and its active hotspots and alerts.
+ * stored — its active hotspots and alerts, and its settings.
  */
 import type { ISql } from 'postgres';
 import type { CubeRow } from '../../_shared/detection/types.ts';
 import type { CategoryCube } from '../rules/detect.ts';
 import type { DbRow } from '../../_shared/rows.ts';
+import {
+  DEFAULT_ORG_SCAN_SETTINGS, DEFAULT_SCAN_SETTINGS, type CategorySetting, type DistrictFeature, type OrgScanSettings, type ScanSettings,
+} from '../../_shared/org-settings.ts';
 import type { ActiveState, AlertRow, HotspotRow } from '../rules/state.ts';
 
 export async function readCube(sql: ISql, orgId: string, fromMs: number, toMs: number, studyStartMs: number): Promise<{ cubes: CategoryCube[]; rows: number }> {
@@ -99,4 +102,23 @@ export async function readActiveState(sql: ISql, orgId: string, lock: boolean): 
 export async function orgCreatedAt(sql: ISql, orgId: string): Promise<number | null> {
   const [org] = await sql<DbRow<'orgs', 'created_at', 'created_at'>[]>`select created_at from public.orgs where id = ${orgId}`;
   return org ? org.created_at.getTime() : null;
+}
+
+/**
+ * The org's settings as the scan uses them; defaults (the behaviour before settings)
+ * for anything missing. The row is written only by the org-settings function, which
+ * validates it, so stored values are trusted here.
+ */
+export async function readOrgSettings(sql: ISql, orgId: string): Promise<OrgScanSettings> {
+  type SettingsRow = DbRow<'org_settings', 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan'>;
+  const [r] = await sql<SettingsRow[]>`
+    select area_cells, districts, time_zone, categories, scan from public.org_settings where org_id = ${orgId}`;
+  if (!r) return DEFAULT_ORG_SCAN_SETTINGS;
+  return {
+    areaCells: r.area_cells.length > 0 ? new Set(r.area_cells) : null,
+    districts: r.districts as unknown as DistrictFeature[],
+    timeZone: r.time_zone,
+    categories: r.categories as unknown as CategorySetting[],
+    scan: { ...DEFAULT_SCAN_SETTINGS, ...(r.scan as unknown as Partial<ScanSettings>) },
+  };
 }

@@ -1,5 +1,5 @@
 /** One batch of events validated item by item and laid out as insert columns (pure). */
-import { latLngToCell } from 'h3-js';
+import { cellToParent, latLngToCell } from 'h3-js';
 import type { FieldError } from '../../_shared/contract.ts';
 import { fieldErrors } from '../../_shared/validation.ts';
 import { eventSchema, serializeAttributes, type IngestLimits } from '../schema.ts';
@@ -16,10 +16,12 @@ export interface EventColumns {
   h3_cell: string[];
   /** JSON text per row. */
   attributes: string[];
+  /** The row's res-8 cell is outside the org's area (flagOutsideArea). */
+  outside_area: boolean[];
 }
 
 export function emptyColumns(): EventColumns {
-  return { source: [], external_id: [], category: [], occurred_at: [], lat: [], lng: [], weight: [], h3_cell: [], attributes: [] };
+  return { source: [], external_id: [], category: [], occurred_at: [], lat: [], lng: [], weight: [], h3_cell: [], attributes: [], outside_area: [] };
 }
 
 /** Resolution of `events.h3_cell` (the cube rolls it up to 8). */
@@ -66,6 +68,22 @@ export function prepareBatch(events: ReadonlyArray<unknown>, nowMs: number, limi
     columns.weight.push(ev.weight ?? 1);
     columns.h3_cell.push(latLngToCell(ev.lat, ev.lng, EVENT_H3_RESOLUTION));
     columns.attributes.push(attrs.json);
+    columns.outside_area.push(false);
   }
   return { columns, rejected, errors, errorsTruncated: truncated };
+}
+
+/** Resolution of the org's area cells (org_settings.area_cells). */
+export const AREA_H3_RESOLUTION = 8;
+
+/** Flag the rows whose res-8 cell is not in the area (none without an area); how many. */
+export function flagOutsideArea(columns: EventColumns, area: ReadonlySet<string> | null): number {
+  if (!area) return 0;
+  let outside = 0;
+  for (let i = 0; i < columns.h3_cell.length; i++) {
+    const out = !area.has(cellToParent(columns.h3_cell[i]!, AREA_H3_RESOLUTION));
+    columns.outside_area[i] = out;
+    if (out) outside++;
+  }
+  return outside;
 }

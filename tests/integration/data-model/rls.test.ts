@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log'] as const;
+const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log', 'org_settings'] as const;
 const orgColumn = (t: string): string => (t === 'orgs' ? 'id' : 'org_id');
 
 describe('row level security', () => {

@@ -62,7 +62,8 @@ async function spareFaultOrgsFromSchedule(sql: Sql): Promise<void> {
   const from = 'from public.orgs o';
   const [job] = await sql<{ jobid: string; command: string }[]>`select jobid::text, command from cron.job where jobname = 'hotspot-scan'`;
   if (!job?.command.includes(from)) throw new Error(`the hotspot-scan schedule no longer reads "${from}": update spareFaultOrgsFromSchedule`);
-  const command = job.command.replace(from, `${from} where o.slug not like '${FAULT_ORG_PREFIX}%'`);
+  // A join condition, not a where: the command may filter further (org_settings.scan.scheduled).
+  const command = job.command.replace(from, `${from} join (select 1) as spare on o.slug not like '${FAULT_ORG_PREFIX}%'`);
   await sql`select cron.alter_job(${job.jobid}::bigint, command => ${command})`;
 }
 

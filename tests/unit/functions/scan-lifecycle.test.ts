@@ -66,7 +66,7 @@ describe('scan plan', () => {
     const p = planScan(state(), [det()], T0, cfg);
     expect(p.hotspots).toHaveLength(1);
     expect(p.alerts).toEqual([expect.objectContaining({ kind: 'insert', hotspotKey: 'fire:a', step: expect.objectContaining({ next: expect.objectContaining({ state: 'pending' }) }) })]);
-    expect(p.alerts[0]!.text!.title).toBe('Medium fire hotspot: 12 events in 3 cells');
+    expect(p.alerts[0]!.text!.title).toBe('Fire: 12 events in 3 cells over the last 3 h');
     expect(p.recommendations).toEqual([]);
   });
 

@@ -1,0 +1,24 @@
+/**
+ * The org's monitored area as a set of res-8 cells, for flagging events outside it.
+ * The ingest hot path pays one small query per batch (the settings row's updated_at);
+ * the cell list (up to 50,000) is read again only when the settings changed.
+ */
+import type { Sql } from 'postgres';
+
+export type AreaReader = (orgId: string) => Promise<ReadonlySet<string> | null>;
+
+export function areaReader(sql: Sql): AreaReader {
+  const cache = new Map<string, { version: string; cells: ReadonlySet<string> | null }>();
+  return async (orgId) => {
+    const [v] = await sql<{ version: string; has_area: boolean }[]>`
+      select updated_at::text as version, cardinality(area_cells) > 0 as has_area from public.org_settings where org_id = ${orgId}`;
+    if (!v || !v.has_area) return null;
+    const hit = cache.get(orgId);
+    if (hit && hit.version === v.version) return hit.cells;
+    const [row] = await sql<{ version: string; area_cells: string[] }[]>`
+      select updated_at::text as version, area_cells from public.org_settings where org_id = ${orgId}`;
+    const cells = row && row.area_cells.length > 0 ? new Set(row.area_cells) : null;
+    if (row) cache.set(orgId, { version: row.version, cells });
+    return cells;
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The org-settings function's SQL: lock the org's settings row, read the fields a
+ * change touches (for the audit row's `before`), write the new values.
+ */
+import type { TransactionSql } from 'postgres';
+import type { OrgSettingsResult } from '../../_shared/contract.ts';
+import type { Json } from '../../_shared/database.types.ts';
+
+export type SettingsColumn = 'area' | 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan' | 'map';
+export type SettingsValues = Partial<Record<SettingsColumn, Json | string[]>>;
+
+export type CurrentSettings = Record<Exclude<SettingsColumn, 'area_cells'>, Json> & { area_cell_count: number };
+
+/** The current row (the cell list as its size), locked for the transaction; null when there is no such org. */
+export async function lockSettings(tx: TransactionSql, orgId: string): Promise<CurrentSettings | null> {
+  const [row] = await tx<CurrentSettings[]>`
+    select area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map
+      from public.org_settings where org_id = ${orgId} for update`;
+  return row ?? null;
+}
+
+/**
+ * Write the given columns; the others keep their values. JSON travels as text cast in
+ * SQL (as _shared/audit.ts does) so postgres.js does not encode it a second time.
+ */
+export async function writeSettings(tx: TransactionSql, orgId: string, values: SettingsValues, actor: string | null): Promise<Omit<OrgSettingsResult, 'changed'>> {
+  const has = (c: SettingsColumn): boolean => values[c] !== undefined;
+  const json = (c: SettingsColumn): string | null => (values[c] === undefined || values[c] === null ? null : JSON.stringify(values[c]));
+  const [out] = await tx<Array<Omit<OrgSettingsResult, 'changed'>>>`
+    update public.org_settings set
+      area = case when ${has('area')} then ${json('area')}::text::jsonb else area end,
+      area_cells = case when ${has('area_cells')} then ${(values.area_cells ?? []) as string[]}::text[] else area_cells end,
+      districts = case when ${has('districts')} then ${json('districts')}::text::jsonb else districts end,
+      time_zone = case when ${has('time_zone')} then ${(values.time_zone ?? null) as string | null}::text else time_zone end,
+      categories = case when ${has('categories')} then ${json('categories')}::text::jsonb else categories end,
+      scan = case when ${has('scan')} then ${json('scan')}::text::jsonb else scan end,
+      map = case when ${has('map')} then ${json('map')}::text::jsonb else map end,
+      updated_at = now(), updated_by = ${actor}
+    where org_id = ${orgId}
+    returning org_id, area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map, updated_at, updated_by`;
+  return out!;
+}
