@@ -44,9 +44,21 @@ function startCli(env: Record<string, string>, args: string[] = [], detached = f
 /** Its exit code, waiting at most `ms`; a CLI that hangs fails the test with what it printed. */
 function exitedWithin(started: Started, ms = 60_000): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`still running after ${ms / 1000} s; the CLI printed:\n${started.output()}`)), ms);
+    const timer = setTimeout(() => {
+      void procState(started.child.pid!).then((state) =>
+        reject(new Error(`still running after ${ms / 1000} s (${state}); the CLI printed:\n${started.output()}`)));
+    }, ms);
     void exited(started.child).then((code) => { clearTimeout(timer); resolve(code); });
   });
+}
+
+/** Its scheduler state and signal masks (a hung CLI: blocked event loop, or the signal ignored or blocked?). */
+async function procState(pid: number): Promise<string> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const wchan = await fs.readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '?');
+  const syscall = await fs.readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '?');
+  const lines = status.split('\n').filter((l) => /^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):/.test(l));
+  return [...lines, `wchan: ${wchan}`, `syscall: ${syscall.split(' ')[0]}`].join(', ');
 }
 
 /** Signal the CLI (its whole process group when detached, as a terminal's Ctrl-C does) and wait for its exit. */
