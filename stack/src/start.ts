@@ -65,6 +65,12 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
   const url = dbUrl(config);
   const sql = postgres(url, { max: 5, onnotice: () => {}, connection: { application_name: 'hotwatch-stack' } });
   const cleanup: Array<() => Promise<void>> = [];
+  // A stop that hangs says which part it waits for (every 10 s), so a stuck `npm start` is diagnosable.
+  const stopping = async (what: string, fn: () => Promise<void>): Promise<void> => {
+    const t = performance.now();
+    const timer = setInterval(() => log.info(`still stopping ${what}`, { ms: Math.round(performance.now() - t) }), 10_000);
+    try { await fn(); } finally { clearInterval(timer); }
+  };
   try {
     // pg_cron, pg_net, supabase_vault as pure-SQL extensions, before migrations create them.
     await installEmulatedExtensions(sql);
@@ -82,7 +88,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
     mark('migrations');
 
     const gateway = await startGateway({ host: config.host, port: config.apiPort, keys: config.keys, log: log.child('gateway') });
-    cleanup.push(() => gateway.close());
+    cleanup.push(() => stopping('gateway', () => gateway.close()));
     // The vault secrets the scan schedule reads: never in migrations, rewritten at every start.
     await writeScanSecrets(sql, { projectUrl: gateway.url, scanKey: config.keys.serviceRoleKey });
     const ctx: StackContext = { config, apiUrl: apiUrl(config), dbUrl: url, sql, log };
@@ -91,7 +97,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
       const factory = await entry.load();
       const service = await factory({ ...ctx, log: log.child(entry.name) });
       services.set(entry.name, service);
-      cleanup.unshift(() => service.stop());
+      cleanup.unshift(() => stopping(entry.name, () => service.stop()));
       for (const m of service.mounts ?? []) gateway.mount(m);
       mark(`service:${entry.name}`);
     }
@@ -104,7 +110,7 @@ export async function startStack(overrides: Partial<StackConfig> = {}): Promise<
         stopped ??= (async () => {
           for (const fn of cleanup) await fn().catch((e: unknown) => log.warn('stop failed', { error: String(e) }));
           await sql.end({ timeout: 5 });
-          await pg.stop();
+          await stopping('PostgreSQL', () => pg.stop());
         })();
         return stopped;
       },

@@ -92,37 +92,60 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+/** A zombie (exited, not yet reaped by its parent or init) counts as gone: it holds no data directory. */
+async function isAlive(pid: number): Promise<boolean> {
+  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch { return false; }
 }
 
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!(await isAlive(pid))) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return !isAlive(pid);
+  return !(await isAlive(pid));
+}
+
+/**
+ * Whether `pid` is a postmaster of `dataDir`: the bundled (or any) `postgres` binary
+ * started with `-D <dataDir>` exactly (not a path that merely contains it, e.g. `…/pg16`)
+ * and, where /proc lets us see it, running in that directory (a postmaster chdirs to its
+ * data directory). postmaster.pid may name a pid the kernel has since given to an
+ * unrelated process (pid_max is often 32768): that process must never be signalled.
+ */
+export async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
+  if (!(await isAlive(pid))) return false;
+  let argv: string[];
+  try { argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0'); } catch { return false; }
+  const dir = path.resolve(dataDir);
+  const d = argv.indexOf('-D');
+  if (path.basename(argv[0] ?? '') !== 'postgres' || d < 0 || path.resolve(argv[d + 1] ?? '') !== dir) return false;
+  let cwd: string;
+  try { cwd = await fs.readlink(`/proc/${pid}/cwd`); } catch { return true; /* not ours to inspect: argv decides */ }
+  return cwd === (await fs.realpath(dir).catch(() => dir));
 }
 
 /**
  * After a kill -9 of the stack, postmaster.pid may name a postgres that is still
  * running (orphaned) or a pid that is gone or reused. Stop an orphan of this data
- * directory cleanly; delete a stale file.
+ * directory cleanly; delete a stale file (never signalling a process that is not a
+ * postmaster of this directory). Also used by tests to clean up after a failed run.
  */
-async function recoverPidFile(dataDir: string, log: Logger): Promise<void> {
+export async function recoverPidFile(dataDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   let text: string;
   try { text = await fs.readFile(pidFile, 'utf8'); } catch { return; }
   const pid = Number(text.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0) { await fs.rm(pidFile, { force: true }); return; }
-  let cmdline = '';
-  try { cmdline = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' '); } catch { /* gone */ }
-  if (isAlive(pid) && cmdline.includes('postgres') && cmdline.includes(dataDir)) {
+  if (await isPostmasterOf(pid, dataDir)) {
     log.warn('found an orphaned PostgreSQL for this data directory; stopping it', { pid });
-    process.kill(pid, 'SIGINT'); // fast shutdown
+    try { process.kill(pid, 'SIGINT'); } catch { /* exited meanwhile */ } // fast shutdown
     if (!(await waitForExit(pid, 15_000))) {
-      process.kill(pid, 'SIGKILL');
+      try { process.kill(pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
       await waitForExit(pid, 5_000);
     }
   } else {

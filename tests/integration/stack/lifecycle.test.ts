@@ -4,12 +4,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../../stack/src/config.ts';
-import { freePort } from '../../../stack/src/postgres/embedded.ts';
+import { createLogger } from '../../../stack/src/log.ts';
+import { freePort, recoverPidFile } from '../../../stack/src/postgres/embedded.ts';
 
 /** `npm start` as a user runs it, on its own ports and data directory. */
-interface Started { child: ChildProcess; output: () => string; stderr: () => string }
+interface Started { child: ChildProcess; detached: boolean; output: () => string; stderr: () => string }
+
+/** Every CLI a test spawned: afterEach stops any still running, so one failure cannot cascade into the next tests. */
+const spawned = new Set<Started>();
 
 /** `detached`: in a process group of its own, as a terminal's foreground job (a Ctrl-C signals the whole group). */
 function spawnCli(env: Record<string, string>, args: string[] = [], detached = false): Started {
@@ -20,14 +24,16 @@ function spawnCli(env: Record<string, string>, args: string[] = [], detached = f
   let err = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); err += d.toString(); });
-  return { child, output: () => out, stderr: () => err };
+  const started = { child, detached, output: () => out, stderr: () => err };
+  spawned.add(started);
+  return started;
 }
 
 function startCli(env: Record<string, string>, args: string[] = [], detached = false): Promise<Started> {
   const started = spawnCli(env, args, detached);
   const { child, output } = started;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no status block within 90 s:\n${output()}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`no status block within 90 s; the CLI printed:\n${output()}`)), 90_000);
     child.stdout?.on('data', () => {
       if (output().includes('Press Ctrl-C to stop')) { clearTimeout(timer); resolve(started); }
     });
@@ -35,10 +41,61 @@ function startCli(env: Record<string, string>, args: string[] = [], detached = f
   });
 }
 
+/** Its exit code, waiting at most `ms`; a CLI that hangs fails the test with what it printed. */
+function exitedWithin(started: Started, ms = 60_000): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void procState(started.child.pid!).then((state) =>
+        reject(new Error(`still running after ${ms / 1000} s (${state}); the CLI printed:\n${started.output()}`)));
+    }, ms);
+    void exited(started.child).then((code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
+/** Its scheduler state and signal masks (a hung CLI: blocked event loop, or the signal ignored or blocked?). */
+async function procState(pid: number): Promise<string> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const wchan = await fs.readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '?');
+  const syscall = await fs.readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '?');
+  const lines = status.split('\n').filter((l) => /^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):/.test(l));
+  return [...lines, `wchan: ${wchan}`, `syscall: ${syscall.split(' ')[0]}`].join(', ');
+}
+
+/** Signal the CLI (its whole process group when detached, as a terminal's Ctrl-C does) and wait for its exit. */
+function stopCli(started: Started, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  signalCli(started, signal);
+  return exitedWithin(started);
+}
+
+function signalCli(started: Started, signal: NodeJS.Signals): void {
+  try {
+    if (started.detached) process.kill(-started.child.pid!, signal);
+    else started.child.kill(signal);
+  } catch { /* already gone */ }
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** After a test: stop a CLI left running (cleanly if it will, else kill -9), then any PostgreSQL it orphaned. */
+async function stopLeftovers(dataDir: string): Promise<void> {
+  for (const started of spawned) {
+    if (!isRunning(started.child)) continue;
+    signalCli(started, 'SIGINT');
+    await exitedWithin(started, 20_000).catch(async () => {
+      signalCli(started, 'SIGKILL');
+      await exited(started.child);
+    });
+  }
+  spawned.clear();
+  await recoverPidFile(dataDir, createLogger('lifecycle-cleanup', true));
+}
+
 /** A start that must fail: its exit code and what it printed on stderr. */
 async function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const started = spawnCli(env);
-  const code = await exited(started.child);
+  const code = await exitedWithin(started, 90_000);
   return { code, stderr: started.stderr() };
 }
 
@@ -71,7 +128,11 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
       HOTWATCH_MAIL_PORT: String(await freePort()), HOTWATCH_SMTP_PORT: String(await freePort()) };
     dbUrl = `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`;
   });
-  afterAll(async () => { await fs.rm(root, { recursive: true, force: true }); });
+  afterEach(async () => { await stopLeftovers(env.HOTWATCH_DATA_DIR!); }, 60_000);
+  afterAll(async () => {
+    await stopLeftovers(env.HOTWATCH_DATA_DIR!);
+    await fs.rm(root, { recursive: true, force: true, maxRetries: 5 });
+  }, 60_000);
 
   it('prints the status block, stops cleanly on SIGINT and restarts with its data', async () => {
     const first = await startCli(env);
@@ -81,29 +142,25 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     await sql`insert into public.orgs (slug, name) values ('lifecycle', 'Lifecycle')`;
     await sql.end();
-    first.child.kill('SIGINT');
-    expect(await exited(first.child)).toBe(0);
+    expect(await stopCli(first)).toBe(0);
 
     const second = await startCli(env);
     const sql2 = postgres(dbUrl, { max: 1, onnotice: () => {} });
     const rows = await sql2`select slug from public.orgs where slug = 'lifecycle'`;
     await sql2.end();
     expect(rows.length).toBe(1);
-    second.child.kill('SIGTERM');
-    expect(await exited(second.child)).toBe(0);
+    expect(await stopCli(second, 'SIGTERM')).toBe(0);
   });
 
   it('recovers after kill -9 (orphaned postmaster, stale pid file)', async () => {
     const first = await startCli(env);
-    first.child.kill('SIGKILL');
-    await exited(first.child);
+    await stopCli(first, 'SIGKILL');
     const second = await startCli(env);
     expect(second.output()).toMatch(/orphaned PostgreSQL|stale postmaster\.pid/);
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     expect((await sql`select count(*)::int as n from public.orgs where slug = 'lifecycle'`)[0]!.n).toBe(1);
     await sql.end();
-    second.child.kill('SIGINT');
-    expect(await exited(second.child)).toBe(0);
+    expect(await stopCli(second)).toBe(0);
   });
 
   it('says clearly, in one line, when a port is taken', async () => {
@@ -137,16 +194,13 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     await fs.writeFile(pidFile, `${gone.pid}\n${env.HOTWATCH_DATA_DIR}\n`);
     const started = await startCli(env);
     expect(started.output()).toContain(`removing stale postmaster.pid {"pid":${gone.pid}}`);
-    started.child.kill('SIGINT');
-    expect(await exited(started.child)).toBe(0);
+    expect(await stopCli(started)).toBe(0);
   });
 
   it('a Ctrl-C in the terminal (SIGINT to the whole process group) stops quietly', async () => {
     const started = await startCli(env, [], true);
-    const pid = started.child.pid!;
     const ready = started.output().length;
-    process.kill(-pid, 'SIGINT');
-    expect(await exited(started.child)).toBe(0);
+    expect(await stopCli(started)).toBe(0); // SIGINT to the whole process group
     const stop = started.output().slice(ready);
     expect(stop).toContain('SIGINT: stopping…');
     expect(stop.trimEnd().endsWith('stopped.'), stop).toBe(true);
@@ -172,7 +226,7 @@ describe.skipIf(!inject('stack').embedded)('npm start lifecycle', () => {
     await fs.rm(env.HOTWATCH_DATA_DIR!, { recursive: true, force: true });
     process.kill(second, 'SIGKILL');
     // Five attempts, 0.5 + 1 + 2 + 4 + 8 s apart (the first crash's row continues: it was less than 30 s ago).
-    expect(await exited(started.child)).toBe(1);
+    expect(await exitedWithin(started, 90_000)).toBe(1);
     expectOneClearLine(started.stderr(), /^hotwatch: PostgreSQL stopped \(killed by SIGKILL\) and could not be restarted after \d attempts: the data directory .* is gone$/);
   }, 120_000);
 });
