@@ -1,9 +1,10 @@
 /**
  * The admin area: navigation and page layout for Team, Settings, Playbooks and
  * Notifications, shown only to admins of the selected org (the token's `org_roles`;
- * the server enforces the same role on every admin call). The pages are placeholders
- * that say so: the edge functions behind them (`members`, `org-settings`, `playbooks`,
- * `notification-channels`, docs/functions.md) do not exist yet.
+ * the server enforces the same role on every admin call). Team (team.ts) and
+ * Notifications (notifications.ts) are built; Settings and Playbooks are placeholders
+ * that say so: their edge functions (`org-settings`, `playbooks`, docs/functions.md)
+ * do not exist yet.
  *
  * Routes are hashes (`#/admin/team`, `#/board`) so the browser's back button and a
  * shared link work without a router; other hashes (the skip link) are not routes.

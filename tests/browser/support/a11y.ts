@@ -32,7 +32,9 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
     return els.length;
   });
   const seen = new Set<string>();
-  for (let i = 0; i < total + 10; i++) {
+  // Some controls take several Tabs (a datetime-local input tabs through its fields), so
+  // allow three per control and stop as soon as every one was reached.
+  for (let i = 0; i < total * 3 + 10 && seen.size < total; i++) {
     await page.keyboard.press('Tab');
     const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-kbd') ?? null);
     if (k !== null) seen.add(k);
