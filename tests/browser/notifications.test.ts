@@ -2,7 +2,8 @@
  * The Notifications page and the board's silences in Chromium: an admin adds a webhook
  * pointed at a local receiver (127.0.0.1; the local config allows private targets),
  * sees the generated secret once, sends a test and reads the receiver's 200; the
- * delivery log shows a dead notification with "Re-send", which queues it again. The
+ * delivery log shows a dead notification with "Re-send", which queues it again; Delete
+ * (after a confirmation) removes the channel and its log. The
  * admin creates a silence on the board and sees it active; a viewer sees the same
  * silence but no channel management and no silence form. Axe clean, keyboard-reachable.
  */
@@ -110,6 +111,16 @@ describe.skipIf(!hasChromium)('dashboard: Notifications page and silences', () =
       expect(await axe(d.page)).toEqual([]);
       expect(await unreachableByKeyboard(d.page)).toEqual([]);
       await screenshot(d.page, 'board-silences', true);
+
+      // Delete asks first; the channel, its outbox and its log go.
+      await d.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Notifications' }).click();
+      d.page.once('dialog', (dialog) => void dialog.accept());
+      await d.page.getByRole('button', { name: 'Delete ops desk' }).click();
+      await expect.poll(() => d.page.locator('#notify-status').textContent(), { timeout: 30_000 }).toBe('Deleted ops desk.');
+      await expect.poll(() => d.page.getByRole('table', { name: 'Channels' }).locator('tbody tr').count()).toBe(0);
+      const [left] = await sql`select (select count(*) from public.notification_channels where org_id = ${org.id})::int as channels,
+                                      (select count(*) from public.notification_outbox where org_id = ${org.id})::int as outbox`;
+      expect(left).toEqual({ channels: 0, outbox: 0 });
       expect(d.errors).toEqual([]);
     } finally {
       await d.context.close();

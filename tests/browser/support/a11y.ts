@@ -25,7 +25,10 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
     const els = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => {
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
-      return !el.closest('[hidden]') && style.visibility !== 'hidden' && style.display !== 'none' && (r.width > 0 || r.height > 0 || el.classList.contains('skip-link'));
+      // The content of a closed <details> is not rendered, so not focusable until opened.
+      const closed = el.closest('details:not([open])');
+      const inClosed = closed !== null && !closed.querySelector(':scope > summary')?.contains(el);
+      return !el.closest('[hidden]') && !inClosed && style.visibility !== 'hidden' && style.display !== 'none' && (r.width > 0 || r.height > 0 || el.classList.contains('skip-link'));
     });
     els.forEach((el, i) => el.setAttribute('data-kbd', String(i)));
     (document.activeElement as HTMLElement | null)?.blur();
