@@ -1,10 +1,9 @@
 /**
  * The admin area: navigation and page layout for Team, Settings, Playbooks and
  * Notifications, shown only to admins of the selected org (the token's `org_roles`;
- * the server enforces the same role on every admin call). Playbooks is built
- * (playbooks-page.ts); the other pages are placeholders that say so: the edge functions
- * behind them (`members`, `org-settings`, `notification-channels`, docs/functions.md)
- * do not exist yet.
+ * the server enforces the same role on every admin call). Team (team.ts), Playbooks
+ * (playbooks-page.ts) and Notifications (notifications.ts) are built; Settings is a placeholder
+ * that says so: its edge function (`org-settings`, docs/functions.md) exists, but the page does not call it yet.
  *
  * Routes are hashes (`#/admin/team`, `#/board`) so the browser's back button and a
  * shared link work without a router; other hashes (the skip link) are not routes.
@@ -66,5 +65,5 @@ export function adminPageView(id: AdminPageId, orgName: string): HTMLElement {
     h('p', { class: 'muted small' }, `Administration of ${orgName}`),
     h('p', {}, page.purpose),
     h('p', { class: 'coming', role: 'note' },
-      h('strong', {}, 'Coming: '), `this page is not built yet. It will call the ${page.fn} edge function, which does not exist yet; nothing here changes your organisation.`));
+      h('strong', {}, 'Coming: '), `this page is not built yet. The ${page.fn} edge function it will call exists, but this page does not call it yet; nothing here changes your organisation.`));
 }

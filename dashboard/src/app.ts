@@ -14,10 +14,13 @@ import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
+import type { NotificationsApi } from './notifications-api.ts';
+import { notificationsPageView } from './notifications.ts';
 import { createNotices } from './notices.ts';
 import { playbooksPage } from './playbooks-page.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
+import { createSilences } from './silences.ts';
 import { RowStore } from './store.ts';
 import type { TeamApi } from './team-api.ts';
 import { teamPageView } from './team.ts';
@@ -29,7 +32,9 @@ export interface App {
   stop(): void;
 }
 
-export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: TeamApi; session: Session; signOut(): void }): App {
+export function startApp(root: HTMLElement, ctx: {
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+}): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
   const orgIds = Object.keys(roles);
@@ -97,7 +102,9 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
     const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
     replace(adminEl, view === 'team' && ctx.team
       ? teamPageView({ team: ctx.team, orgId, orgName, selfId: ctx.session.user.id })
-      : adminPageView(view, orgName));
+      : view === 'notifications' && ctx.notifications
+        ? notificationsPageView({ api: ctx.notifications, orgId, orgName })
+        : adminPageView(view, orgName));
     adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
   };
 
@@ -105,7 +112,7 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, orgId, role: roles[orgId], notices });
     show(viewFromHash(location.hash) ?? 'board');
   };
   // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
@@ -151,7 +158,8 @@ export function startApp(root: HTMLElement, ctx: { api: DashboardApi; team?: Tea
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; orgId: string; role: Role | undefined; notices: ReturnType<typeof createNotices>;
+  api: DashboardApi; notifications: NotificationsApi | undefined; orgId: string; role: Role | undefined;
+  notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
   const operate = canOperate(ctx.role);
@@ -189,10 +197,12 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     },
   });
 
+  // Every member sees the org's active silences; admins and operators create and end them.
+  const silences = ctx.notifications ? createSilences({ api: ctx.notifications, orgId, canEdit: operate }) : null;
   replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
   replace(boardEl,
     h('div', { class: 'col col-map' }, map.el, details.el),
-    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el));
+    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el, silences?.el));
   details.show(null);
 
   hotspots.onChange((rows) => {
@@ -220,5 +230,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => unsubs.forEach((u) => u()) };
+  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); } };
 }

@@ -6,6 +6,7 @@ import { loadConfig } from './config.ts';
 import { h, replace } from './dom.ts';
 import { createSdkApi } from './sdk-api.ts';
 import { linkTypeOf, SETS_PASSWORD, setPasswordView } from './set-password.ts';
+import { createNotificationsApi } from './notifications-api.ts';
 import { createTeamApi } from './team-api.ts';
 import './styles.css';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     auth: { persistSession: true, autoRefreshToken: true, storageKey: 'hotwatch-dashboard-auth' },
   });
   const team = createTeamApi(supabase);
+  const notifications = createNotificationsApi(supabase);
   let app: App | null = null;
   let api: ReturnType<typeof createSdkApi> | null = null;
   let shownFor: string | null = null;
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     app?.stop();
     api ??= createSdkApi(supabase);
     app = startApp(root, {
-      api, team, session,
+      api, team, notifications, session,
       signOut: () => {
         app?.stop();
         app = null;

@@ -5,11 +5,11 @@
  * and writes the audit log. `accept` joins the orgs the signed-in user was invited to.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { FunctionsHttpError } from '@supabase/supabase-js';
 import type {
   AcceptResult, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
 } from '@hotwatch/client';
 import { ApiError } from './api.ts';
+import { invokeFunction } from './function-call.ts';
 import type { Role } from './types.ts';
 
 export interface TeamMember {
@@ -45,18 +45,7 @@ export function dashboardUrl(): string {
 }
 
 export function createTeamApi(supabase: SupabaseClient): TeamApi {
-  async function call<T>(body: MembersRequest): Promise<T> {
-    const { data, error } = await supabase.functions.invoke('members', { body });
-    if (error) {
-      if (error instanceof FunctionsHttpError) {
-        const res = error.context as Response;
-        const parsed = await res.json().catch(() => null) as { error?: { code?: string; message?: string } } | null;
-        throw new ApiError(parsed?.error?.message ?? `members answered ${res.status}`, parsed?.error?.code ?? 'http_error', res.status);
-      }
-      throw new ApiError(error.message, 'network_error');
-    }
-    return data as T;
-  }
+  const call = <T>(body: MembersRequest): Promise<T> => invokeFunction<T>(supabase, 'members', body);
   return {
     async members(orgId) {
       const { data, error } = await supabase.from('memberships').select('user_id, role, email, display_name').eq('org_id', orgId).order('email');

@@ -1,6 +1,7 @@
 /**
  * The admin area: an org's admins see the admin navigation (Board, Team, Settings,
- * Playbooks, Notifications) and its pages (Team and Playbooks built; the others say they are coming);
+ * Playbooks, Notifications) and its pages (Team, Playbooks and Notifications built; Settings says
+ * it is coming);
  * viewers and operators see no admin navigation, and an admin link opened by one of
  * them shows the board. The admin pages are axe clean and keyboard-reachable.
  */
@@ -48,9 +49,10 @@ describe.skipIf(!hasChromium)('dashboard: admin area', () => {
         const heading = d.page.getByRole('heading', { level: 2, name: title });
         await heading.waitFor();
         await expect(nav.getByRole('link', { name: title }).getAttribute('aria-current')).resolves.toBe('page');
-        // Team and Playbooks are built (tests/browser/team.test.ts, playbooks.test.ts); the others are placeholders.
+        // Team, Playbooks and Notifications are built (team, playbooks, notifications tests); Settings is a placeholder.
         if (title === 'Team') await d.page.getByRole('table', { name: 'Members' }).waitFor();
         else if (title === 'Playbooks') await d.page.getByRole('button', { name: 'New playbook' }).waitFor();
+        else if (title === 'Notifications') await d.page.getByRole('table', { name: 'Channels' }).waitFor();
         else await expect(d.page.locator('.admin-page .coming').textContent()).resolves.toMatch(/^Coming: this page is not built yet/);
         // Focus moves to the page title, so a screen reader announces the new page.
         await expect(d.page.evaluate(() => document.activeElement?.id)).resolves.toBe('admin-title');

@@ -25,14 +25,19 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
     const els = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => {
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
-      return !el.closest('[hidden]') && style.visibility !== 'hidden' && style.display !== 'none' && (r.width > 0 || r.height > 0 || el.classList.contains('skip-link'));
+      // The content of a closed <details> is not rendered, so not focusable until opened.
+      const closed = el.closest('details:not([open])');
+      const inClosed = closed !== null && !closed.querySelector(':scope > summary')?.contains(el);
+      return !el.closest('[hidden]') && !inClosed && style.visibility !== 'hidden' && style.display !== 'none' && (r.width > 0 || r.height > 0 || el.classList.contains('skip-link'));
     });
     els.forEach((el, i) => el.setAttribute('data-kbd', String(i)));
     (document.activeElement as HTMLElement | null)?.blur();
     return els.length;
   });
   const seen = new Set<string>();
-  for (let i = 0; i < total + 10; i++) {
+  // Some controls take several Tabs (a datetime-local input tabs through its fields), so
+  // allow three per control and stop as soon as every one was reached.
+  for (let i = 0; i < total * 3 + 10 && seen.size < total; i++) {
     await page.keyboard.press('Tab');
     const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-kbd') ?? null);
     if (k !== null) seen.add(k);
