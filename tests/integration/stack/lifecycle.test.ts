@@ -58,7 +58,12 @@ async function procState(pid: number): Promise<string> {
   const wchan = await fs.readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '?');
   const syscall = await fs.readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '?');
   const lines = status.split('\n').filter((l) => /^(State|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):/.test(l));
-  return [...lines, `wchan: ${wchan}`, `syscall: ${syscall.split(' ')[0]}`].join(', ');
+  const tasks = await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const threads = await Promise.all(tasks.map(async (t) => {
+    const read = (f: string): Promise<string> => fs.readFile(`/proc/${pid}/task/${t}/${f}`, 'utf8').then((x) => x.trim()).catch(() => '?');
+    return `${t} ${await read('comm')} ${await read('wchan')} ${(await read('syscall')).split(' ')[0]}`;
+  }));
+  return [...lines, `wchan: ${wchan}`, `syscall: ${syscall.split(' ')[0]}`, `threads: ${threads.join('; ')}`].join(', ');
 }
 
 /** Signal the CLI (its whole process group when detached, as a terminal's Ctrl-C does) and wait for its exit. */
