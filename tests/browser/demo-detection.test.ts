@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('dashboard: the demo shows real detections', () =>
     await d.page.locator('#run-demo').click();
     await expect.poll(() => d.page.locator('.notices').textContent(), { timeout: 180_000, interval: 1000 })
       .toMatch(/Demo loaded|Demo failed/);
-    expect(await d.page.locator('.notice-error').textContent()).toBe('');
+    expect(await d.page.locator('.notices .notice-error').textContent()).toBe('');
 
     const events = await sql<{ n: number; days: number }[]>`
       select count(*)::int as n, (extract(epoch from max(occurred_at) - min(occurred_at)) / 86400)::float8 as days

@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('dashboard: Playbooks page', () => {
       expect(await unreachableByKeyboard(d.page)).toEqual([]);
 
       await d.page.getByLabel('Title').fill('Our own fire surge plan');
-      await d.page.getByLabel('Category').fill('fire');
+      await d.page.locator('form.pb-form').getByLabel('Category').fill('fire');
       await d.page.getByLabel('Tags (comma-separated)').fill('surge, escalation');
       await d.page.getByLabel('Summary').fill('Open the district command post and call in the reserve crews.');
       await d.page.getByLabel('Body').fill('When fires cluster beyond the usual, the district opens its command post.');
