@@ -1,5 +1,5 @@
 // A fresh clone with nothing beside it must install, start and test: no code, script or
-// config may read from the workspace around the repository (e.g. ../shared/data, which
+// config may read from the workspace around the repository (the shared data folder beside it, which
 // the tests once read). Data a test needs lives in tests/fixtures/ with its source and licence.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
