@@ -82,9 +82,26 @@ export interface IngestResult {
 export type ScanTrigger = 'cron' | 'http' | 'manual';
 
 export interface ScanRequest {
+  /** Without it, the service role's `cron` request starts a schedule round (202). */
   org_id?: string;
   /** `cron` is honoured from the service role only. */
   trigger?: 'http' | 'cron';
+  /** A schedule round: answer with its figures when it ends instead of 202 at once. */
+  wait?: boolean;
+}
+
+/** What one schedule round did (docs/functions.md "The schedule"). */
+export interface ScanDispatchStats {
+  /** Orgs claimed and scanned, and how their scans ended. */
+  scanned: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  /** Runs of any org found abandoned and marked failed. */
+  abandoned: number;
+  /** News rows of unscheduled orgs dropped. */
+  dropped_news: number;
+  ms: number;
 }
 
 /** Rows written by one scan, per stream. */

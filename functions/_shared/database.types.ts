@@ -690,6 +690,35 @@ export type Database = {
           },
         ]
       }
+      org_scan_state: {
+        Row: {
+          claimed_until: string | null
+          last_news_at: string | null
+          last_scan_at: string | null
+          org_id: string
+        }
+        Insert: {
+          claimed_until?: string | null
+          last_news_at?: string | null
+          last_scan_at?: string | null
+          org_id: string
+        }
+        Update: {
+          claimed_until?: string | null
+          last_news_at?: string | null
+          last_scan_at?: string | null
+          org_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "org_scan_state_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: true
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       org_settings: {
         Row: {
           area: Json | null
@@ -954,6 +983,47 @@ export type Database = {
           },
         ]
       }
+      scan_dispatcher: {
+        Row: {
+          id: number
+          leased_until: string | null
+        }
+        Insert: {
+          id?: number
+          leased_until?: string | null
+        }
+        Update: {
+          id?: number
+          leased_until?: string | null
+        }
+        Relationships: []
+      }
+      scan_news: {
+        Row: {
+          id: number
+          noted_at: string
+          org_id: string
+        }
+        Insert: {
+          id?: never
+          noted_at?: string
+          org_id: string
+        }
+        Update: {
+          id?: never
+          noted_at?: string
+          org_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "scan_news_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       scan_runs: {
         Row: {
           cpu_ms: number | null
@@ -1111,7 +1181,27 @@ export type Database = {
       }
     }
     Functions: {
+      claim_due_scan: {
+        Args: { bucket?: string; lease?: string }
+        Returns: {
+          org_id: string
+          reason: string
+          since: string
+        }[]
+      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      drop_unscheduled_scan_news: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
+      due_scans: {
+        Args: { bucket?: string }
+        Returns: {
+          org_id: string
+          reason: string
+          since: string
+        }[]
+      }
       h3_cell_resolution: { Args: { cell: string }; Returns: number }
       h3_cell_to_parent: {
         Args: { cell: string; parent_res: number }

@@ -1,18 +1,27 @@
 /**
  * hotspot-scan over HTTP: who may scan which org, then one run (run.ts).
  *
- * Callers: the service role (the cron schedule sends {org_id, trigger: "cron"}) or an
- * operator/admin of the org (viewer → 403, other org → 404, anon → 401).
+ * Callers: the service role or an operator/admin of the org (viewer → 403, other org →
+ * 404, anon → 401). The schedule's POST — the service role, `{"trigger": "cron"}` and no
+ * org — starts a round (dispatch.ts): 202 at once, the round in the background
+ * (`{"wait": true}`: 200 with the round's figures, for operators and benchmarks).
  */
 import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-claims.ts';
 import type { ScanTrigger } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type Handler } from '../_shared/http.ts';
 import { fieldErrors } from '../_shared/validation.ts';
+import { DEFAULT_DISPATCH, dispatchRound, type DispatchOptions } from './dispatch.ts';
 import { runScan, type ScanDeps } from './run.ts';
 import { SCAN_MAX_BODY_BYTES, scanRequestSchema } from './schema.ts';
 import { orgCreatedAt } from './store/read.ts';
 
-export function createScanHandler(deps: ScanDeps): Handler {
+export interface ScanHandlerDeps extends ScanDeps {
+  /** Keep a promise running after the response (EdgeRuntime.waitUntil). */
+  background?: (p: Promise<unknown>) => void;
+  dispatch?: DispatchOptions;
+}
+
+export function createScanHandler(deps: ScanHandlerDeps): Handler {
   return withErrors(async (req) => {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
@@ -23,6 +32,15 @@ export function createScanHandler(deps: ScanDeps): Handler {
     });
     const parsed = scanRequestSchema.safeParse(body);
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
+    if (caller.kind === 'service' && parsed.data.trigger === 'cron' && !parsed.data.org_id) {
+      const round = dispatchRound(deps, deps.dispatch ?? DEFAULT_DISPATCH, req);
+      if (parsed.data.wait || !deps.background) {
+        const stats = await round;
+        return jsonResponse(stats ? { round: 'ran', ...stats } : { round: 'already running' });
+      }
+      deps.background(round.catch((e: unknown) => deps.report?.(e, req)));
+      return jsonResponse({ accepted: true }, 202);
+    }
     const orgId = parsed.data.org_id ?? (caller.kind === 'user' ? soleOrgWith(caller, 'operator') : null);
     if (!orgId) throw validationError([{ path: 'org_id', code: 'invalid_type', message: 'Required: the organisation to scan.' }]);
     requireOrgRole(caller, orgId, 'operator');

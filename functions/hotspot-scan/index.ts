@@ -4,6 +4,7 @@ import { connectDb } from '../_shared/db.ts';
 import { scanCube } from '../_shared/detection/index.ts';
 import { errorResponse } from '../_shared/http.ts';
 import { llmConfigFromEnv, openAiPhraser } from './llm.ts';
+import { dispatchFromEnv } from './dispatch.ts';
 import { createScanHandler } from './handler.ts';
 
 const dbUrl = Deno.env.get('SUPABASE_DB_URL');
@@ -32,6 +33,8 @@ Deno.serve(
       cpuMs,
       phraser: llm ? openAiPhraser(llm) : null,
       report: (err) => console.error('hotspot-scan failed', err),
+      background: (p) => EdgeRuntime.waitUntil(p),
+      dispatch: dispatchFromEnv(Deno.env.get('HOTWATCH_SCAN_CONCURRENCY'), Deno.env.get('HOTWATCH_SCAN_ROUND_BUDGET_MS')),
     })
     : () => Promise.resolve(errorResponse('misconfigured', 'SUPABASE_DB_URL is not set.')),
 );

@@ -2,14 +2,15 @@
  * One prospective scan of one org, as it reads: read → detect → plan → retrieve → write.
  * The org's settings (org_settings) give its thresholds, area, time zone and categories.
  *
- *  - read: the count cube and the active hotspots/alerts (no transaction);
+ *  - read: the org's scan news, the count cube and the active hotspots/alerts (no transaction);
  *  - detect: the engine per category — the expensive part, outside any transaction;
  *  - plan: the hotspot, alert and recommendation changes (pure, rules/plan.ts);
  *  - retrieve: playbooks (and optionally phrased rationales) for the alerts the plan
  *    will fire or escalate, before the transaction;
  *  - write: one short transaction — claim the org (store/scan-runs.ts: advisory lock,
  *    no newer run), re-read the active rows under lock, re-plan (cheap) and write
- *    with dedup-key upserts; the run is marked succeeded in the same transaction.
+ *    with dedup-key upserts; the news it read is consumed and the run is marked
+ *    succeeded in the same transaction (the schedule scans orgs with news: dispatch.ts).
  *
  * The run's bookkeeping (running → succeeded | skipped | failed, abandoned runs) is
  * store/scan-runs.ts; timings and CPU time are measured per phase for the answer.
@@ -24,6 +25,7 @@ import { detect, restrictToArea, type ScanEngine } from './rules/detect.ts';
 import { planScan } from './rules/plan.ts';
 import { historyFloor, scanParameters, scanWindow } from './rules/window.ts';
 import { orgCreatedAt, readActiveState, readCube, readOrgSettings } from './store/read.ts';
+import { consumeNews, seeNews } from './store/news.ts';
 import { claimWrite, markFailed, markSkipped, markSucceeded, startRun } from './store/scan-runs.ts';
 import { applyPlan, emptyCounts, type PreparedRecommendation } from './store/write.ts';
 
@@ -89,6 +91,8 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
   try {
     // read
     const created = await orgCreatedAt(sql, orgId);
+    // The news committed before the cube read is what this scan consumes if it commits.
+    const news = await seeNews(sql, orgId);
     const cube = await readCube(sql, orgId, w.readFrom, w.end, w.studyStart);
     const state0 = await readActiveState(sql, orgId, false);
     result.cube_rows = cube.rows;
@@ -121,6 +125,7 @@ export async function runScan(deps: ScanDeps, orgId: string, trigger: ScanTrigge
       Object.assign(result, await applyPlan(tx, orgId, scanId, plan, now, async (req) =>
         prepared.get(recommendationKey(req)) ?? prepareRecommendations(tx, orgId, req, cfg, null)));
       result.timings_ms.write = time.lap();
+      await consumeNews(tx, orgId, scanId, news);
       finish();
       await markSucceeded(tx, scanId, result.cpu_ms, statsOf(result));
       return null;

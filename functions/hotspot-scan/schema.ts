@@ -1,4 +1,4 @@
-/** The hotspot-scan request: `{ org_id?, trigger? }` (contract: ScanRequest). */
+/** The hotspot-scan request: `{ org_id?, trigger?, wait? }` (contract: ScanRequest). */
 import { z } from 'zod';
 
 /** Body size limit: the request is a few ids. */
@@ -7,4 +7,5 @@ export const SCAN_MAX_BODY_BYTES = 4096;
 export const scanRequestSchema = z.strictObject({
   org_id: z.guid({ message: 'Must be an organisation id (uuid).' }).optional(),
   trigger: z.enum(['http', 'cron']).optional(),
+  wait: z.boolean().optional(),
 });

@@ -156,7 +156,7 @@ export const TENANT_TABLES = ['events', 'count_cube', 'hotspots', 'alerts', 'rec
 
 /**
  * An org with an event, cube row, scan run, hotspot → alert → recommendation, decision
- * and private playbook, each marked. The schedule scans every org every minute, so by
+ * and private playbook, each marked. The schedule scans every org with news each minute, so by
  * default the stream rows are terminal (resolved / superseded), which a scan never
  * touches; `active` leaves them new / firing / pending for tests that act on them.
  */

@@ -10,9 +10,9 @@
  * Abandoned runs: a scan whose worker was killed (wall clock, CPU or memory limit, a
  * crash, a deploy) or whose database connection died never records its end, so its
  * row would stay `running` forever. No run can outlive its function's wall-clock
- * limit, so the next scan of the org marks older `running` rows `failed`; the
- * per-minute schedule scans every org, so this happens within a minute of the limit
- * passing. Their stream writes were never committed: the write transaction commits
+ * limit, so the next scan of the org marks older `running` rows `failed`, and each
+ * schedule round marks those of every org (dispatch.ts: an org with nothing new is not
+ * scanned), so this happens within a minute of the limit passing. Their stream writes were never committed: the write transaction commits
  * together with `succeeded`.
  */
 import type { ISql, TransactionSql } from 'postgres';

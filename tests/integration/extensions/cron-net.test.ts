@@ -8,8 +8,8 @@ const sql = adminSql();
 /**
  * How long a queued request may wait for its answer. pg_net works its queue a batch at a
  * time and takes the next batch when the whole batch is done (as pg_net's worker does);
- * the shared stack's every-minute scan schedule queues one scan per org, so a request can
- * wait behind a round of scans on a busy machine.
+ * other pg_net users (the notification worker's wake-ups, the scan schedule's one POST a
+ * minute) share the queue, so a request can wait behind them on a busy machine.
  */
 const NET_DEADLINE_MS = 60_000;
 const received: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];

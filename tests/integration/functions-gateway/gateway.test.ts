@@ -188,7 +188,7 @@ describe('cron → pg_net → function', () => {
     const [job] = await sql<{ id: string }[]>`select cron.schedule(${`fn-${marker}`}, '2 seconds', ${command})::text as id`;
     const t0 = Date.now();
     // Generous: pg_net takes its next batch when the whole batch is done, and the shared
-    // database's scan schedule queues one scan per org every minute (see cron-net.test.ts).
+    // database's scan schedule sends one request a minute (see cron-net.test.ts).
     const deadline = 60_000;
     try {
       let found: { status_code: number; content: string } | undefined;

@@ -4,7 +4,7 @@
  * flow watched by a supabase-js Realtime subscriber signed in as an operator.
  */
 import { createClient, FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
-import { cellToLatLng, gridDisk } from 'h3-js';
+import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { adminSql } from '../../support/db.ts';
@@ -159,8 +159,10 @@ describe('edge functions through real Deno (supabase-js functions.invoke)', () =
     expect(n!.n).toBe(1);
   });
 
-  it('the pg_cron schedule scans the org through the function within a minute', { timeout: 150_000 }, async () => {
+  it('the pg_cron schedule scans an org with new events through the function within a minute', { timeout: 150_000 }, async () => {
     const fresh = await createTestOrg(sql, 'cron');
+    await sql`insert into public.events (org_id, source, external_id, category, occurred_at, lat, lng, h3_cell)
+              values (${fresh.id}, 'e2e', 'cron-1', 'fire', now() - interval '5 minutes', 40.75, -73.99, ${latLngToCell(40.75, -73.99, 9)})`;
     const run = await waitFor(async () => {
       const [r] = await sql`select id, status, trigger, cpu_ms from public.scan_runs where org_id = ${fresh.id} and trigger = 'cron' order by id limit 1`;
       return r && r.status !== 'running' ? r : undefined;

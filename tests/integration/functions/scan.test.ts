@@ -10,7 +10,7 @@ import { call, jsonRequest, serviceToken, userToken } from '../../support/functi
 import { areaCells, HOUR, seedBackground, seedBurst } from './seed-events.ts';
 
 const sql = adminSql(8);
-// The shared stack's pg_cron schedule scans every org each minute at real time. These
+// The shared stack's pg_cron schedule scans each org with news every minute at real time. These
 // tests live 12 days ahead of it: the cron scans' horizon never contains their events,
 // and a pinned-clock scan is never "stale" behind a cron scan (whose `now` is earlier).
 const NOW = Math.floor(Date.now() / HOUR) * HOUR + 12 * 24 * HOUR + 30 * 60_000;

@@ -98,7 +98,7 @@ describe('concurrency', () => {
     expect(await invariantViolations(sql, twin.id)).toEqual([]);
     // The scans that won the write lock wrote one after another; the rest skipped. One more scan after the burst
     // (so the twin has had at least two looks too) must leave it exactly where two sequential scans left the control.
-    // (The shared stack's schedule scans every org each minute: a scheduled scan writing at that moment makes ours skip.)
+    // (The shared stack's schedule scans each org with news every minute: a scheduled scan writing at that moment makes ours skip.)
     let last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
     for (let i = 0; i < 3 && last.body.status === 'skipped'; i++) last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
     expect(last.body.status, JSON.stringify(last.body)).toBe('succeeded');

@@ -35,7 +35,6 @@ export async function startOwnStack(): Promise<OwnStack> {
   await fs.chmod(root, 0o755); // PostgreSQL runs as the unprivileged "postgres" user
   const stack = await startStack({ dataDir: path.join(root, 'pg'), ...(await freeStackPorts()), fresh: true, quiet: true, logFile: testLogFile('faults') });
   const sql = postgres(stack.dbUrl, { max: 6, onnotice: () => {}, connect_timeout: 5 });
-  await spareFaultOrgsFromSchedule(sql);
   const own: OwnStack = {
     stack, sql,
     async stop() {
@@ -47,24 +46,17 @@ export async function startOwnStack(): Promise<OwnStack> {
   return own;
 }
 
-/** Orgs the fault tests create (createTestOrg slugs start with their label). */
-export const FAULT_ORG_PREFIX = 'faults-';
-
 /**
  * The per-minute scan schedule keeps scanning every other org of the stack (so pg_cron
  * and pg_net ride through the crashes), but not the flow's org: the flow scans it every
  * 2 s, and the checks must know every scan of it — a scheduled scan landing between a
  * staged mid-write scan and its check would write what the interrupted one did not, and
  * one still running at the end would look like an abandoned run. Overlapping scheduled
- * and HTTP scans are the concurrency suite's subject.
+ * and HTTP scans are the concurrency suite's subject. The schedule scans only orgs whose
+ * settings say so (`due_scans()`), so the fault orgs' settings switch it off.
  */
-async function spareFaultOrgsFromSchedule(sql: Sql): Promise<void> {
-  const from = 'from public.orgs o';
-  const [job] = await sql<{ jobid: string; command: string }[]>`select jobid::text, command from cron.job where jobname = 'hotspot-scan'`;
-  if (!job?.command.includes(from)) throw new Error(`the hotspot-scan schedule no longer reads "${from}": update spareFaultOrgsFromSchedule`);
-  // A join condition, not a where: the command may filter further (org_settings.scan.scheduled).
-  const command = job.command.replace(from, `${from} join (select 1) as spare on o.slug not like '${FAULT_ORG_PREFIX}%'`);
-  await sql`select cron.alter_job(${job.jobid}::bigint, command => ${command})`;
+export async function spareFromSchedule(sql: Sql, orgId: string): Promise<void> {
+  await sql`update public.org_settings set scan = scan || '{"scheduled": false}' where org_id = ${orgId}`;
 }
 
 /**
@@ -274,6 +266,7 @@ export interface Scenario {
 export async function scenario(own: OwnStack, label: string, opts: FlowOptions = {}): Promise<Scenario> {
   const { stack, sql } = own;
   const org = await createTestOrg(sql, label);
+  await spareFromSchedule(sql, org.id);
   await backdateOrg(sql, org.id);
   const cells = area(40.75, -73.99, 6);
   await insertWorld(sql, org.id, background(cells, Date.now(), { hours: 24 * 7, rate: 0.05, tag: `bg-${randomUUID().slice(0, 6)}` }));

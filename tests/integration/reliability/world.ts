@@ -85,7 +85,7 @@ export async function invariantViolations(sql: Sql, orgId: string, opts: { allow
     select a.id from public.alerts a join public.hotspots h on h.id = a.hotspot_id where a.org_id = ${orgId} and h.org_id <> a.org_id
     union all select r.id from public.recommendations r join public.alerts a on a.id = r.alert_id where r.org_id = ${orgId} and a.org_id <> r.org_id`);
   // A run still 'running' has lost its worker, unless it is a scheduled scan in progress (the shared stack's
-  // schedule scans every org each minute). A scan killed mid-flight (fault tests) ends 'failed'.
+  // schedule scans each org with news every minute). A scan killed mid-flight (fault tests) ends 'failed'.
   await q('scan runs left running', sql`
     select id, trigger, started_at from public.scan_runs where org_id = ${orgId} and status = 'running'
        and not (trigger = 'cron' and started_at > now() - interval '2 minutes')`);

@@ -1,0 +1,58 @@
+/**
+ * The schedule's side of the scan (migrations/20261206121500_scan_dispatch.sql): one
+ * dispatcher at a time holds the `scan_dispatcher` lease and claims due orgs one by one
+ * (`claim_due_scan`, `for update skip locked`); each claim is released when its scan ends
+ * and expires on its own if the worker dies.
+ */
+import type { ISql } from 'postgres';
+import { ABANDONED_RUN_ERROR } from './scan-runs.ts';
+
+export interface DueScan {
+  orgId: string;
+  /** The oldest unconsumed news, or the bucket start of a boundary rescan. */
+  since: Date;
+  reason: 'news' | 'bucket';
+}
+
+const secs = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** Take (or extend) the dispatcher lease; false when another dispatcher holds it. */
+export async function takeDispatchLease(sql: ISql, holdMs: number): Promise<boolean> {
+  const rows = await sql`
+    update public.scan_dispatcher set leased_until = now() + make_interval(secs => ${secs(holdMs)})
+     where id = 1 and (leased_until is null or leased_until < now()) returning id`;
+  return rows.length === 1;
+}
+
+export async function releaseDispatchLease(sql: ISql): Promise<void> {
+  await sql`update public.scan_dispatcher set leased_until = null where id = 1`;
+}
+
+/** The most overdue org, claimed for `leaseMs`; null when none is due. */
+export async function claimDueScan(sql: ISql, leaseMs: number): Promise<DueScan | null> {
+  const [row] = await sql<Array<{ org_id: string; since: Date; reason: 'news' | 'bucket' }>>`
+    select org_id, since, reason from public.claim_due_scan(make_interval(secs => ${secs(leaseMs)}))`;
+  return row ? { orgId: row.org_id, since: row.since, reason: row.reason } : null;
+}
+
+export async function releaseClaim(sql: ISql, orgId: string): Promise<void> {
+  await sql`update public.org_scan_state set claimed_until = null where org_id = ${orgId}`;
+}
+
+/**
+ * Runs of any org still `running` after `afterMs` are abandoned (a scan marks its own
+ * org's, but an org with nothing new is no longer scanned every minute).
+ */
+export async function failAbandonedRunsEverywhere(sql: ISql, afterMs: number): Promise<number> {
+  const rows = await sql`
+    update public.scan_runs set status = 'failed', finished_at = now(), error = ${ABANDONED_RUN_ERROR}
+     where status = 'running' and started_at < now() - make_interval(secs => ${afterMs}::float8 / 1000)
+    returning id`;
+  return rows.length;
+}
+
+/** News of orgs the schedule does not scan (an HTTP scan consumes it anyway). */
+export async function dropUnscheduledNews(sql: ISql): Promise<number> {
+  const [row] = await sql<Array<{ n: string }>>`select public.drop_unscheduled_scan_news()::text as n`;
+  return Number(row!.n);
+}

@@ -1,0 +1,166 @@
+/**
+ * The schedule scans orgs with news (issue 26, part 4; docs/functions.md "The schedule"):
+ * one pg_net POST a minute starts a round in the hotspot-scan function, which claims due
+ * orgs one at a time with a bounded number of scans in flight. Through the real function
+ * on the shared stack, whose own per-minute rounds run beside these tests: an org this file
+ * must control is claimed by the test (`claimed_until`) so no round takes it.
+ */
+import { gridDisk } from 'h3-js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanCube } from '../../../functions/_shared/detection/index.ts';
+import type { Phraser } from '../../../functions/hotspot-scan/llm.ts';
+import { runScan } from '../../../functions/hotspot-scan/run.ts';
+import { adminSql } from '../../support/db.ts';
+import { createTestOrg } from '../../support/fixtures.ts';
+import { serviceJwt, stackInfo, userJwt } from '../../support/hardening.ts';
+import { area, background, burst, eventAt, HOUR, insertWorld } from '../reliability/world.ts';
+
+const info = stackInfo();
+const sql = adminSql(3);
+afterAll(async () => { await sql.end(); });
+
+interface Round { status: number; body: Record<string, unknown> }
+
+async function round(body: Record<string, unknown>, token = serviceJwt()): Promise<Round> {
+  const res = await fetch(`${info.apiUrl}/functions/v1/hotspot-scan`, {
+    method: 'POST', headers: { apikey: info.anonKey, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() as Record<string, unknown> };
+}
+
+/** A round that runs here and answers its figures (the stack's own round may hold the lease for a moment). */
+async function waitedRound(): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 60; i++) {
+    const r = await round({ trigger: 'cron', wait: true });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    if (r.body['round'] === 'ran') return r.body;
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  throw new Error('no round could take the dispatcher lease in 60 s');
+}
+
+const due = async (orgId: string): Promise<string | null> =>
+  (await sql<{ reason: string }[]>`select reason from public.due_scans() where org_id = ${orgId}`)[0]?.reason ?? null;
+const newsOf = async (orgId: string): Promise<number> =>
+  (await sql<{ n: number }[]>`select count(*)::int as n from public.scan_news where org_id = ${orgId}`)[0]!.n;
+const cronRuns = async (orgIds: string[]) => sql<{ org_id: string; status: string; started_at: Date; finished_at: Date | null }[]>`
+  select org_id, status, started_at, finished_at from public.scan_runs where org_id = any(${orgIds}::uuid[]) and trigger = 'cron' order by started_at`;
+/** Keep the stack's own rounds off an org (a claim no round takes) — or give it back. */
+const hold = (orgId: string, on: boolean) => sql`update public.org_scan_state set claimed_until = ${on ? sql`now() + interval '1 hour'` : null} where org_id = ${orgId}`;
+
+describe('the schedule scans orgs with news', () => {
+  it('is one pg_net POST a minute naming no org', async () => {
+    const [job] = await sql<{ command: string; schedule: string }[]>`select command, schedule from cron.job where jobname = 'hotspot-scan'`;
+    expect(job!.schedule).toBe('* * * * *');
+    expect(job!.command).toContain("jsonb_build_object('trigger', 'cron')");
+    expect(job!.command).not.toMatch(/from public\.orgs/);
+  });
+
+  it('a POST from the schedule is answered 202 at once; only the service role starts a round', async () => {
+    const t0 = Date.now();
+    const r = await round({ trigger: 'cron' });
+    expect(r).toEqual({ status: 202, body: { accepted: true } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // An operator's "cron" is an HTTP scan of their org; anon is refused.
+    const org = await createTestOrg(sql, 'dispatch-op');
+    const op = await round({ trigger: 'cron' }, userJwt(org.operator.id, { [org.id]: 'operator' }));
+    expect(op.status, JSON.stringify(op.body)).toBe(200);
+    expect(op.body).toMatchObject({ org_id: org.id, trigger: 'http' });
+    expect((await round({ trigger: 'cron' }, info.anonKey)).status).toBe(401);
+  });
+
+  it('an org with new events is scanned and its news consumed; an org with none is not scanned', async () => {
+    const busy = await createTestOrg(sql, 'dispatch-busy');
+    const idle = await createTestOrg(sql, 'dispatch-idle');
+    const cells = area(40.75, -73.99, 2);
+    await insertWorld(sql, busy.id, [eventAt(`d-${busy.id}`, 'fire', Date.now() - 60_000, cells[0]!)]);
+    expect(await newsOf(busy.id)).toBe(1);
+    expect(await due(busy.id)).toBe('news');
+    expect(await due(idle.id)).toBeNull();
+
+    await waitedRound();
+    // This round or the stack's own (both are rounds of the schedule) scanned it.
+    const runs = await cronRuns([busy.id, idle.id]);
+    expect(runs.filter((r) => r.org_id === busy.id).map((r) => r.status)).toContain('succeeded');
+    expect(runs.filter((r) => r.org_id === idle.id)).toEqual([]);
+    expect(await newsOf(busy.id)).toBe(0);
+    expect(await due(busy.id)).toBeNull();
+    const [st] = await sql<{ last_scan_at: Date | null; last_news_at: Date | null; claimed_until: Date | null }[]>`
+      select last_scan_at, last_news_at, claimed_until from public.org_scan_state where org_id = ${busy.id}`;
+    expect(st!.last_scan_at).not.toBeNull();
+    expect(st!.last_news_at).not.toBeNull();
+    expect(st!.claimed_until).toBeNull();
+  });
+
+  it('an org whose scans are switched off is never due, and its news is dropped by the next round', async () => {
+    const off = await createTestOrg(sql, 'dispatch-off');
+    await sql`update public.org_settings set scan = scan || '{"scheduled": false}' where org_id = ${off.id}`;
+    await insertWorld(sql, off.id, [eventAt(`o-${off.id}`, 'fire', Date.now() - 60_000, area(40.75, -73.99, 1)[0]!)]);
+    expect(await due(off.id)).toBeNull();
+    await waitedRound();
+    expect(await newsOf(off.id)).toBe(0);
+    expect(await cronRuns([off.id])).toEqual([]);
+  });
+
+  it('at most two scans are in flight, every due org is scanned, oldest news first', async () => {
+    const orgs = await Promise.all(Array.from({ length: 6 }, (_, i) => createTestOrg(sql, `dispatch-lane${i}`)));
+    const cells = area(40.75, -73.99, 2);
+    for (const o of orgs) await hold(o.id, true);
+    for (const [i, o] of orgs.entries()) {
+      await insertWorld(sql, o.id, Array.from({ length: 30 }, (_, j) => eventAt(`l-${o.id}-${j}`, 'fire', Date.now() - (j + 1) * 60_000, cells[(i + j) % cells.length]!)));
+    }
+    for (const o of orgs) await hold(o.id, false);
+    await waitedRound();
+    const runs = await cronRuns(orgs.map((o) => o.id));
+    // Every org once (a later round finds nothing new).
+    expect(new Set(runs.map((r) => r.org_id)).size).toBe(6);
+    expect(runs.every((r) => r.finished_at !== null && r.status === 'succeeded')).toBe(true);
+    // The most scans running at one instant.
+    const edges = runs.flatMap((r) => [[r.started_at.getTime(), 1], [r.finished_at!.getTime(), -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let inFlight = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (inFlight += d));
+    expect(most).toBeLessThanOrEqual(2);
+    // News was inserted in org order: the first-scanned org is among the first two claimed.
+    const firstTwo = runs.slice(0, 2).map((r) => r.org_id);
+    expect(firstTwo).toContain(orgs[0]!.id);
+  }, 120_000);
+
+  it('an event committed while a scan runs keeps its news for the next round; an open hotspot is due again at the next bucket', async () => {
+    const NOW = Math.floor(Date.now() / HOUR) * HOUR + 12 * 24 * HOUR + 30 * 60_000;
+    const org = await createTestOrg(sql, 'dispatch-race');
+    await hold(org.id, true);
+    await sql`update public.orgs set created_at = ${new Date(NOW - 30 * 24 * HOUR)} where id = ${org.id}`;
+    const cells = area(40.75, -73.99, 4);
+    await insertWorld(sql, org.id, [...background(cells, NOW), ...burst(gridDisk(cells[0]!, 1), 40, NOW)]);
+    const before = await newsOf(org.id);
+    expect(before).toBeGreaterThan(0);
+
+    // The scan waits in its retrieval step (after its cube read) while another event commits.
+    let phrasing!: () => void;
+    const reached = new Promise<void>((r) => { phrasing = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow: Phraser = { model: 'gate', async phrase() { phrasing(); await gate; return null; } };
+    const scan = runScan({ sql, engine: scanCube, now: () => NOW, phraser: slow }, org.id, 'manual');
+    await reached;
+    await insertWorld(sql, org.id, [eventAt(`late-${org.id}`, 'fire', NOW - 60_000, cells[1]!)]);
+    release();
+    const r = await scan;
+    expect(r.status).toBe('succeeded');
+    expect(r.hotspots.inserted).toBeGreaterThan(0);
+    // Only the late event's news is left.
+    expect(await newsOf(org.id)).toBe(1);
+    await hold(org.id, false);
+    expect(await due(org.id)).toBe('news');
+
+    // No news, an open hotspot: due only once a bucket has begun since its last scan.
+    await sql`delete from public.scan_news where org_id = ${org.id}`;
+    await sql`update public.org_scan_state set last_scan_at = now() where org_id = ${org.id}`;
+    expect(await due(org.id)).toBeNull();
+    await sql`update public.org_scan_state set last_scan_at = now() - interval '1 hour' where org_id = ${org.id}`;
+    expect(await due(org.id)).toBe('bucket');
+    await hold(org.id, true);
+    expect(await due(org.id)).toBeNull();
+  });
+});
