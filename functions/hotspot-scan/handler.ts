@@ -10,7 +10,7 @@ import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-
 import type { ScanTrigger } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type Handler } from '../_shared/http.ts';
 import { fieldErrors } from '../_shared/validation.ts';
-import { DEFAULT_DISPATCH, dispatchRound, type DispatchOptions } from './dispatch.ts';
+import { DEFAULT_DISPATCH, dispatchRound, scanOverHttp, type DispatchOptions, type ScanOutcome } from './dispatch.ts';
 import { runScan, type ScanDeps } from './run.ts';
 import { SCAN_MAX_BODY_BYTES, scanRequestSchema } from './schema.ts';
 import { orgCreatedAt } from './store/read.ts';
@@ -19,6 +19,8 @@ export interface ScanHandlerDeps extends ScanDeps {
   /** Keep a promise running after the response (EdgeRuntime.waitUntil). */
   background?: (p: Promise<unknown>) => void;
   dispatch?: DispatchOptions;
+  /** This function's URL: a round's scans are requests to it (in-process without it). */
+  selfUrl?: string;
 }
 
 export function createScanHandler(deps: ScanHandlerDeps): Handler {
@@ -33,12 +35,17 @@ export function createScanHandler(deps: ScanHandlerDeps): Handler {
     const parsed = scanRequestSchema.safeParse(body);
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
     if (caller.kind === 'service' && parsed.data.trigger === 'cron' && !parsed.data.org_id) {
-      const round = dispatchRound(deps, deps.dispatch ?? DEFAULT_DISPATCH, req);
-      if (parsed.data.wait || !deps.background) {
+      const opts = deps.dispatch ?? DEFAULT_DISPATCH;
+      const background = parsed.data.wait ? undefined : deps.background;
+      const waited = !background;
+      const scanOne = deps.selfUrl ? scanOverHttp(deps.selfUrl, req) : inProcess(deps);
+      // A waited round is one pass over what is due now; a background round polls for news until its budget ends.
+      const round = dispatchRound({ sql: deps.sql, scanOne, report: deps.report }, waited ? { ...opts, pollMs: null } : opts, req);
+      if (!background) {
         const stats = await round;
         return jsonResponse(stats ? { round: 'ran', ...stats } : { round: 'already running' });
       }
-      deps.background(round.catch((e: unknown) => deps.report?.(e, req)));
+      background(round.catch((e: unknown) => deps.report?.(e, req)));
       return jsonResponse({ accepted: true }, 202);
     }
     const orgId = parsed.data.org_id ?? (caller.kind === 'user' ? soleOrgWith(caller, 'operator') : null);
@@ -50,3 +57,7 @@ export function createScanHandler(deps: ScanHandlerDeps): Handler {
     return jsonResponse(await runScan(deps, orgId, trigger));
   }, deps.report);
 }
+
+/** A round's scans in this process (tests and benchmarks run the handler in Node). */
+const inProcess = (deps: ScanDeps) => async (orgId: string): Promise<ScanOutcome> =>
+  (await runScan(deps, orgId, 'cron')).status === 'succeeded' ? 'succeeded' : 'skipped';

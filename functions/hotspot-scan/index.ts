@@ -34,6 +34,7 @@ Deno.serve(
       phraser: llm ? openAiPhraser(llm) : null,
       report: (err) => console.error('hotspot-scan failed', err),
       background: (p) => EdgeRuntime.waitUntil(p),
+      selfUrl: Deno.env.get('SUPABASE_URL') ? `${Deno.env.get('SUPABASE_URL')}/functions/v1/hotspot-scan` : undefined,
       dispatch: dispatchFromEnv(Deno.env.get('HOTWATCH_SCAN_CONCURRENCY'), Deno.env.get('HOTWATCH_SCAN_ROUND_BUDGET_MS')),
     })
     : () => Promise.resolve(errorResponse('misconfigured', 'SUPABASE_DB_URL is not set.')),
