@@ -14,6 +14,7 @@
  * Pure: the caller reads the rows (store/read.ts) and passes the engine.
  */
 import type { CubeRow, ScanCubeInput, ScanCubeOptions } from '../../_shared/detection/types.ts';
+import { buildH3DiskIndex, type H3DiskIndex } from '../../_shared/detection/zones/h3-disks.ts';
 import { engineInput } from '../../hotspot-scan/rules/detect.ts';
 import type { ScanConfig } from '../../hotspot-scan/rules/config.ts';
 import { historyFloor, scanWindow } from '../../hotspot-scan/rules/window.ts';
@@ -102,6 +103,17 @@ export function hotspotSeries(input: SeriesInput, engine: BaselineEngine): Serie
     const i = Math.floor((r.bucketStart - range.from) / b);
     observed[i] = observed[i]! + r.n;
   }
+  // Consecutive blocks mostly share their universe (the cells with rows in the history
+  // read): their disk index is built once. Only an index of exactly the universe is
+  // passed — a larger one would change the universe and so the baselines.
+  const indexes = new Map<string, H3DiskIndex>();
+  const indexFor = (rows: ReadonlyArray<CubeRow>): H3DiskIndex => {
+    const cells = [...new Set(rows.map((r) => r.cell))].sort();
+    const key = cells.join();
+    let idx = indexes.get(key);
+    if (!idx) indexes.set(key, (idx = buildH3DiskIndex(cells, cfg.maxK)));
+    return idx;
+  };
   for (const block of planBlocks(range, input.anchor, cfg)) {
     const blockCfg = { ...cfg, maxDurationBuckets: block.buckets };
     const w = scanWindow(block.now, blockCfg);
@@ -112,7 +124,7 @@ export function hotspotSeries(input: SeriesInput, engine: BaselineEngine): Serie
     const { input: engineIn, options } = engineInput({ rows, firstBucket }, {
       now: block.now, historyFloor: historyFloor(w, input.orgCreatedMs, b), cfg: blockCfg, utcOffsetAt: input.utcOffsetAt,
     });
-    const est = engine(engineIn, options);
+    const est = engine(engineIn, { ...options, diskIndex: indexFor(rows) });
     const W = est.bucketStarts.length;
     est.cells.forEach((cell, l) => {
       if (!mine.has(cell)) return;
