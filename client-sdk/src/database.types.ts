@@ -1207,6 +1207,14 @@ export type Database = {
         Args: { cell: string; parent_res: number }
         Returns: string
       }
+      hotspot_cube: {
+        Args: { p_from: string; p_hotspot_id: number; p_to: string }
+        Returns: {
+          bucket: string
+          cell: string
+          n: number
+        }[]
+      }
       match_playbooks: {
         Args: {
           p_category?: string

@@ -74,6 +74,22 @@ const api: DashboardApi = {
   async ingest(_org, events) { await wait(100); return { accepted: events.length, duplicate: 0, rejected: 0 }; },
   async scanRun(id) { return { id, trigger: 'http', status: 'succeeded', started_at: iso(90_000), finished_at: iso(89_000), cpu_ms: 412 }; },
   async playbooks(ids) { return ids.map((id) => ({ id, slug: id, title: `Playbook ${id}`, summary: 'Sample playbook.' })); },
+  async hotspotSeries(id, hours) {
+    // A daily rhythm around 1.5 events an hour, the hotspot's window at the end far above it.
+    await wait(200);
+    const hs = hotspots.find((x) => x.id === id)!;
+    const to = Math.ceil(now / 3_600_000) * 3_600_000;
+    const points = Array.from({ length: hours }, (_, i) => {
+      const t = to - (hours - i) * 3_600_000;
+      const expected = 1.5 + Math.sin((t / 3_600_000 / 24) * 2 * Math.PI);
+      const hot = t >= Date.parse(hs.window_start);
+      return { t: new Date(t).toISOString(), observed: hot ? Math.round(expected * hs.relative_risk) : Math.round(expected + ((i * 7) % 3) - 1),
+        expected, low: 0, high: Math.ceil(expected + 2 * Math.sqrt(expected) + 1), model: 'ebp' as const };
+    });
+    return { hotspot_id: String(id), category: hs.category, cells: hs.cells, window_start: hs.window_start, window_end: hs.window_end,
+      from: points[0]!.t, to: new Date(to).toISOString(), until: new Date(now).toISOString(), bucket_ms: 3_600_000,
+      band: { kind: 'poisson' as const, level: 0.95 as const }, points, engine_ms: 3 };
+  },
   async playbookCatalogue() { return { own: [], shared: [], hidden: new Set<string>() }; },
   async managePlaybook() { throw new Error('The preview does not change playbooks.'); },
   onPlaybooksChange() { return () => {}; },

@@ -6,6 +6,7 @@
  */
 import type { PlaybookRecord, PlaybookRequest, PlaybookResult } from '@hotwatch/client';
 import type { DemoEvent } from './demo-data.ts';
+import type { HotspotSeries } from './hotspot-series-api.ts';
 import type { Alert, ConnectionStatus, Hotspot, Recommendation } from './types.ts';
 
 export interface StreamRows {
@@ -75,6 +76,8 @@ export interface DashboardApi {
   triggerScan(orgId: string): Promise<ScanSummary>;
   ingest(orgId: string, events: DemoEvent[]): Promise<IngestSummary>;
   scanRun(id: number): Promise<ScanRun | null>;
+  /** A hotspot's cells hour by hour against the scan's expected counts (the hotspot-series function). */
+  hotspotSeries(hotspotId: number, hours: number): Promise<HotspotSeries>;
   playbooks(ids: readonly string[]): Promise<PlaybookRef[]>;
   orgs(ids: readonly string[]): Promise<OrgRef[]>;
   /** The Playbooks page: a REST read under RLS, the playbooks function, and a change feed (Realtime). */

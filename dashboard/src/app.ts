@@ -184,7 +184,7 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     onSelect: (id) => select(id),
     ...(operate ? { emptyAction: emptyDemo } : {}),
   });
-  const details = createDetails({ loadScanRun: (id) => api.scanRun(id), onClose: () => select(null) });
+  const details = createDetails({ loadScanRun: (id) => api.scanRun(id), loadSeries: (id, hours) => api.hotspotSeries(id, hours), onClose: () => select(null) });
   const alertsView = createAlerts({ api, canAct: operate, onSelectHotspot: (id) => { select(id); details.el.scrollIntoView({ block: 'nearest' }); } });
   const recsView = createRecommendations({
     api, canAct: operate,

@@ -1,10 +1,15 @@
 /**
  * Details of the selected hotspot: observed vs expected, relative risk, p-value,
- * recurrence interval, since when, and the scan run that detected it.
+ * recurrence interval, since when, the scan run that detected it, and the chart of its
+ * cells hour by hour against the expected baseline (hotspot-chart.ts). The chart stays
+ * one element across updates of the same hotspot, so a live update neither redraws it
+ * nor moves the keyboard focus off its controls.
  */
 import type { ScanRun } from './api.ts';
 import { h, replace } from './dom.ts';
 import { formatAgo, formatCount, formatDistance, formatPValue, formatRatio, formatRecurrence, formatTime, titleCase } from './format.ts';
+import { createHotspotChart } from './hotspot-chart.ts';
+import type { HotspotSeries } from './hotspot-series-api.ts';
 import type { Hotspot } from './types.ts';
 
 export interface DetailsView {
@@ -12,8 +17,15 @@ export interface DetailsView {
   show(hs: Hotspot | null): void;
 }
 
-export function createDetails(opts: { loadScanRun(id: number): Promise<ScanRun | null>; onClose(): void }): DetailsView {
+export function createDetails(opts: {
+  loadScanRun(id: number): Promise<ScanRun | null>;
+  loadSeries(hotspotId: number, hours: number): Promise<HotspotSeries>;
+  onClose(): void;
+}): DetailsView {
   const body = h('div', { class: 'details-body' });
+  const stats = h('div', { class: 'details-stats' });
+  const chart = createHotspotChart({ load: opts.loadSeries });
+  const clear = h('button', { type: 'button', class: 'link-btn', onclick: () => opts.onClose() }, 'Clear selection');
   const el = h('section', { class: 'panel details-panel', 'aria-labelledby': 'details-title', 'aria-live': 'polite' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'details-title' }, 'Hotspot details')), body);
   let shownId: number | null = null;
@@ -29,6 +41,7 @@ export function createDetails(opts: { loadScanRun(id: number): Promise<ScanRun |
   return {
     el,
     show(hs) {
+      chart.show(hs);
       if (!hs) {
         shownId = null;
         replace(body, h('p', { class: 'muted' }, 'Select a hotspot on the map, or an alert in the feed, to see its statistics.'));
@@ -36,7 +49,8 @@ export function createDetails(opts: { loadScanRun(id: number): Promise<ScanRun |
       }
       const scanLine = h('span', {}, hs.scan_id ? `run #${hs.scan_id}` : 'not recorded');
       shownId = hs.id;
-      replace(body,
+      if (stats.parentElement !== body) replace(body, stats, chart.el, clear);
+      replace(stats,
         h('p', { class: 'details-title' },
           h('span', { class: `badge sev-${hs.severity}` }, titleCase(hs.severity)), ' ',
           h('strong', {}, `${titleCase(hs.category)} cluster`), ' ',
@@ -53,8 +67,7 @@ export function createDetails(opts: { loadScanRun(id: number): Promise<ScanRun |
           ...row('Window', `${formatTime(hs.window_start)} – ${formatTime(hs.window_end)}`),
           ...row('Area', `${hs.cells.length} H3 cell${hs.cells.length === 1 ? '' : 's'}, radius ${formatDistance(hs.radius_m)}`),
           ...row('Model', hs.model),
-          ...row('Scan run', scanLine, 'scan-run')),
-        h('button', { type: 'button', class: 'link-btn', onclick: () => opts.onClose() }, 'Clear selection'));
+          ...row('Scan run', scanLine, 'scan-run')));
       if (hs.scan_id) {
         const id = hs.scan_id;
         if (!runs.has(id)) runs.set(id, opts.loadScanRun(id).catch(() => { runs.delete(id); return null; }));

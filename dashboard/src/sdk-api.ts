@@ -7,6 +7,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { createHotwatch } from '@hotwatch/client';
 import type { PlaybookRecord } from '@hotwatch/client';
 import type { DashboardApi, IngestSummary, OrgRef, PlaybookCatalogue, PlaybookRef, ScanRun, ScanSummary, StreamName, StreamRows } from './api.ts';
+import { loadHotspotSeries } from './hotspot-series-api.ts';
 import type { ConnectionStatus } from './types.ts';
 
 function num(v: unknown): number | null {
@@ -64,6 +65,7 @@ export function createSdkApi(supabase: SupabaseClient): DashboardApi {
       if (error) throw new Error(error.message);
       return data as ScanRun | null;
     },
+    hotspotSeries: (hotspotId, hours) => loadHotspotSeries(supabase, hotspotId, hours),
     async playbooks(ids): Promise<PlaybookRef[]> {
       const { data, error } = await supabase.from('playbooks').select('id, slug, title, summary').in('id', [...ids]);
       if (error) throw new Error(error.message);

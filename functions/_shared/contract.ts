@@ -269,3 +269,42 @@ export interface OrgSettingsUpdateRequest {
 
 /** The org's settings after the update, without the (large) cell list: its size instead. */
 export type OrgSettingsResult = Omit<Tables['org_settings']['Row'], 'area_cells'> & { area_cell_count: number; changed: string[] };
+
+// ── hotspot-series ─────────────────────────────────────────────────────────────
+
+/** `{ hotspot_id, hours?, until? }`: the chart of one hotspot's cells over `hours` (1–168, default 48) ending at `until` (default now). */
+export interface HotspotSeriesRequest {
+  hotspot_id: Id;
+  hours?: number;
+  until?: string;
+}
+
+/** One hour of the hotspot's cells: observed events, the scan's expected count and its 95 % Poisson band. */
+export interface HotspotSeriesPoint {
+  /** Start of the hour (ISO). */
+  t: string;
+  observed: number;
+  expected: number;
+  /** 2.5 % and 97.5 % quantiles of Poisson(expected). */
+  low: number;
+  high: number;
+  /** The scan's model for that hour: `permutation` while the org has under a week of history (then `expected` is the EBP estimate the engine would use, not the permutation expectation). */
+  model: 'ebp' | 'permutation';
+}
+
+export interface HotspotSeriesResult {
+  hotspot_id: string;
+  category: string;
+  cells: string[];
+  window_start: string;
+  window_end: string;
+  /** Chart range [from, to): whole hours; the last one may be the current, incomplete hour (its expected prorated as the scan does). */
+  from: string;
+  to: string;
+  until: string;
+  bucket_ms: number;
+  band: { kind: 'poisson'; level: 0.95 };
+  points: HotspotSeriesPoint[];
+  /** Engine time for the baselines (ms). */
+  engine_ms: number;
+}

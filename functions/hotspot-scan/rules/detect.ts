@@ -68,27 +68,21 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
   const out: DetectResult = { detections: [], categories: {}, failed: {} };
   const todo = cubes.filter((c) => c.casesInWindow >= Math.max(1, o.cfg.minCases) && !o.disabled?.has(c.category))
     .sort((a, b) => a.category.localeCompare(b.category));
-  const baseline = o.timeZone && o.timeZone !== 'UTC' ? { utcOffsetAt: offsetFunction(o.timeZone) } : undefined;
+  const utcOffsetAt = localTime(o.timeZone);
   for (let i = 0; i < todo.length; i++) {
     const cube = todo[i]!;
     const remaining = o.cfg.computeBudgetMs - (clock() - started);
     const budgetMs = Math.max(25, remaining / (todo.length - i));
-    const historyStart = Math.min(o.historyFloor, cube.firstBucket ?? o.historyFloor);
     const t0 = clock();
     let res: ScanCubeResult;
     try {
-      res = o.engine(
-        { cells: [], rows: cube.rows, now: o.now, bucketMs: o.cfg.bucketMs, historyStart },
-        {
-          maxK: o.cfg.maxK,
-          maxDurationBuckets: o.cfg.maxDurationBuckets,
-          maxHistoryBuckets: Math.round((o.cfg.maxHistoryDays * 86_400_000) / o.cfg.bucketMs),
-          maxClusters: o.cfg.maxClustersPerCategory,
-          severity: o.cfg.severityDays,
-          ...(baseline ? { baseline } : {}),
-          monteCarlo: { replicates: o.cfg.replicates, budgetMs, seed: 1 },
-        },
-      );
+      const { input, options } = engineInput(cube, { now: o.now, historyFloor: o.historyFloor, cfg: o.cfg, utcOffsetAt });
+      res = o.engine(input, {
+        ...options,
+        maxClusters: o.cfg.maxClustersPerCategory,
+        severity: o.cfg.severityDays,
+        monteCarlo: { replicates: o.cfg.replicates, budgetMs, seed: 1 },
+      });
     } catch (e) {
       out.failed[cube.category] = e instanceof Error ? e.message : String(e);
       continue;
@@ -112,6 +106,34 @@ export function detect(cubes: ReadonlyArray<CategoryCube>, o: DetectOptions): De
     };
   }
   return out;
+}
+
+/** The org's local clock for the engine's hour-of-day/day-of-week slots (null: UTC). */
+export function localTime(timeZone: string | undefined): ((epochMs: number) => number) | null {
+  return timeZone && timeZone !== 'UTC' ? offsetFunction(timeZone) : null;
+}
+
+/**
+ * What the engine is given for one category's cube at `now`: its rows, the history
+ * start, and the options that shape the time axis and the baselines (zones, window,
+ * history, local time). The scan adds its Monte Carlo and reporting options; the
+ * hotspot-series function passes the same to `estimateCubeBaselines`, so the chart's
+ * expected counts are the scan's by construction.
+ */
+export function engineInput(
+  cube: Pick<CategoryCube, 'rows' | 'firstBucket'>,
+  o: { now: number; historyFloor: number; cfg: Pick<ScanConfig, 'bucketMs' | 'maxK' | 'maxDurationBuckets' | 'maxHistoryDays'>; utcOffsetAt: ((epochMs: number) => number) | null },
+): { input: ScanCubeInput; options: ScanCubeOptions } {
+  const historyStart = Math.min(o.historyFloor, cube.firstBucket ?? o.historyFloor);
+  return {
+    input: { cells: [], rows: cube.rows, now: o.now, bucketMs: o.cfg.bucketMs, historyStart },
+    options: {
+      maxK: o.cfg.maxK,
+      maxDurationBuckets: o.cfg.maxDurationBuckets,
+      maxHistoryBuckets: Math.round((o.cfg.maxHistoryDays * 86_400_000) / o.cfg.bucketMs),
+      ...(o.utcOffsetAt ? { baseline: { utcOffsetAt: o.utcOffsetAt } } : {}),
+    },
+  };
 }
 
 /**
