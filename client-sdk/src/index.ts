@@ -16,6 +16,7 @@ export type {
   RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
   AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
 } from './contract.ts';
+export type { FeedKeyCreated, FeedKeyRecord, FeedKeyRequest, FeedKeyRevoked } from './contract.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';
 export type { SupabaseLike } from './supabase-types.ts';

@@ -32,7 +32,7 @@ type Create = Extract<FeedKeyRequestParsed, { action: 'create' }>;
 
 async function create(sql: Sql, caller: Caller, r: Create): Promise<FeedKeyCreated> {
   requireOrgRole(caller, r.org_id, 'admin');
-  const minted = generateFeedKey();
+  const minted = await generateFeedKey();
   return sql.begin(async (tx) => {
     if (!await orgExists(tx, r.org_id)) throw new HttpError('org_not_found', 'No such organisation.', { org_id: r.org_id });
     const perMinute = r.rate_limit_per_minute ?? DEFAULT_FEED_RATE_PER_MINUTE;

@@ -32,7 +32,7 @@ async function authenticate(deps: IngestFeedDeps, req: Request): Promise<FeedKey
   const prefix = feedKeyPrefix(key);
   const row = prefix ? await findFeedKey(deps.sql, prefix) : null;
   // Compared even when there is no row (against a dummy), so timing does not tell them apart.
-  const matches = feedKeyMatches(key, row?.key_hash ?? null);
+  const matches = await feedKeyMatches(key, row?.key_hash ?? null);
   if (!row || !matches || row.revoked) throw invalidKey();
   return row;
 }

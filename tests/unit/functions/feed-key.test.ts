@@ -1,12 +1,12 @@
 /** Feed keys (pure parts): the key format, its hash and constant-time check, and the GCRA rate limit. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { feedKeyMatches, feedKeyPrefix, generateFeedKey, hashFeedKey } from '../../../functions/_shared/feed-key.ts';
+import { constantTimeEqual, feedKeyMatches, feedKeyPrefix, generateFeedKey, hashFeedKey } from '../../../functions/_shared/feed-key.ts';
 import { gcraFor, retryAfterSeconds } from '../../../functions/ingest-feed/rules/rate-limit.ts';
 
 describe('feed keys', () => {
-  it('a new key: recognisable prefix, 256 random bits, SHA-256 hash; every key differs', () => {
-    const keys = Array.from({ length: 50 }, generateFeedKey);
+  it('a new key: recognisable prefix, 256 random bits, SHA-256 hash; every key differs', async () => {
+    const keys = await Promise.all(Array.from({ length: 50 }, generateFeedKey));
     for (const k of keys) {
       expect(k.key).toMatch(/^hwfk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
       expect(feedKeyPrefix(k.key)).toBe(k.prefix);
@@ -16,20 +16,32 @@ describe('feed keys', () => {
     expect(new Set(keys.map((k) => k.prefix)).size).toBe(50);
   });
 
-  it('malformed keys have no prefix', () => {
-    for (const bad of ['', 'hwfk_', 'hwfk_0123456789ab', 'hwfk_0123456789AB_' + 'a'.repeat(43), `hwfk_0123456789ab_${'a'.repeat(42)}`, `x${generateFeedKey().key}`, `${generateFeedKey().key} `]) {
+  it('malformed keys have no prefix', async () => {
+    const { key } = await generateFeedKey();
+    for (const bad of ['', 'hwfk_', 'hwfk_0123456789ab', 'hwfk_0123456789AB_' + 'a'.repeat(43), `hwfk_0123456789ab_${'a'.repeat(42)}`, `x${key}`, `${key} `]) {
       expect(feedKeyPrefix(bad), bad).toBeNull();
     }
   });
 
-  it('matches only its own hash; no hash or a malformed one never matches (and never throws)', () => {
-    const k = generateFeedKey();
-    expect(feedKeyMatches(k.key, k.hash)).toBe(true);
-    expect(feedKeyMatches(generateFeedKey().key, k.hash)).toBe(false);
-    expect(feedKeyMatches(k.key, null)).toBe(false);
-    expect(feedKeyMatches(k.key, new Uint8Array(31))).toBe(false);
-    expect(feedKeyMatches(k.key, new Uint8Array(32))).toBe(false);
-    expect(feedKeyMatches('anything', hashFeedKey('anything').slice(0, 16))).toBe(false);
+  it('matches only its own hash; no hash or a malformed one never matches (and never throws)', async () => {
+    const k = await generateFeedKey();
+    expect(await feedKeyMatches(k.key, k.hash)).toBe(true);
+    expect(await feedKeyMatches((await generateFeedKey()).key, k.hash)).toBe(false);
+    expect(await feedKeyMatches(k.key, null)).toBe(false);
+    expect(await feedKeyMatches(k.key, new Uint8Array(31))).toBe(false);
+    expect(await feedKeyMatches(k.key, new Uint8Array(32))).toBe(false);
+    expect(await feedKeyMatches('anything', (await hashFeedKey('anything')).slice(0, 16))).toBe(false);
+  });
+
+  it('the constant-time comparison: equal only for equal bytes of equal length', () => {
+    const a = Uint8Array.from([1, 2, 3, 4]);
+    expect(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 4]))).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      const b = Uint8Array.from(a);
+      b[i]! ^= 0x80;
+      expect(constantTimeEqual(a, b), `byte ${i}`).toBe(false);
+    }
+    expect(constantTimeEqual(a, a.slice(0, 3))).toBe(false);
   });
 });
 
