@@ -251,6 +251,16 @@ describe.skipIf(!info.embedded)('feed keys', () => {
     expect((await feed(other, { events: events(`${tag}-o`, 1) })).status).toBe(200);
   });
 
+  // A limit of 3 a minute refills one request every 20 s: the margin for a loaded machine.
+  it('concurrent requests share one bucket: a limit of 3 admits exactly 3 of 10 sent at once', async () => {
+    const { key } = await createKey(adminA, a.id, 'Burst feed', { rate_limit_per_minute: 3 });
+    const tag = `burst-${randomUUID().slice(0, 8)}`;
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => feed(key, { events: events(`${tag}-${i}-`, 1) })));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(3).fill(200), ...Array(7).fill(429)]);
+    expect(await stored(a.id, tag)).toBe(3);
+  });
+
   it('last_used_at is written at most once a minute', async () => {
     const { key, id } = await createKey(adminA, a.id, 'Busy feed');
     const tag = `busy-${randomUUID().slice(0, 8)}`;
