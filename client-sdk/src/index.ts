@@ -17,6 +17,7 @@ export type {
   AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
   HotspotSeriesPoint, HotspotSeriesRequest, HotspotSeriesResult,
 } from './contract.ts';
+export type { FeedKeyCreated, FeedKeyRecord, FeedKeyRequest, FeedKeyRevoked } from './contract.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';
 export type { SupabaseLike } from './supabase-types.ts';

@@ -57,13 +57,20 @@ export function createAdminNav(): { el: HTMLElement; setCurrent(view: View): voi
   };
 }
 
-/** One admin page's layout: its title, what it will do, and an honest "coming" notice. */
-export function adminPageView(id: AdminPageId, orgName: string): HTMLElement {
+/**
+ * One admin page's layout: its title, what it will do, and an honest "coming" notice.
+ * `built` is a working section already on the page (Settings: the feed keys), shown
+ * below the notice, which then says that only that section works.
+ */
+export function adminPageView(id: AdminPageId, orgName: string, built?: { title: string; el: HTMLElement }): HTMLElement {
   const page = ADMIN_PAGES.find((p) => p.id === id)!;
+  const rest = built
+    ? `the rest of this page is not built yet. The ${page.fn} edge function it will call exists, but this page does not call it yet; only the ${built.title} section below changes your organisation.`
+    : `this page is not built yet. The ${page.fn} edge function it will call exists, but this page does not call it yet; nothing here changes your organisation.`;
   return h('section', { class: 'panel admin-page', 'aria-labelledby': 'admin-title', 'data-admin-page': id },
     h('h2', { id: 'admin-title', tabindex: -1 }, page.title),
     h('p', { class: 'muted small' }, `Administration of ${orgName}`),
     h('p', {}, page.purpose),
-    h('p', { class: 'coming', role: 'note' },
-      h('strong', {}, 'Coming: '), `this page is not built yet. The ${page.fn} edge function it will call exists, but this page does not call it yet; nothing here changes your organisation.`));
+    h('p', { class: 'coming', role: 'note' }, h('strong', {}, 'Coming: '), rest),
+    built?.el);
 }

@@ -14,6 +14,8 @@ import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
+import type { FeedKeysApi } from './feed-keys-api.ts';
+import { renderFeedKeys } from './feed-keys.ts';
 import type { NotificationsApi } from './notifications-api.ts';
 import { notificationsPageView } from './notifications.ts';
 import { createNotices } from './notices.ts';
@@ -34,6 +36,8 @@ export interface App {
 
 export function startApp(root: HTMLElement, ctx: {
   api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+  /** The Settings page's Feed keys section (feed-keys.ts). */
+  feedKeys?: { api: FeedKeysApi; supabaseUrl: string };
 }): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
@@ -100,6 +104,13 @@ export function startApp(root: HTMLElement, ctx: {
       return;
     }
     const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
+    if (view === 'settings' && ctx.feedKeys) {
+      const slot = h('div', { class: 'feed-keys-slot' });
+      replace(adminEl, adminPageView(view, orgName, { title: 'Feed keys', el: slot }));
+      stopPage = renderFeedKeys(slot, { ...ctx.feedKeys, orgId });
+      adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
+      return;
+    }
     replace(adminEl, view === 'team' && ctx.team
       ? teamPageView({ team: ctx.team, orgId, orgName, selfId: ctx.session.user.id })
       : view === 'notifications' && ctx.notifications

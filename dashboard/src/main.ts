@@ -6,6 +6,7 @@ import { loadConfig } from './config.ts';
 import { h, replace } from './dom.ts';
 import { createSdkApi } from './sdk-api.ts';
 import { linkTypeOf, SETS_PASSWORD, setPasswordView } from './set-password.ts';
+import { createFeedKeysApi } from './feed-keys-api.ts';
 import { createNotificationsApi } from './notifications-api.ts';
 import { createTeamApi } from './team-api.ts';
 import './styles.css';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   });
   const team = createTeamApi(supabase);
   const notifications = createNotificationsApi(supabase);
+  const feedKeys = { api: createFeedKeysApi(supabase), supabaseUrl: config.apiUrl };
   let app: App | null = null;
   let api: ReturnType<typeof createSdkApi> | null = null;
   let shownFor: string | null = null;
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     app?.stop();
     api ??= createSdkApi(supabase);
     app = startApp(root, {
-      api, team, notifications, session,
+      api, team, notifications, feedKeys, session,
       signOut: () => {
         app?.stop();
         app = null;

@@ -308,3 +308,29 @@ export interface HotspotSeriesResult {
   /** Engine time for the baselines (ms). */
   engine_ms: number;
 }
+
+// ── feed-keys / ingest-feed ───────────────────────────────────────────────────
+
+/**
+ * `create`: a new key for an automated feed of the org (its `key` is in the answer, once).
+ * `revoke`: the key stops working at once (idempotent: `changed: false` when it already was).
+ * ingest-feed then takes the same body as ingest-events (IngestRequest; `org_id` optional,
+ * and must be the key's org when given) and answers IngestResult.
+ */
+export type FeedKeyRequest =
+  | { action: 'create'; org_id: string; name: string; rate_limit_per_minute?: number }
+  | { action: 'revoke'; id: string };
+
+/** A feed key's metadata, as the table (and REST) hold it: never the key or its hash. */
+export type FeedKeyRecord = Tables['feed_keys']['Row'];
+
+export interface FeedKeyCreated {
+  feed_key: FeedKeyRecord;
+  /** The key itself (`hwfk_…`): shown this once, stored only as its SHA-256. */
+  key: string;
+}
+
+export interface FeedKeyRevoked {
+  feed_key: FeedKeyRecord;
+  changed: boolean;
+}

@@ -299,6 +299,99 @@ export type Database = {
           },
         ]
       }
+      feed_key_buckets: {
+        Row: {
+          key_id: string
+          tat: string
+        }
+        Insert: {
+          key_id: string
+          tat: string
+        }
+        Update: {
+          key_id?: string
+          tat?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feed_key_buckets_key_id_fkey"
+            columns: ["key_id"]
+            isOneToOne: true
+            referencedRelation: "feed_keys"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      feed_key_secrets: {
+        Row: {
+          key_hash: string
+          key_id: string
+        }
+        Insert: {
+          key_hash: string
+          key_id: string
+        }
+        Update: {
+          key_hash?: string
+          key_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feed_key_secrets_key_id_fkey"
+            columns: ["key_id"]
+            isOneToOne: true
+            referencedRelation: "feed_keys"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      feed_keys: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          id: string
+          key_prefix: string
+          last_used_at: string | null
+          name: string
+          org_id: string
+          rate_limit_per_minute: number
+          revoked_at: string | null
+          revoked_by: string | null
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_prefix: string
+          last_used_at?: string | null
+          name: string
+          org_id: string
+          rate_limit_per_minute?: number
+          revoked_at?: string | null
+          revoked_by?: string | null
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_prefix?: string
+          last_used_at?: string | null
+          name?: string
+          org_id?: string
+          rate_limit_per_minute?: number
+          revoked_at?: string | null
+          revoked_by?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feed_keys_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       hotspots: {
         Row: {
           category: string

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   invalid_json: 400,
   validation_failed: 400,
   auth_required: 401,
+  invalid_key: 401,
   forbidden: 403,
   org_not_found: 404,
   recommendation_not_found: 404,
@@ -35,6 +36,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   demo_not_allowed: 422,
+  rate_limited: 429,
   misconfigured: 500,
   internal_error: 500,
   unavailable: 503,
@@ -49,11 +51,14 @@ export type { FieldError } from './contract.ts';
 export class HttpError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  /** Extra response headers, e.g. Retry-After on a 429. */
+  readonly headers: Record<string, string>;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
     this.code = code;
     this.details = details;
+    this.headers = headers;
   }
   get status(): number {
     return ERROR_CODES[this.code];
@@ -67,8 +72,8 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   });
 }
 
-export function errorResponse(code: ErrorCode, message: string, details?: Record<string, unknown>): Response {
-  return jsonResponse({ error: { code, message, ...details } }, ERROR_CODES[code]);
+export function errorResponse(code: ErrorCode, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}): Response {
+  return jsonResponse({ error: { code, message, ...details } }, ERROR_CODES[code], headers);
 }
 
 /** Answer CORS preflights; null for every other method. */
@@ -92,7 +97,7 @@ export function withErrors(handler: Handler, report: ErrorReporter = () => {}): 
     try {
       return await handler(req);
     } catch (err) {
-      if (err instanceof HttpError) return errorResponse(err.code, err.message, err.details);
+      if (err instanceof HttpError) return errorResponse(err.code, err.message, err.details, err.headers);
       report(err, req);
       return errorResponse('internal_error', 'The request could not be processed.');
     }

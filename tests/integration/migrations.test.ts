@@ -27,7 +27,7 @@ describe('migrations', () => {
   it('the stream tables are in the supabase_realtime publication', async () => {
     const rows = await sql<{ tablename: string }[]>`
       select tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' order by tablename`;
-    expect(rows.map((r) => r.tablename)).toEqual(['alerts', 'hotspots', 'org_settings', 'playbook_hidden', 'playbooks', 'recommendations']);
+    expect(rows.map((r) => r.tablename)).toEqual(['alerts', 'feed_keys', 'hotspots', 'org_settings', 'playbook_hidden', 'playbooks', 'recommendations']);
   });
 
   it('the seed created demo orgs with an operator and a viewer each', async () => {

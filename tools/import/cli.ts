@@ -1,6 +1,7 @@
 /**
  * `npm run import`: load an org's history from a CSV, GeoJSON or NDJSON file through
- * the `ingest-events` function, streaming the file in batches (docs/import.md).
+ * the `ingest-events` function (or `ingest-feed` with `--key`), streaming the file in
+ * batches (docs/import.md).
  * Exit 0 when every row was stored (or was already) or rejected with a reason in
  * `<file>.rejects.csv`; 1 when a failure stopped the import (re-run to resume: stored
  * rows come back as duplicates); 2 for a bad command line.
@@ -19,13 +20,16 @@ import { REJECTS_HEADER, rejectLine } from './rejects.ts';
 const LOCAL_SERVICE_ROLE_KEY =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU';
 
-function targetFromEnv(env: NodeJS.ProcessEnv): Target {
+/** Where to send: SUPABASE_URL or the local stack; a feed key replaces the service role key. */
+function targetFromEnv(env: NodeJS.ProcessEnv, feedKey: string | null): Target {
+  const url = env['SUPABASE_URL'] || `http://127.0.0.1:${env['HOTWATCH_API_PORT'] ?? 54321}`;
+  if (feedKey) return { url, key: feedKey, via: 'ingest-feed' };
   if (env['SUPABASE_URL']) {
     const key = env['SUPABASE_SERVICE_ROLE_KEY'];
-    if (!key) throw new Error('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not');
-    return { url: env['SUPABASE_URL'], key };
+    if (!key) throw new Error('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is not (or give --key <feed key>)');
+    return { url, key, via: 'ingest-events' };
   }
-  return { url: `http://127.0.0.1:${env['HOTWATCH_API_PORT'] ?? 54321}`, key: env['SUPABASE_SERVICE_ROLE_KEY'] ?? LOCAL_SERVICE_ROLE_KEY };
+  return { url, key: env['SUPABASE_SERVICE_ROLE_KEY'] ?? LOCAL_SERVICE_ROLE_KEY, via: 'ingest-events' };
 }
 
 async function runImport(o: ImportOptions, target: Target): Promise<Counts> {
@@ -90,8 +94,7 @@ async function main(): Promise<number> {
   let target: Target;
   try {
     o = parseOptions(process.argv.slice(2));
-    if (o.feedKey) throw new Error('--key: the ingest-feed function does not exist yet; import with the service role key (SUPABASE_SERVICE_ROLE_KEY)');
-    target = targetFromEnv(process.env);
+    target = targetFromEnv(process.env, o.feedKey);
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
     return 2;

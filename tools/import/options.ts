@@ -1,6 +1,7 @@
 /** `npm run import -- --org <id> [options] <file>`: the command line (pure). */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { FEED_KEY_PATTERN } from '../../functions/_shared/feed-key.ts';
 import { parseCategoryMap, parseColumnMap, type ColumnMap } from './mapping.ts';
 import { formatOf, type Format } from './readers.ts';
 import { assertTimeZone } from './timestamps.ts';
@@ -14,10 +15,11 @@ export const USAGE = `usage: npm run import -- --org <org id> [options] <file.cs
   --source <name>         the events' source (default: the file's base name)
   --format csv|geojson|ndjson   (default: from the extension)
   --batch <n>             events per request, 1-1000 (default 1000)
-  --key <feed key>        send through ingest-feed with a feed key (not available yet)
+  --key <feed key>        send through ingest-feed with the org's feed key (hwfk_…) instead of
+                          the service role key (SUPABASE_SERVICE_ROLE_KEY is then not needed)
   --dry-run               read, map and write the rejects file, send nothing ("imported" = valid rows)
 
-Target: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY from the environment, else the local
+Target: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (or --key) from the environment, else the local
 stack (http://127.0.0.1:$HOTWATCH_API_PORT, default 54321, with its demo service key).`;
 
 export interface ImportOptions {
@@ -61,6 +63,7 @@ export function parseOptions(argv: string[]): ImportOptions {
   if (!Number.isInteger(batch) || batch < 1 || batch > 1000) throw new Error('--batch must be an integer from 1 to 1000');
   const source = (values.source ?? path.basename(file).replace(/\.[^.]+$/, '')).trim();
   if (!source || source.length > 100) throw new Error('--source must be 1-100 characters');
+  if (values.key !== undefined && !FEED_KEY_PATTERN.test(values.key)) throw new Error('--key must be a feed key (hwfk_…), as the feed-keys function showed it');
   return {
     file, orgId: values.org, format, source, batch,
     columns: parseColumnMap(values.map),

@@ -3,7 +3,8 @@
  * SUPABASE_SERVICE_ROLE_KEY (a hosted project's setup): CSV, GeoJSON and NDJSON fixtures
  * with bad rows — good rows stored once, every bad row in the rejects file with its
  * reason, a re-run all duplicates; killed midway and re-run, every good row is stored
- * exactly once.
+ * exactly once. With `--key` (no service key in the environment) batches go through
+ * ingest-feed into the key's org only, at the pace its rate limit allows.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -11,9 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createFeedKeysHandler } from '../../../functions/feed-keys/handler.ts';
 import { REPO_ROOT } from '../../../stack/src/config.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
+import { call, jsonRequest, serviceToken } from '../../support/functions.ts';
 
 const sql = adminSql(4);
 const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/import');
@@ -30,15 +33,18 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function start(args: string[]): ChildProcess {
+/** The import as a hosted project runs it; `feed` runs it with a feed key and no service key in the environment. */
+function start(args: string[], feed = false, orgId = org.id): ChildProcess {
   const { apiUrl, serviceRoleKey } = inject('stack');
-  return spawn(process.execPath, ['--import', 'tsx', 'tools/import/cli.ts', '--org', org.id, ...args], {
-    cwd: REPO_ROOT, env: { ...process.env, SUPABASE_URL: apiUrl, SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey }, stdio: ['ignore', 'pipe', 'pipe'],
+  const env: NodeJS.ProcessEnv = { ...process.env, SUPABASE_URL: apiUrl, SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey };
+  if (feed) delete env['SUPABASE_SERVICE_ROLE_KEY'];
+  return spawn(process.execPath, ['--import', 'tsx', 'tools/import/cli.ts', '--org', orgId, ...args], {
+    cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = start(args);
+async function run(args: string[], feed = false, orgId = org.id): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = start(args, feed, orgId);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => { stdout += d; });
@@ -115,11 +121,44 @@ describe('npm run import', () => {
     expect((await run([file])).stdout).toMatch(/^imported 0, duplicate 2, rejected 2/m);
   });
 
-  it('bad command lines exit 2 with the usage; --key is refused until ingest-feed exists', async () => {
+  it('bad command lines exit 2 with the usage; --key must look like a feed key', async () => {
     const r = await run(['--tz', 'Mars/Olympus', path.join(dir, 'calls.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown time zone "Mars\/Olympus"[\s\S]*usage: npm run import/);
-    expect((await run(['--key', 'k', path.join(dir, 'calls.csv')])).stderr).toMatch(/ingest-feed function does not exist yet/);
+    const k = await run(['--key', 'k', path.join(dir, 'calls.csv')], true);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/--key must be a feed key/);
+  });
+
+  it('--key: batches go through ingest-feed into the key\'s org without the service key; another org is refused; the rate limit is waited out', async () => {
+    const keys = createFeedKeysHandler({ sql });
+    const token = await serviceToken();
+    const mint = async (name: string, perMinute: number): Promise<string> => {
+      const r = await call(keys, jsonRequest('http://local/functions/v1/feed-keys', { action: 'create', org_id: org.id, name, rate_limit_per_minute: perMinute }, token));
+      expect(r.status).toBe(201);
+      return r.body.key as string;
+    };
+    const file = path.join(dir, 'feed.ndjson');
+    const N = 64;
+    await fs.writeFile(file, Array.from({ length: N }, (_, i) =>
+      JSON.stringify({ external_id: `F${i}`, category: 'fire', occurred_at: `2025-07-01T${String(i % 24).padStart(2, '0')}:00:00Z`, lat: 52.3, lng: 4.9 })).join('\n') + '\n');
+
+    // 60 a minute: the first 60 one-event batches pass at once, then one a second (429 + Retry-After in between).
+    const key = await mint('import feed', 60);
+    const started = Date.now();
+    const r = await run(['--key', key, '--batch', '1', file], true);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^imported ${N}, duplicate 0, rejected 0`, 'm'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(await stored('feed')).toHaveLength(N);
+
+    // The key's org only: --org naming another org stops the import with the 403.
+    const other = await createTestOrg(sql, 'import-other');
+    const wrong = await run(['--key', await mint('other org', 600), file], true, other.id);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/ingest-feed refused the batch \(403 forbidden\)/);
+    const [{ n }] = await sql`select count(*)::int as n from public.events where org_id = ${other.id}` as unknown as [{ n: number }];
+    expect(n).toBe(0);
   });
 
   it('killed midway and re-run: every good row stored exactly once, every bad row in the rejects file', async () => {

@@ -80,6 +80,10 @@ describe('command line and progress', async () => {
     expect(() => parseOptions(['--org', ORG, 'x.txt'])).toThrow(/--format/);
     expect(() => parseOptions(['--org', ORG, '--batch', '5000', 'x.csv'])).toThrow(/--batch/);
     expect(() => parseOptions(['--org', ORG, '--bogus', 'x.csv'])).toThrow();
+    const key = `hwfk_0123456789ab_${'A'.repeat(43)}`;
+    expect(parseOptions(['--org', ORG, '--key', key, 'x.csv'])).toMatchObject({ feedKey: key });
+    expect(parseOptions(['--org', ORG, 'x.csv'])).toMatchObject({ feedKey: null });
+    expect(() => parseOptions(['--org', ORG, '--key', 'eyJhbGciOi.service.key', 'x.csv'])).toThrow(/--key must be a feed key/);
   });
   it('progress says rows/s and ETA; the summary line is the issue\'s', () => {
     const counts = { imported: 5, duplicate: 1, rejected: 2, outside: 0 };
