@@ -45,7 +45,7 @@ revoke execute on function rls.token_account_active() from public, anon;
 grant execute on function rls.token_account_active() to authenticated;
 
 -- Every table whose policies read the JWT's org_roles (tests/integration/security/
--- cut-off-policies.test.ts checks none is missing). RESTRICTIVE: AND'ed with the
+-- cut-off.test.ts checks none is missing). RESTRICTIVE: AND'ed with the
 -- table's permissive policies; FOR ALL: reads and writes alike.
 do $$
 declare t regclass;

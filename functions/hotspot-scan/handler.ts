@@ -4,6 +4,7 @@
  * Callers: the service role (the cron schedule sends {org_id, trigger: "cron"}) or an
  * operator/admin of the org (viewer → 403, other org → 404, anon → 401).
  */
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-claims.ts';
 import type { ScanTrigger } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type Handler } from '../_shared/http.ts';
@@ -17,6 +18,7 @@ export function createScanHandler(deps: ScanDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an operator, or use the service role key.');
+    await refuseBannedCaller(deps.sql, caller);
     const body = req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, SCAN_MAX_BODY_BYTES).catch((e: unknown) => {
       if (e instanceof HttpError && e.code === 'invalid_json' && /empty/.test(e.message)) return {};
       throw e;

@@ -11,6 +11,7 @@
  */
 import type { Sql } from 'postgres';
 import type { IngestResult } from '../_shared/contract.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, soleOrgWith, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
 import { hasDemoEvents } from '../_shared/demo.ts';
@@ -45,6 +46,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an operator, or use the service role key.');
+    await refuseBannedCaller(sql, caller);
     const body = await readJsonBody(req, limits.maxBodyBytes);
 
     const env = envelopeSchema.safeParse(body);

@@ -13,6 +13,7 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { writeAudit } from '../_shared/audit.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { AcceptResult, InvitationRecord, InvitationResult, RemovalResult, RoleChangeResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
@@ -160,6 +161,7 @@ export function createMembersHandler(deps: MembersDeps): Handler {
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in to manage a team.');
     if (caller.kind === 'service' || !caller.userId) throw new HttpError('forbidden', 'Team changes are made by a signed-in admin (they are audited by user).');
+    await refuseBannedCaller(deps.sql, caller);
     const person = caller as Person;
     const parsed = membersSchema.safeParse(await readJsonBody(req, MEMBERS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));

@@ -265,6 +265,9 @@ describe.skipIf(!stack.embedded)('members', () => {
     // …yet REST reads nothing at once, while the plainly removed member keeps the documented window.
     expect(await reads(cutClient)).toEqual({ hotspots: 0, alerts: 0 });
     expect(await reads(keptClient)).toEqual({ hotspots: 2, alerts: 1 });
+    // The functions, which write as the owner past RLS, refuse the banned account's token too.
+    expect(await members({ action: 'accept' }, await tokenOf(cutClient))).toMatchObject({ status: 403, body: { error: { code: 'forbidden', reason: 'user_banned' } } });
+    expect((await members({ action: 'accept' }, await tokenOf(keptClient))).status).toBe(200);
 
     const after = await insertHotspot(sql, org.id, 'cut-after');
     await Promise.all([seen.kept.wait(2), seen.control.wait(2)]);
