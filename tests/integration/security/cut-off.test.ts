@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
+import { closeClients, sb, userJwt } from '../../support/hardening.ts';
 import { insertStreamRows } from '../data-model/stream-rows.ts';
+import { statusLog } from '../realtime/helpers.ts';
 
 const sql = adminSql(2);
 const CUT_OFF_POLICY = 'banned accounts reach nothing';
@@ -19,7 +21,10 @@ beforeAll(async () => {
   org = await createTestOrg(sql, 'sec-cut');
   await insertStreamRows(sql, org.id, 'sec-cut');
 });
-afterAll(() => sql.end());
+afterAll(async () => {
+  await closeClients();
+  await sql.end();
+});
 
 /** Tables with a policy that reads org_roles, and whether each has the cut-off policy. */
 async function orgTables(): Promise<Array<{ tbl: string; cut_off: boolean }>> {
@@ -63,5 +68,21 @@ describe('the immediate cut-off covers every org table', () => {
     // A ban that has run out lets the token read again (Auth's own banned_until semantics).
     await sql`update auth.users set banned_until = now() - interval '1 second' where id = ${org.viewer.id}`;
     expect(await readable()).toEqual(before);
+  });
+
+  it('a banned account\'s token cannot join its org\'s private stream topic; unbanned, the same token can', async () => {
+    const user = await createTestOrg(sql, 'sec-cut-rt');
+    const token = userJwt(user.viewer.id, { [user.id]: 'viewer' });
+    const join = async (label: string) => {
+      const log = statusLog(sb(token).channel(`org:${user.id}:hotspots`, { config: { private: true } }));
+      await log.wait(label === 'ok' ? 'SUBSCRIBED' : 'CHANNEL_ERROR', 30_000);
+      return log.statuses;
+    };
+    await sql`update auth.users set banned_until = now() + interval '1 hour' where id = ${user.viewer.id}`;
+    const refused = await join('refused');
+    expect(refused.find((x) => x.status === 'CHANNEL_ERROR')?.err).toMatch(/Unauthorized/);
+    expect(refused.some((x) => x.status === 'SUBSCRIBED')).toBe(false);
+    await sql`update auth.users set banned_until = null where id = ${user.viewer.id}`;
+    expect((await join('ok')).some((x) => x.status === 'SUBSCRIBED')).toBe(true);
   });
 });
