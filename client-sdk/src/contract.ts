@@ -206,7 +206,8 @@ export interface RoleChangeResult {
 /**
  * remove: the membership is gone and the member's refresh tokens revoked. Without
  * `cut_off`, a token issued before may read the org until `access_window_ends_at`
- * (jwt_expiry); with it, the account is banned (only for a member of no other org).
+ * (jwt_expiry); with it, the account is banned (only for a member of no other org) and
+ * its tokens reach nothing from now on (`access_window_ends_at` null).
  */
 export interface RemovalResult {
   org_id: string;

@@ -65,7 +65,7 @@ export function teamPageView(ctx: { team: TeamApi; orgId: string; orgName: strin
     remove.addEventListener('click', () => void act(remove, async () => {
       const r = await team.remove(orgId, m.user_id, cut.checked);
       return r.cut_off
-        ? `Removed ${who} and banned the account: it can no longer sign in or refresh a session. A token issued before may still read until ${timeOf(r.access_window_ends_at!)}.`
+        ? `Removed ${who} and cut them off: the account is banned, and the token they hold reads nothing from now on.`
         : `Removed ${who}. Their sessions were signed out, but the access token they hold may still read this organisation until ${timeOf(r.access_window_ends_at!)} (tokens last an hour).`;
     }));
     return h('tr', { 'data-user-id': m.user_id },

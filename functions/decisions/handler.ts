@@ -16,6 +16,7 @@
  */
 import type { Sql } from 'postgres';
 import { writeAudit } from '../_shared/audit.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { AlertDecisionResult, RecommendationDecisionResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
@@ -100,6 +101,7 @@ export function createDecisionsHandler(deps: DecisionDeps): Handler {
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an operator to decide.');
     if (caller.kind === 'service' || !caller.userId) throw new HttpError('forbidden', 'Decisions are made by a signed-in operator (they are audited by user).');
+    await refuseBannedCaller(deps.sql, caller);
     const user = caller as Operator;
     const parsed = decisionSchema.safeParse(await readJsonBody(req, DECISIONS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));

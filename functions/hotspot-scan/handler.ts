@@ -6,6 +6,7 @@
  * org — starts a round (dispatch.ts): 202 at once, the round in the background
  * (`{"wait": true}`: 200 with the round's figures, for operators and benchmarks).
  */
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, soleOrgWith } from '../_shared/auth-claims.ts';
 import type { ScanTrigger } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type Handler } from '../_shared/http.ts';
@@ -28,6 +29,7 @@ export function createScanHandler(deps: ScanHandlerDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an operator, or use the service role key.');
+    await refuseBannedCaller(deps.sql, caller);
     const body = req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, SCAN_MAX_BODY_BYTES).catch((e: unknown) => {
       if (e instanceof HttpError && e.code === 'invalid_json' && /empty/.test(e.message)) return {};
       throw e;

@@ -10,6 +10,7 @@
  * already stored count as `duplicate`. A database failure writes nothing. The pipeline
  * itself is ./ingest.ts (shared with ingest-feed); this file decides who may call.
  */
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, soleOrgWith, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, requireMethod, validationError, withErrors, type Handler } from '../_shared/http.ts';
 import { createIngest, type IngestDeps } from './ingest.ts';
@@ -32,6 +33,7 @@ export function createIngestHandler(deps: IngestDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an operator, or use the service role key.');
+    await refuseBannedCaller(sql, caller);
     return ingest(req, {
       org: (bodyOrg) => {
         const orgId = resolveOrg(caller, bodyOrg);

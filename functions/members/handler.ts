@@ -6,12 +6,14 @@
  * Callers: a signed-in admin of the org for invite, resend, revoke, change_role and
  * remove (viewer/operator → 403, another org's user → 404, anon → 401, the service role
  * → 403: a roster change needs a person to audit). `accept` is any signed-in user: it
- * joins the orgs whose pending invitations name the caller's confirmed address.
+ * joins the orgs whose pending invitations name the caller's confirmed address — which
+ * signing in also does (a trigger on auth.users, same SQL function).
  *
  * Every change writes its public.audit_log row in its own transaction (_shared/audit.ts).
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { writeAudit } from '../_shared/audit.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { AcceptResult, InvitationRecord, InvitationResult, RemovalResult, RoleChangeResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
@@ -22,10 +24,10 @@ import { effectiveStatus, invitationAllows, invitationExpiry, type InvitationAct
 import { accessWindowEnds, cutOffAllowed, CUT_OFF_BAN_DURATION, keepsAnAdmin } from './rules/roster.ts';
 import { MEMBERS_MAX_BODY_BYTES, membersSchema, type ParsedMembersRequest } from './schema.ts';
 import {
-  expireLapsed, insertInvitation, lockAddress, lockInvitation, lockPendingForEmail, markAccepted, markResent, markRevoked, pendingFor,
+  acceptPending, expireLapsed, insertInvitation, lockAddress, lockInvitation, markResent, markRevoked, pendingFor,
 } from './store/invitations.ts';
 import {
-  addMembership, confirmedEmail, deleteMembership, isMemberEmail, lockRoster, otherOrgCount, revokeSessions, setRole,
+  deleteMembership, isMemberEmail, lockRoster, otherOrgCount, revokeSessions, setRole,
 } from './store/roster.ts';
 
 export interface MembersDeps {
@@ -134,7 +136,8 @@ async function remove(deps: MembersDeps, caller: Person, d: Req<'remove'>, now: 
     const sessions = await revokeSessions(tx, d.user_id);
     // Last, so a failed ban rolls the removal back and the admin can retry.
     if (cutOff) await deps.auth.ban(d.user_id, CUT_OFF_BAN_DURATION);
-    const windowEnds = accessWindowEnds(now).toISOString();
+    // With the cut-off the ban ends the token's reach at once (RLS: rls.token_account_active()).
+    const windowEnds = cutOff ? null : accessWindowEnds(now).toISOString();
     await writeAudit(tx, caller, {
       orgId: d.org_id, action: 'member.remove', targetType: 'membership', targetId: d.user_id,
       before: { role: current }, after: { sessions_revoked: sessions, cut_off: cutOff, access_window_ends_at: windowEnds },
@@ -143,22 +146,12 @@ async function remove(deps: MembersDeps, caller: Person, d: Req<'remove'>, now: 
   });
 }
 
+/**
+ * Signing in already accepts (the trigger on auth.users.last_sign_in_at); this explicit
+ * step catches an invitation sent while the caller was signed in, by the same SQL.
+ */
 async function accept(deps: MembersDeps, caller: Person): Promise<AcceptResult> {
-  const email = await confirmedEmail(deps.sql, caller.userId);
-  if (!email) return { accepted: [] };
-  return deps.sql.begin(async (tx) => {
-    const accepted: AcceptResult['accepted'] = [];
-    for (const inv of await lockPendingForEmail(tx, email)) {
-      const added = await addMembership(tx, inv.org_id, caller.userId, inv.role);
-      await markAccepted(tx, inv.id, caller.userId);
-      await writeAudit(tx, caller, {
-        orgId: inv.org_id, action: 'member.accept', targetType: 'membership', targetId: caller.userId,
-        before: null, after: { role: inv.role, invitation_id: inv.id, email, added },
-      });
-      accepted.push({ invitation_id: inv.id, org_id: inv.org_id, role: inv.role });
-    }
-    return { accepted };
-  });
+  return deps.sql.begin(async (tx) => ({ accepted: await acceptPending(tx, caller.userId, 'accept') }));
 }
 
 export function createMembersHandler(deps: MembersDeps): Handler {
@@ -168,6 +161,7 @@ export function createMembersHandler(deps: MembersDeps): Handler {
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in to manage a team.');
     if (caller.kind === 'service' || !caller.userId) throw new HttpError('forbidden', 'Team changes are made by a signed-in admin (they are audited by user).');
+    await refuseBannedCaller(deps.sql, caller);
     const person = caller as Person;
     const parsed = membersSchema.safeParse(await readJsonBody(req, MEMBERS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));

@@ -9,6 +9,7 @@
  * audit_log row in the change's transaction (store.ts).
  */
 import type { Sql } from 'postgres';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type FieldError, type Handler } from '../_shared/http.ts';
 import { channelKind } from '../_shared/notifications/kinds.ts';
@@ -116,6 +117,7 @@ export function createChannelsHandler(deps: ChannelsDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an admin of the org.');
+    await refuseBannedCaller(deps.sql, caller);
     const parsed = channelRequestSchema.safeParse(await readJsonBody(req, CHANNELS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
     return handle(deps, caller, parsed.data);

@@ -17,6 +17,7 @@
  */
 import type { Sql } from 'postgres';
 import { writeAudit, type JsonValue } from '../_shared/audit.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, requireOrgRole } from '../_shared/auth-claims.ts';
 import type { OrgSettingsResult } from '../_shared/contract.ts';
 import type { Json } from '../_shared/database.types.ts';
@@ -37,6 +38,7 @@ export function createOrgSettingsHandler(deps: OrgSettingsDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an admin of the organisation.');
+    await refuseBannedCaller(deps.sql, caller);
     const body = await readJsonBody(req, SETTINGS_LIMITS.maxBodyBytes);
     const env = envelopeSchema.safeParse(body);
     if (!env.success) throw validationError(fieldErrors(env.error));

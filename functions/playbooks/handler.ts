@@ -13,6 +13,7 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { auditActor, writeAudit, type AuditEntry } from '../_shared/audit.ts';
+import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { PlaybookResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
@@ -106,6 +107,7 @@ export function createPlaybooksHandler(deps: PlaybooksDeps): Handler {
     requireMethod(req, 'POST');
     const caller = callerFromRequest(req);
     if (caller.kind === 'anon') throw new HttpError('auth_required', 'Sign in as an admin of the organisation to manage its playbooks.');
+    await refuseBannedCaller(deps.sql, caller);
     const parsed = playbookRequestSchema.safeParse(await readJsonBody(req, PLAYBOOKS_MAX_BODY_BYTES));
     if (!parsed.success) throw validationError(fieldErrors(parsed.error));
     const r = parsed.data;

@@ -2,7 +2,8 @@
  * The Team page end to end in Chromium: an admin invites a colleague from the dashboard;
  * the colleague opens the invitation from the local inbox's web page, sets a password on
  * the page the link opens and sees the board of the org; the admin changes their role
- * and removes them, the page saying how long their current session may still read.
+ * and removes them, the page saying how long their current session may still read; a second
+ * member is removed with the immediate cut-off.
  * Each step is in the audit log. The Team page, the set-password page and "Forgot
  * password?" are axe clean.
  */
@@ -78,6 +79,7 @@ describe.skipIf(!hasChromium || !inject('stack').mailUrl)('dashboard: Team page'
 
       // Back on the admin's page: the colleague is a member; change their role, then remove them.
       const [user] = await sql`select id from auth.users where email = ${email}`;
+      const leaver = await addMember(sql, org.id, 'viewer'); // cut off at the end
       await d.page.reload();
       await waitLive(d.page);
       await d.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Team' }).click();
@@ -92,6 +94,12 @@ describe.skipIf(!hasChromium || !inject('stack').mailUrl)('dashboard: Team page'
       expect(log.map((r) => r.action)).toEqual(['member.invite', 'member.accept', 'member.role', 'member.remove']);
       const [who] = await sql`select count(*)::int as n from public.audit_log where org_id = ${org.id} and actor = ${user!.id}`;
       expect(who!.n).toBe(1); // the accept, by the invitee
+      // The immediate cut-off: the page says the token reads nothing from now on, and the account is banned.
+      await d.page.locator(`#cutoff-${leaver.id}`).check();
+      await d.page.getByRole('button', { name: `Remove ${leaver.email}` }).click();
+      await expect.poll(() => d.page.locator('#team-status').textContent(), { timeout: 30_000 }).toMatch(/^Removed .* cut them off: .* reads nothing from now on\.$/);
+      const [banned] = await sql`select banned_until > now() as banned from auth.users where id = ${leaver.id}`;
+      expect(banned!.banned).toBe(true);
       expect(d.errors).toEqual([]);
     } finally {
       await d.context.close();

@@ -8,8 +8,10 @@
  *  - Removal takes effect in the database at once, and the member's refresh tokens are
  *    revoked; their current access token still carries the org until it expires
  *    (jwt_expiry), which the answer reports as the access window.
- *  - The immediate cut-off bans the account, so it is offered only when the removed
- *    member belongs to no other org (a ban would lock them out of those too).
+ *  - The immediate cut-off bans the account, and the policies refuse a banned account's
+ *    token at once (rls.token_account_active()), so there is no window; it is offered
+ *    only when the removed member belongs to no other org (the ban locks them out of
+ *    those too).
  */
 import type { MemberRole } from '../../_shared/vocabulary.ts';
 

@@ -3,7 +3,7 @@
  * before a resend, revoke or accept, so of two concurrent changes one sees the other's.
  */
 import type { TransactionSql } from 'postgres';
-import type { InvitationRecord } from '../../_shared/contract.ts';
+import type { AcceptResult, InvitationRecord } from '../../_shared/contract.ts';
 import type { MemberRole } from '../../_shared/vocabulary.ts';
 
 type LinkType = InvitationRecord['link_type'];
@@ -67,13 +67,12 @@ export async function markRevoked(tx: TransactionSql, id: string): Promise<Invit
   return r!;
 }
 
-/** Lock the address's live pending invitations (every org). */
-export async function lockPendingForEmail(tx: TransactionSql, email: string): Promise<InvitationRecord[]> {
-  return tx<InvitationRecord[]>`select ${tx.unsafe(COLUMNS)} from public.invitations
-                                 where email = ${email} and status = 'pending' and expires_at > now()
-                                 order by created_at for update`;
-}
-
-export async function markAccepted(tx: TransactionSql, id: string, userId: string): Promise<void> {
-  await tx`update public.invitations set status = 'accepted', accepted_by = ${userId}, accepted_at = now() where id = ${id}`;
+/**
+ * Accept the user's live pending invitations (their confirmed address; not expired, not
+ * revoked): memberships, `accepted`, one `member.accept` audit row each — the SQL function
+ * the sign-in trigger also runs (migrations/20261206154217_cut_off_and_sign_in_acceptance.sql).
+ */
+export async function acceptPending(tx: TransactionSql, userId: string, via: string): Promise<AcceptResult['accepted']> {
+  return tx<AcceptResult['accepted']>`
+    select invitation_id, invited_org as org_id, invited_role as role from private.accept_invitations(${userId}, ${via})`;
 }

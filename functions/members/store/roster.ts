@@ -27,12 +27,6 @@ export async function deleteMembership(tx: TransactionSql, orgId: string, userId
   await tx`delete from public.memberships where org_id = ${orgId} and user_id = ${userId}`;
 }
 
-/** Insert a membership; an existing one keeps its role. Whether it was added. */
-export async function addMembership(tx: TransactionSql, orgId: string, userId: string, role: MemberRole): Promise<boolean> {
-  const r = await tx`insert into public.memberships (org_id, user_id, role) values (${orgId}, ${userId}, ${role}) on conflict do nothing`;
-  return r.count === 1;
-}
-
 export async function otherOrgCount(tx: TransactionSql, orgId: string, userId: string): Promise<number> {
   const [r] = await tx<{ n: number }[]>`select count(*)::int as n from public.memberships where user_id = ${userId} and org_id <> ${orgId}`;
   return r!.n;
@@ -48,11 +42,4 @@ export async function isMemberEmail(sql: ISql, orgId: string, email: string): Pr
 export async function revokeSessions(tx: TransactionSql, userId: string): Promise<number> {
   const r = await tx`delete from auth.sessions where user_id = ${userId}`;
   return r.count;
-}
-
-/** The account's email once it is confirmed (an invitation is accepted only by its verified owner). */
-export async function confirmedEmail(sql: ISql, userId: string): Promise<string | null> {
-  const [u] = await sql<{ email: string | null }[]>`
-    select lower(email) as email from auth.users where id = ${userId} and email_confirmed_at is not null`;
-  return u?.email ?? null;
 }

@@ -18,6 +18,8 @@ import { adminSql } from '../../support/db.ts';
 import { addMember, createTestOrg, TEST_PASSWORD, type TestOrg } from '../../support/fixtures.ts';
 import { anonToken, call, jsonRequest, serviceToken } from '../../support/functions.ts';
 import { latestTo, messagesTo, openLink, verifyLink } from '../../support/inbox.ts';
+import { insertStreamRows } from '../data-model/stream-rows.ts';
+import { as, collector, insertHotspot, sleep, subscribed, type Change } from '../realtime/helpers.ts';
 
 const stack = inject('stack');
 const sql = adminSql(8);
@@ -89,10 +91,12 @@ describe.skipIf(!stack.embedded)('members', () => {
     const mail = await latestTo(email);
     expect(mail.Subject).toBe('You have been invited');
     const invitee = await followLink(verifyLink(mail));
+    // The link's sign-in accepted the invitation (trigger on last_sign_in_at): the session it opened already carries the org.
+    expect(await orgRoles(invitee)).toEqual({ [a.id]: 'operator' });
     expect((await invitee.auth.updateUser({ password: 'chosen-password-1' })).error).toBeNull();
     const accepted = await invitee.functions.invoke('members', { body: { action: 'accept' } });
     expect(accepted.error).toBeNull();
-    expect(accepted.data.accepted).toEqual([{ invitation_id: invited.data.invitation.id, org_id: a.id, role: 'operator' }]);
+    expect(accepted.data.accepted).toEqual([]);
 
     const later = await signIn(email, 'chosen-password-1');
     expect(await orgRoles(later)).toEqual({ [a.id]: 'operator' });
@@ -106,7 +110,10 @@ describe.skipIf(!stack.embedded)('members', () => {
     const [status] = await sql`select status, accepted_by from public.invitation_list where id = ${invited.data.invitation.id}`;
     expect(status).toEqual({ status: 'accepted', accepted_by: user!.id });
     expect(await audit(a.id, 'member.invite')).toEqual(expect.arrayContaining([expect.objectContaining({ actor: adminA.id, target_id: invited.data.invitation.id })]));
-    expect(await audit(a.id, 'member.accept')).toEqual(expect.arrayContaining([expect.objectContaining({ actor: user!.id, target_type: 'membership', target_id: user!.id })]));
+    expect(await audit(a.id, 'member.accept')).toEqual(expect.arrayContaining([expect.objectContaining({
+      actor: user!.id, target_type: 'membership', target_id: user!.id,
+      after: { role: 'operator', invitation_id: invited.data.invitation.id, email, added: true, via: 'sign_in' },
+    })]));
   });
 
   it('an existing account invited to a second org gets a sign-in link; signing in adds the org', async () => {
@@ -120,15 +127,45 @@ describe.skipIf(!stack.embedded)('members', () => {
     const mail = await latestTo(existing.email);
     expect(mail.Subject).toBe('Your Magic Link');
     const signedIn = await followLink(verifyLink(mail));
-    expect(await orgRoles(signedIn)).toEqual({ [b.id]: 'operator' });
-    const accepted = await members({ action: 'accept' }, await tokenOf(signedIn));
-    expect(accepted.body.accepted).toEqual([{ invitation_id: r.body.invitation.id, org_id: a.id, role: 'viewer' }]);
-    expect((await signedIn.auth.refreshSession()).error).toBeNull();
+    // Signing in through the link accepted it: the new session's token carries both orgs.
     expect(await orgRoles(signedIn)).toEqual({ [b.id]: 'operator', [a.id]: 'viewer' });
-    // Accepting twice adds nothing; inviting a member is a conflict.
+    expect(await sql`select status from public.invitations where id = ${r.body.invitation.id}`).toEqual([{ status: 'accepted' }]);
+    // The explicit step finds nothing left; inviting a member is a conflict.
     expect((await members({ action: 'accept' }, await tokenOf(signedIn))).body.accepted).toEqual([]);
     const member = await members({ action: 'invite', org_id: a.id, email: existing.email, role: 'viewer' }, await tokenOf(adminAClient));
     expect(member).toMatchObject({ status: 409, body: { error: { reason: 'already_member' } } });
+  });
+
+  it('a plain password sign-in accepts a live invitation; expired and revoked ones stay unaccepted', async () => {
+    const x = await addMember(sql, b.id, 'viewer'); // an existing account, member of org B
+    const live = await members({ action: 'invite', org_id: a.id, email: x.email, role: 'operator', redirect_to: REDIRECT }, await tokenOf(adminAClient));
+    expect(live.body.invitation).toMatchObject({ link_type: 'magiclink', status: 'pending' });
+    // Two more orgs whose invitations to x are no longer live (rows as the function leaves them).
+    const revokedOrg = await createTestOrg(sql, 'team-revoked');
+    const expiredOrg = await createTestOrg(sql, 'team-expired');
+    await sql`insert into public.invitations (org_id, email, role, link_type, status, revoked_at, expires_at)
+              values (${revokedOrg.id}, ${x.email}, 'admin', 'magiclink', 'revoked', now(), now() + interval '1 hour')`;
+    await sql`insert into public.invitations (org_id, email, role, link_type, sent_at, expires_at)
+              values (${expiredOrg.id}, ${x.email}, 'admin', 'magiclink', now() - interval '2 hours', now() - interval '1 hour')`;
+
+    // No link followed: the password sign-in itself accepts, and its token already carries the org.
+    const c = await signIn(x.email);
+    expect(await orgRoles(c)).toEqual({ [b.id]: 'viewer', [a.id]: 'operator' });
+    expect(await sql`select org_id, status, accepted_by from public.invitations where email = ${x.email} order by status`).toEqual(expect.arrayContaining([
+      { org_id: a.id, status: 'accepted', accepted_by: x.id },
+      { org_id: revokedOrg.id, status: 'revoked', accepted_by: null },
+      { org_id: expiredOrg.id, status: 'pending', accepted_by: null },
+    ]));
+    expect(await sql`select org_id from public.memberships where user_id = ${x.id} order by org_id`).toHaveLength(2);
+    expect(await audit(a.id, 'member.accept')).toEqual(expect.arrayContaining([expect.objectContaining({
+      actor: x.id, target_type: 'membership', target_id: x.id,
+      after: { role: 'operator', invitation_id: live.body.invitation.id, email: x.email, added: true, via: 'sign_in' },
+    })]));
+    expect(await audit(revokedOrg.id, 'member.accept')).toEqual([]);
+    expect(await audit(expiredOrg.id, 'member.accept')).toEqual([]);
+    // Signing in again accepts nothing more (one accept row for this invitation).
+    await signIn(x.email);
+    expect((await audit(a.id, 'member.accept')).filter((r) => r.target_id === x.id)).toHaveLength(1);
   });
 
   it('a role change reaches the token at its next refresh', async () => {
@@ -178,7 +215,7 @@ describe.skipIf(!stack.embedded)('members', () => {
     const c = await signIn(m.email);
     const r = await members({ action: 'remove', org_id: a.id, user_id: m.id, cut_off: true }, await tokenOf(adminAClient));
     expect(r.status).toBe(200);
-    expect(r.body.cut_off).toBe(true);
+    expect(r.body).toMatchObject({ cut_off: true, access_window_ends_at: null });
     expect((await c.auth.getUser()).error?.status).toBe(403);
     expect((await c.auth.refreshSession()).error).not.toBeNull();
     const again = await client().auth.signInWithPassword({ email: m.email, password: TEST_PASSWORD });
@@ -189,6 +226,56 @@ describe.skipIf(!stack.embedded)('members', () => {
     const refused = await members({ action: 'remove', org_id: a.id, user_id: both.id, cut_off: true }, await tokenOf(adminAClient));
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'conflict', reason: 'member_of_other_orgs' } } });
     expect(await sql`select 1 from public.memberships where org_id = ${a.id} and user_id = ${both.id}`).toHaveLength(1);
+  });
+
+  it('with the cut-off, the unexpired token reads nothing over REST and Realtime delivers it nothing more; without it, the window stays', async () => {
+    const org = await createTestOrg(sql, 'team-cut');
+    const admin = await signIn((await addMember(sql, org.id, 'admin')).email);
+    await insertStreamRows(sql, org.id, 'cut-1');
+    const cut = await addMember(sql, org.id, 'viewer');
+    const kept = await addMember(sql, org.id, 'viewer');
+    const [cutClient, keptClient, control] = await Promise.all([signIn(cut.email), signIn(kept.email), signIn(org.operator.email)]);
+    const binding = { event: 'INSERT', schema: 'public', table: 'hotspots', filter: `org_id=eq.${org.id}` } as const;
+    const seen = { cut: collector<Change>(), kept: collector<Change>(), control: collector<Change>() };
+    await Promise.all([
+      subscribed(cutClient.channel('cut-off-cut').on('postgres_changes', binding, as(seen.cut.push))),
+      subscribed(keptClient.channel('cut-off-kept').on('postgres_changes', binding, as(seen.kept.push))),
+      subscribed(control.channel('cut-off-control').on('postgres_changes', binding, as(seen.control.push))),
+    ]);
+    const reads = async (c: SupabaseClient) => {
+      const [h, al] = await Promise.all([c.from('hotspots').select('id').eq('org_id', org.id), c.from('alerts').select('id').eq('org_id', org.id)]);
+      expect(h.error).toBeNull();
+      expect(al.error).toBeNull();
+      return { hotspots: h.data!.length, alerts: al.data!.length };
+    };
+    expect(await reads(cutClient)).toEqual({ hotspots: 1, alerts: 1 });
+    await insertHotspot(sql, org.id, 'cut-before');
+    await Promise.all([seen.cut.wait(1), seen.kept.wait(1), seen.control.wait(1)]);
+
+    const token = await tokenOf(admin);
+    const cutOff = await members({ action: 'remove', org_id: org.id, user_id: cut.id, cut_off: true }, token);
+    expect(cutOff).toMatchObject({ status: 200, body: { cut_off: true, access_window_ends_at: null } });
+    const plain = await members({ action: 'remove', org_id: org.id, user_id: kept.id }, token);
+    expect(plain).toMatchObject({ status: 200, body: { cut_off: false } });
+
+    // The cut-off member's access token is still well-formed, signed and an hour from expiry…
+    const claims = decodeJwt(await tokenOf(cutClient));
+    expect(claims['exp']! * 1000).toBeGreaterThan(Date.now() + 3000_000);
+    expect(claims['org_roles']).toEqual({ [org.id]: 'viewer' });
+    // …yet REST reads nothing at once, while the plainly removed member keeps the documented window.
+    expect(await reads(cutClient)).toEqual({ hotspots: 0, alerts: 0 });
+    expect(await reads(keptClient)).toEqual({ hotspots: 2, alerts: 1 });
+    // The functions, which write as the owner past RLS, refuse the banned account's token too.
+    expect(await members({ action: 'accept' }, await tokenOf(cutClient))).toMatchObject({ status: 403, body: { error: { code: 'forbidden', reason: 'user_banned' } } });
+    expect((await members({ action: 'accept' }, await tokenOf(keptClient))).status).toBe(200);
+
+    const after = await insertHotspot(sql, org.id, 'cut-after');
+    await Promise.all([seen.kept.wait(2), seen.control.wait(2)]);
+    await sleep(1000); // the change has reached the others; give the cut-off subscriber's copy time to (not) arrive
+    expect(seen.control.items[1]!.new.id).toBe(after);
+    expect(seen.kept.items[1]!.new.id).toBe(after);
+    expect(seen.cut.items.map((p) => p.new.id)).toHaveLength(1);
+    expect(seen.cut.items[0]!.new.id).not.toBe(after);
   });
 
   it('the last admin can be neither demoted nor removed', async () => {

@@ -2,7 +2,8 @@
  * The functions' layout rule (docs/architecture.md): pure rules apart from storage.
  * Files under functions/<name>/rules/ and the pure shared modules do no I/O — no SQL
  * client, no network, no Deno/Node globals — so they are tested by tables in-process;
- * SQL statements live only in functions/<name>/store/ and the shared audit helper.
+ * SQL statements live only in functions/<name>/store/ and the shared audit and
+ * account-status helpers.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,8 +50,8 @@ describe('pure rules apart from storage', () => {
     expect(problems).toEqual([]);
   });
 
-  it('SQL statements run only in store/ modules and the shared audit helper', () => {
-    const SQL_HOME = /^([^_][^/]*\/store\/.*|_shared\/audit)\.ts$/;
+  it('SQL statements run only in store/ modules and the shared audit and account-status helpers', () => {
+    const SQL_HOME = /^([^_][^/]*\/store\/.*|_shared\/(audit|account-status))\.ts$/;
     const outside = tsFiles(FUNCTIONS)
       .filter((f) => !SQL_HOME.test(rel(f)) && IO[1]!.re.test(code(f)))
       .map(rel);
