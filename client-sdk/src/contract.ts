@@ -251,5 +251,5 @@ export interface OrgSettingsUpdateRequest {
   map?: Tables['org_settings']['Row']['map'];
 }
 
-/** The org's settings after the update, without the (large) cell list: its size instead. */
-export type OrgSettingsResult = Omit<Tables['org_settings']['Row'], 'area_cells'> & { area_cell_count: number; changed: string[] };
+/** The org's settings after the update; the area's cells (public.org_area_cells, large) as their count. */
+export type OrgSettingsResult = Tables['org_settings']['Row'] & { area_cell_count: number; changed: string[] };
