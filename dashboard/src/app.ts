@@ -21,6 +21,9 @@ import { playbooksPage } from './playbooks-page.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
 import { createSilences } from './silences.ts';
+import { display } from './org-display.ts';
+import type { SettingsApi } from './settings-api.ts';
+import { settingsPage } from './settings-page.ts';
 import { RowStore } from './store.ts';
 import type { TeamApi } from './team-api.ts';
 import { teamPageView } from './team.ts';
@@ -33,7 +36,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; session: Session; signOut(): void;
 }): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
@@ -92,6 +95,13 @@ export function startApp(root: HTMLElement, ctx: {
       replace(adminEl);
       return;
     }
+    if (view === 'settings' && ctx.settings) {
+      const page = settingsPage({ api: ctx.settings, orgId, orgName: orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation' });
+      stopPage = page.stop;
+      replace(adminEl, page.el);
+      page.focusTarget.focus();
+      return;
+    }
     if (view === 'playbooks') {
       const page = playbooksPage(api, orgId);
       stopPage = page.stop;
@@ -112,7 +122,7 @@ export function startApp(root: HTMLElement, ctx: {
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, settings: ctx.settings, orgId, role: roles[orgId], notices });
     show(viewFromHash(location.hash) ?? 'board');
   };
   // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
@@ -158,7 +168,7 @@ export function startApp(root: HTMLElement, ctx: {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
@@ -225,10 +235,36 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   });
   map.update([]);
 
+  // Times on the org's clock and categories as the org names them (org settings), followed
+  // live: another admin's change redraws every panel without a reload.
+  display.reset();
+  const redraw = display.onChange(() => {
+    map.update(hotspots.all());
+    if (selected !== null) details.show(hotspots.get(selected) ?? null);
+    alertsView.update(alerts.all());
+    recsView.refresh();
+    silences?.refresh();
+  });
+  let stopped = false;
+  let reads = 0;
+  let applied = 0;
+  const loadSettings = (): void => {
+    const seq = ++reads;
+    ctx.settings?.read(orgId).then((s) => {
+      // Reads may answer out of order; only the newest one counts.
+      if (seq < applied || stopped) return;
+      applied = seq;
+      display.set(s);
+    }, () => { /* the board keeps the zone and labels it has; the next change notice retries */ });
+  };
+  loadSettings();
+  const stopSettings = ctx.settings ? ctx.settings.onChange(orgId, loadSettings) : () => {};
+
   const unsubs = [
+    redraw, stopSettings,
     api.subscribe('hotspots', orgId, (ev) => hotspots.apply(ev)),
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); } };
+  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); } };
 }
