@@ -15,7 +15,7 @@ export type {
   PlaybookFields, PlaybookRecord, PlaybookRequest, PlaybookResult,
   RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
   AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
-  OrgSettingsResult, OrgSettingsUpdateRequest,
+  CategorySetting, OrgSettingsResult, OrgSettingsUpdateRequest, ScanSettings,
 } from './contract.ts';
 export type { FeedStats } from './feed.ts';
 export { createStreamStore, type StreamSnapshot, type StreamStore } from './stream-store.ts';

@@ -10,34 +10,9 @@
  * The area's cells are not in this row at all (public.org_area_cells, unpublished).
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
-import type { OrgSettingsResult, OrgSettingsUpdateRequest } from '@hotwatch/client';
+import type { CategorySetting, OrgSettingsResult, OrgSettingsUpdateRequest, ScanSettings } from '@hotwatch/client';
 import { ApiError } from './api.ts';
 import { invokeFunction } from './function-call.ts';
-import type { Severity } from './types.ts';
-
-export interface CategorySetting {
-  key: string;
-  label: string;
-  colour: string;
-  enabled: boolean;
-}
-
-export interface ScanSettings {
-  scheduled: boolean;
-  max_window_hours: number;
-  min_cases: number;
-  severity_days: { low: number; medium: number; high: number; critical: number };
-  max_history_days: number;
-  max_ring_k: number;
-  max_clusters_per_category: number;
-  resolve_after_quiet_hours: number;
-  fire_after_detections: number;
-  confirm_spacing_seconds: number;
-  fire_immediately_at: Severity;
-  growth_factor: number;
-  min_growth_cases: number;
-  recommendations_per_alert: number;
-}
 
 /** A district as stored: a GeoJSON Feature with a name. */
 export interface DistrictFeature {
@@ -56,6 +31,7 @@ export interface OrgSettings {
   updated_at: string;
 }
 
+export type { CategorySetting, ScanSettings };
 export type SettingsUpdate = Omit<OrgSettingsUpdateRequest, 'action' | 'org_id'>;
 
 export interface SettingsApi {
