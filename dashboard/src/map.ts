@@ -25,7 +25,7 @@ const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 type Box = [number, number, number, number]; // minX, minY, width, height (SVG units)
 
 function hotspotLabel(hs: Hotspot): string {
-  return `${titleCase(hs.severity)} ${display.label(hs.category).toLowerCase()} hotspot, ${hs.cells.length} cell${hs.cells.length === 1 ? '' : 's'}, ` +
+  return `${titleCase(hs.severity)} ${display.phrase(hs.category)} hotspot, ${hs.cells.length} cell${hs.cells.length === 1 ? '' : 's'}, ` +
     `relative risk ${formatRatio(hs.relative_risk)}, p ${formatPValue(hs.p_value)}`;
 }
 

@@ -38,6 +38,11 @@ export class OrgDisplay {
     return c ? c.label.replace(/^\p{Ll}/u, (ch) => ch.toUpperCase()) : titleCase(key);
   }
 
+  /** The label as stored, for use mid-sentence ("a critical flooding hotspot"); the key when unknown. */
+  phrase(key: string): string {
+    return this.categories.get(key)?.label ?? key.replace(/_/g, ' ');
+  }
+
   /** The category's colour (#rrggbb), or null when the org has none for it. */
   colour(key: string): string | null {
     return this.categories.get(key)?.colour ?? null;

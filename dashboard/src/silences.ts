@@ -17,7 +17,7 @@ const RELOAD_MS = 60_000;
 const localInput = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 function describe(s: Silence): string {
-  const what = [s.category ? display.label(s.category) : 'every category', s.district ? `in ${s.district}` : null, s.min_severity ? `${s.min_severity} and above` : null]
+  const what = [s.category ? display.phrase(s.category) : 'every category', s.district ? `in ${s.district}` : null, s.min_severity ? `${s.min_severity} and above` : null]
     .filter(Boolean).join(', ');
   return `${what}: ${s.reason}`;
 }
