@@ -4,7 +4,7 @@
  * with the function's field error beside the area control (nothing stored); meanwhile a
  * viewer's open dashboard of the same org follows over Realtime without a reload — its
  * times move to the new zone (with the zone's abbreviation) and the category is named
- * and coloured as the org now says. Axe clean and keyboard-reachable, also with the
+ * and coloured as the org now says. Districts are uploaded as a file. Axe clean and keyboard-reachable, also with the
  * errors shown. Viewers and operators cannot reach the page.
  */
 import type { Sql } from 'postgres';
@@ -103,6 +103,7 @@ describe.skipIf(!hasChromium)('dashboard: Settings page', () => {
       const areaError = d.page.locator('#set-area-error');
       await areaError.waitFor({ state: 'visible' });
       await expect(areaError.textContent()).resolves.toMatch(/cross|intersect/i);
+      await screenshot(d.page, 'settings-errors');
       await expect(d.page.getByLabel('Area GeoJSON (or paste it here)').getAttribute('aria-invalid')).resolves.toBe('true');
       await expect(d.page.getByLabel('Area GeoJSON (or paste it here)').getAttribute('aria-describedby')).resolves.toContain('set-area-error');
       await expect(d.page.evaluate(() => document.activeElement?.id)).resolves.toBe('settings-errors');
@@ -116,7 +117,22 @@ describe.skipIf(!hasChromium)('dashboard: Settings page', () => {
       await expect.poll(() => areaError.textContent()).toMatch(/^Not valid JSON/);
       expect(await axe(d.page), 'settings page with errors').toEqual([]);
       expect(await unreachableByKeyboard(d.page)).toEqual([]);
-      await screenshot(d.page, 'settings-errors');
+
+      // Districts from an uploaded file: the chooser fills the text, saving stores them and clears the errors.
+      const district = (name: string, w: number) => ({ type: 'Feature', properties: { name },
+        geometry: { type: 'Polygon', coordinates: [[[w, 54.0], [w + 0.02, 54.0], [w + 0.02, 54.02], [w, 54.02], [w, 54.0]]] } });
+      await d.page.getByLabel('Districts file (GeoJSON FeatureCollection)').setInputFiles({
+        name: 'districts.geojson', mimeType: 'application/geo+json',
+        buffer: Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: [district('Kralingen', 4.0), district('Crooswijk', 4.03)] })),
+      });
+      await expect.poll(() => d.page.getByLabel('Districts GeoJSON (or paste it here)').inputValue()).toContain('Crooswijk');
+      await d.page.getByRole('button', { name: 'Save districts' }).click();
+      await d.page.getByRole('status').filter({ hasText: 'Saved 2 districts.' }).waitFor();
+      await expect(d.page.locator('[data-field="districts-current"]').textContent()).resolves.toBe('2 districts: Kralingen, Crooswijk.');
+      await expect(d.page.locator('#settings-errors').isHidden()).resolves.toBe(true);
+      const names = (await sql<{ names: string[] }[]>`
+        select array(select d -> 'properties' ->> 'name' from jsonb_array_elements(districts) d) as names from public.org_settings where org_id = ${org.id}`)[0]!.names;
+      expect(names).toEqual(['Kralingen', 'Crooswijk']);
 
       // The watcher's hotspot details show the window on the org's clock too, and it never reloaded.
       await watcher.page.locator(`[data-alert-id="${alertId}"] .item-title`).click();
