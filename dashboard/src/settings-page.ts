@@ -7,7 +7,7 @@
  * the function's field errors (`details.errors[].path`) appear beside the control they
  * name (aria-invalid, aria-describedby) and in an error summary that takes focus and
  * links to them; the form keeps what was typed. Results are said in a polite status
- * region. A container for the Feed keys section (feed-keys.ts) closes the page.
+ * region. Another admin's change (Realtime) redraws the sections without unsaved edits. A container for the Feed keys section (feed-keys.ts) closes the page.
  */
 import { h, replace } from './dom.ts';
 import { ApiError } from './api.ts';
@@ -300,25 +300,48 @@ export function settingsPage(ctx: { api: SettingsApi; orgId: string; orgName: st
     time_zone: timeZoneSection, categories: categoriesSection, scan: scanSection, area: areaSection, districts: districtsSection,
   };
   const shown = new Map<Section, HTMLElement>();
+  /** Sections with unsaved edits: a change made elsewhere does not overwrite them. */
+  const dirty = new Set<Section>();
+  const built = (sec: Section, s: OrgSettings): HTMLElement => {
+    const el = build[sec](s);
+    el.addEventListener('input', () => dirty.add(sec));
+    dirty.delete(sec);
+    return el;
+  };
   function render(): void {
     if (!current) return;
     fields.clear();
-    for (const sec of SECTIONS) shown.set(sec, build[sec](current));
+    for (const sec of SECTIONS) shown.set(sec, built(sec, current));
     replace(body, ...SECTIONS.map((sec) => shown.get(sec)!));
   }
-  /** Rebuild one section; keyboard focus goes to its save button, where it was. */
-  function redraw(sec: Section): void {
+  /** Rebuild one section; after a save, keyboard focus goes to its save button, where it was. */
+  function redraw(sec: Section, focus = true): void {
     if (!current) return;
     for (const key of [...fields.keys()]) if (fieldForPath(key, [sec]) === sec) fields.delete(key);
-    const next = build[sec](current);
+    const next = built(sec, current);
     shown.get(sec)?.replaceWith(next);
     shown.set(sec, next);
-    next.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
+    if (focus) next.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
   }
+  /**
+   * Another admin's change (Realtime notice → REST re-read): redraw the sections that
+   * have no unsaved edits and do not hold the keyboard focus.
+   */
+  const follow = (): void => {
+    void api.read(orgId).then((s) => {
+      if (!current) return;
+      current = s;
+      for (const sec of SECTIONS) {
+        const el = shown.get(sec);
+        if (!dirty.has(sec) && el && !el.contains(document.activeElement)) redraw(sec, false);
+      }
+    }, () => { /* the page keeps what it shows; the next notice retries */ });
+  };
 
   void api.read(orgId).then((s) => { current = s; render(); }, (e: unknown) => {
     replace(body, h('p', { class: 'notice notice-error', role: 'alert' }, `Could not load the settings: ${errorMessage(e)}`));
   });
+  const stopFollowing = api.onChange(orgId, follow);
 
   const heading = h('h2', { id: 'admin-title', tabindex: -1 }, 'Settings');
   const el = h('section', { class: 'panel admin-page settings-page', 'aria-labelledby': 'admin-title', 'data-admin-page': 'settings' },
@@ -326,5 +349,5 @@ export function settingsPage(ctx: { api: SettingsApi; orgId: string; orgName: st
     h('p', { class: 'muted small' }, `Administration of ${ctx.orgName}`),
     h('p', {}, 'Where the organisation watches, how it names places and categories, which clock it reads, and how sensitive the scan is. Each section saves on its own; every change is recorded in the audit log.'),
     status, summary, body, feedKeys);
-  return { el, focusTarget: heading, stop: () => {} };
+  return { el, focusTarget: heading, stop: stopFollowing };
 }

@@ -5,7 +5,8 @@
  * viewer's open dashboard of the same org follows over Realtime without a reload — its
  * times move to the new zone (with the zone's abbreviation) and the category is named
  * and coloured as the org now says. Districts are uploaded as a file. Axe clean and keyboard-reachable, also with the
- * errors shown. Viewers and operators cannot reach the page.
+ * errors shown. A change made elsewhere reaches the open Settings page too. Viewers and
+ * operators cannot reach the page.
  */
 import type { Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -140,6 +141,13 @@ describe.skipIf(!hasChromium)('dashboard: Settings page', () => {
       await expect.poll(() => watcher.page.locator('[data-field="window"]').textContent(), { timeout: 10_000 })
         .toBe(`${formatTime(win[0]!.window_start.toISOString(), 'America/New_York')} – ${formatTime(win[0]!.window_end.toISOString(), 'America/New_York')}`);
       await expect(watcher.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
+
+      // A change made elsewhere (here straight in the database, as another admin's save would land):
+      // the admin's open Settings page and the watcher's board both follow.
+      await sql`update public.org_settings set time_zone = 'Europe/Amsterdam', updated_at = now() where org_id = ${org.id}`;
+      await expect.poll(() => d.page.locator('#set-time-zone').inputValue(), { timeout: 20_000 }).toBe('Europe/Amsterdam');
+      await expect.poll(() => when.textContent(), { timeout: 20_000 }).toBe(formatTime(raised, 'Europe/Amsterdam'));
+      expect(formatTime(raised, 'Europe/Amsterdam')).toMatch(/ CET$/);
       await screenshot(watcher.page, 'settings-followed');
       expect(d.errors).toEqual([]);
       expect(watcher.errors).toEqual([]);
