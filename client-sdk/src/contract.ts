@@ -257,6 +257,41 @@ export interface PlaybookResult {
 
 // ── org-settings ───────────────────────────────────────────────────────────────
 
+/** An org's event category as its settings name it (org_settings.categories). */
+export interface CategorySetting {
+  /** The events' `category` value. */
+  key: string;
+  /** How it reads in a sentence (lowercase mid-sentence; capitalised at a sentence start). */
+  label: string;
+  /** `#rrggbb` */
+  colour: string;
+  enabled: boolean;
+}
+
+/** Scan thresholds (snake_case as stored). Windows and ages in hours: the cube is hourly. */
+export interface ScanSettings {
+  /** Whether the per-minute schedule scans this org (HTTP scans always run). */
+  scheduled: boolean;
+  /** Longest prospective window, in hours. */
+  max_window_hours: number;
+  /** A category is scanned only with at least this many cases in the window. */
+  min_cases: number;
+  /** Severity tiers as minimum recurrence intervals, in days (non-decreasing). */
+  severity_days: { low: number; medium: number; high: number; critical: number };
+  /** History read for baselines, in days. */
+  max_history_days: number;
+  /** Largest H3 ring radius of the disk zones. */
+  max_ring_k: number;
+  max_clusters_per_category: number;
+  resolve_after_quiet_hours: number;
+  fire_after_detections: number;
+  confirm_spacing_seconds: number;
+  fire_immediately_at: Enums['severity'];
+  growth_factor: number;
+  min_growth_cases: number;
+  recommendations_per_alert: number;
+}
+
 /** `{"action": "update", "org_id", ...fields}`: only the fields given change; `scan` merges into the stored thresholds; `area: null` clears the area. */
 export interface OrgSettingsUpdateRequest {
   action: 'update';
@@ -264,13 +299,13 @@ export interface OrgSettingsUpdateRequest {
   area?: Tables['org_settings']['Row']['area'];
   districts?: Tables['org_settings']['Row']['districts'];
   time_zone?: string;
-  categories?: Tables['org_settings']['Row']['categories'];
-  scan?: Tables['org_settings']['Row']['scan'];
+  categories?: CategorySetting[];
+  scan?: Partial<ScanSettings>;
   map?: Tables['org_settings']['Row']['map'];
 }
 
-/** The org's settings after the update, without the (large) cell list: its size instead. */
-export type OrgSettingsResult = Omit<Tables['org_settings']['Row'], 'area_cells'> & { area_cell_count: number; changed: string[] };
+/** The org's settings after the update; the area's cells (public.org_area_cells, large) as their count. */
+export type OrgSettingsResult = Tables['org_settings']['Row'] & { area_cell_count: number; changed: string[] };
 
 // ── hotspot-series ─────────────────────────────────────────────────────────────
 

@@ -16,6 +16,7 @@ export type {
   RecommendationDecisionResult, ScanCategoryStats, ScanCounts, ScanRequest, ScanResult, ScanTrigger, SentRow,
   AcceptResult, InvitationRecord, InvitationResult, MembersRequest, RemovalResult, RoleChangeResult,
   HotspotSeriesPoint, HotspotSeriesRequest, HotspotSeriesResult,
+  CategorySetting, OrgSettingsResult, OrgSettingsUpdateRequest, ScanSettings,
 } from './contract.ts';
 export type { FeedKeyCreated, FeedKeyRecord, FeedKeyRequest, FeedKeyRevoked } from './contract.ts';
 export type { FeedStats } from './feed.ts';

@@ -1,9 +1,10 @@
 /**
  * The admin area: navigation and page layout for Team, Settings, Playbooks and
  * Notifications, shown only to admins of the selected org (the token's `org_roles`;
- * the server enforces the same role on every admin call). Team (team.ts), Playbooks
- * (playbooks-page.ts) and Notifications (notifications.ts) are built; Settings is a placeholder
- * that says so: its edge function (`org-settings`, docs/functions.md) exists, but the page does not call it yet.
+ * the server enforces the same role on every admin call): Team (team.ts), Settings
+ * (settings-page.ts), Playbooks (playbooks-page.ts) and Notifications (notifications.ts).
+ * `adminPageView` is the layout a page falls back to when its API is not wired (the
+ * in-memory preview).
  *
  * Routes are hashes (`#/admin/team`, `#/board`) so the browser's back button and a
  * shared link work without a router; other hashes (the skip link) are not routes.
@@ -24,7 +25,7 @@ export interface AdminPage {
 
 export const ADMIN_PAGES: readonly AdminPage[] = [
   { id: 'team', title: 'Team', purpose: 'Invite people to the organisation, change their role (viewer, operator, admin) and remove access.', fn: 'members' },
-  { id: 'settings', title: 'Settings', purpose: 'Name the organisation, label its event categories and tune its scan and alert thresholds.', fn: 'org-settings' },
+  { id: 'settings', title: 'Settings', purpose: 'Set the organisation\'s area, districts and time zone, label and colour its event categories, and tune its scan and alert thresholds.', fn: 'org-settings' },
   { id: 'playbooks', title: 'Playbooks', purpose: 'Write and retire the organisation\'s own response playbooks, which recommendations cite beside the shared ones.', fn: 'playbooks' },
   { id: 'notifications', title: 'Notifications', purpose: 'Choose where firing and escalating alerts are sent (e-mail, webhooks) and test each channel.', fn: 'notification-channels' },
 ];

@@ -2,8 +2,10 @@
 import type { DashboardApi } from './api.ts';
 import { h } from './dom.ts';
 import { errorMessage } from './errors.ts';
-import { formatAgo, formatTime, titleCase } from './format.ts';
+import { categoryChip } from './category-chip.ts';
+import { formatAgo, titleCase } from './format.ts';
 import { keyedList } from './keyed-list.ts';
+import { display } from './org-display.ts';
 import type { Alert } from './types.ts';
 
 export interface AlertsView {
@@ -56,9 +58,10 @@ export function createAlerts(opts: {
         h('button', { type: 'button', class: 'btn', 'data-focus-key': 'resolve', disabled: Boolean(pending), onclick: () => void act(a, 'resolve') },
           pending === 'resolve' ? 'Resolving…' : 'Resolve'))
       : null;
-    const when = a.state === 'acknowledged' && a.acknowledged_at ? `acknowledged ${formatAgo(a.acknowledged_at)}`
-      : a.state === 'resolved' && a.resolved_at ? `resolved ${formatAgo(a.resolved_at)}`
-        : `raised ${formatAgo(a.created_at)}`;
+    // On the org's clock (its settings' time zone), with how long ago.
+    const [verb, at] = a.state === 'acknowledged' && a.acknowledged_at ? ['acknowledged', a.acknowledged_at]
+      : a.state === 'resolved' && a.resolved_at ? ['resolved', a.resolved_at]
+        : ['raised', a.created_at];
     return h('li', { class: `feed-item alert-item state-${a.state}`, 'data-alert-id': a.id, 'data-hotspot-id': a.hotspot_id, 'data-state': a.state },
       h('div', { class: 'item-head' },
         h('span', { class: `badge sev-${a.severity}` }, titleCase(a.severity)),
@@ -67,15 +70,15 @@ export function createAlerts(opts: {
         h('span', { class: `badge state state-${a.state}`, 'data-field': 'state' }, a.state)),
       h('p', { class: 'item-desc' }, a.description),
       h('p', { class: 'meta' },
-        h('time', { datetime: a.updated_at, title: formatTime(a.updated_at) }, when),
-        ` · ${titleCase(a.category)} · detected ${a.consecutive_detections}× · notified ${a.notify_count}×`),
+        `${verb} `, h('time', { datetime: at, 'data-field': 'when' }, display.time(at)), ` (${formatAgo(at)})`,
+        ' · ', categoryChip(a.category), ` · detected ${a.consecutive_detections}× · notified ${a.notify_count}×`),
       actions,
       err ? h('p', { class: 'error', role: 'alert' }, err) : null);
   };
 
   const keyed = keyedList<Alert>(list, {
     key: (a) => a.id,
-    stamp: (a) => `${a.version}|${busy.get(a.id) ?? ''}|${errors.get(a.id) ?? ''}`,
+    stamp: (a) => `${a.version}|${display.version}|${busy.get(a.id) ?? ''}|${errors.get(a.id) ?? ''}`,
     render,
   });
 

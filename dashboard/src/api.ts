@@ -89,7 +89,9 @@ export interface DashboardApi {
 
 /** A failed call, with a message fit for the page and the stable error code when the server sent one. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: string, readonly status?: number) {
+  constructor(message: string, readonly code: string, readonly status?: number,
+    /** A function's field errors (`details.errors[]`), for pages that show each beside its control. */
+    readonly fields: ReadonlyArray<{ path: string; message: string }> = []) {
     super(message);
     this.name = 'ApiError';
   }

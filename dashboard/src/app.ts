@@ -23,6 +23,9 @@ import { playbooksPage } from './playbooks-page.ts';
 import { createRecommendations } from './recommendations.ts';
 import { createScanControl } from './scan-control.ts';
 import { createSilences } from './silences.ts';
+import { display } from './org-display.ts';
+import type { SettingsApi } from './settings-api.ts';
+import { settingsPage } from './settings-page.ts';
 import { RowStore } from './store.ts';
 import type { TeamApi } from './team-api.ts';
 import { teamPageView } from './team.ts';
@@ -35,7 +38,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; session: Session; signOut(): void;
   /** The Settings page's Feed keys section (feed-keys.ts). */
   feedKeys?: { api: FeedKeysApi; supabaseUrl: string };
 }): App {
@@ -96,6 +99,16 @@ export function startApp(root: HTMLElement, ctx: {
       replace(adminEl);
       return;
     }
+    if (view === 'settings' && ctx.settings) {
+      const page = settingsPage({ api: ctx.settings, orgId, orgName: orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation' });
+      // The page leaves a slot for the Feed keys section (feed-keys.ts).
+      const slot = page.el.querySelector<HTMLElement>('[data-slot="feed-keys"]');
+      const stopKeys = slot && ctx.feedKeys ? renderFeedKeys(slot, { ...ctx.feedKeys, orgId }) : null;
+      stopPage = () => { page.stop(); stopKeys?.(); };
+      replace(adminEl, page.el);
+      page.focusTarget.focus();
+      return;
+    }
     if (view === 'playbooks') {
       const page = playbooksPage(api, orgId);
       stopPage = page.stop;
@@ -123,7 +136,7 @@ export function startApp(root: HTMLElement, ctx: {
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, settings: ctx.settings, orgId, role: roles[orgId], notices });
     show(viewFromHash(location.hash) ?? 'board');
   };
   // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
@@ -169,7 +182,7 @@ export function startApp(root: HTMLElement, ctx: {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
@@ -236,10 +249,36 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   });
   map.update([]);
 
+  // Times on the org's clock and categories as the org names them (org settings), followed
+  // live: another admin's change redraws every panel without a reload.
+  display.reset();
+  const redraw = display.onChange(() => {
+    map.update(hotspots.all());
+    if (selected !== null) details.show(hotspots.get(selected) ?? null);
+    alertsView.update(alerts.all());
+    recsView.refresh();
+    silences?.refresh();
+  });
+  let stopped = false;
+  let reads = 0;
+  let applied = 0;
+  const loadSettings = (): void => {
+    const seq = ++reads;
+    ctx.settings?.read(orgId).then((s) => {
+      // Reads may answer out of order; only the newest one counts.
+      if (seq < applied || stopped) return;
+      applied = seq;
+      display.set(s);
+    }, () => { /* the board keeps the zone and labels it has; the next change notice retries */ });
+  };
+  loadSettings();
+  const stopSettings = ctx.settings ? ctx.settings.onChange(orgId, loadSettings) : () => {};
+
   const unsubs = [
+    redraw, stopSettings,
     api.subscribe('hotspots', orgId, (ev) => hotspots.apply(ev)),
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); } };
+  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); } };
 }

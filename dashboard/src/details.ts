@@ -7,9 +7,11 @@
  */
 import type { ScanRun } from './api.ts';
 import { h, replace } from './dom.ts';
-import { formatAgo, formatCount, formatDistance, formatPValue, formatRatio, formatRecurrence, formatTime, titleCase } from './format.ts';
+import { categoryChip } from './category-chip.ts';
+import { formatAgo, formatCount, formatDistance, formatPValue, formatRatio, formatRecurrence, titleCase } from './format.ts';
 import { createHotspotChart } from './hotspot-chart.ts';
 import type { HotspotSeries } from './hotspot-series-api.ts';
+import { display } from './org-display.ts';
 import type { Hotspot } from './types.ts';
 
 export interface DetailsView {
@@ -31,7 +33,7 @@ export function createDetails(opts: {
   let shownId: number | null = null;
   const runs = new Map<number, Promise<ScanRun | null>>();
   const describeRun = (run: ScanRun): string =>
-    `run #${run.id} · ${run.trigger} · ${run.status} · ${formatTime(run.started_at)}` +
+    `run #${run.id} · ${run.trigger} · ${run.status} · ${display.time(run.started_at)}` +
     (run.cpu_ms !== null ? ` · ${Math.round(run.cpu_ms)} ms CPU` : '');
 
   const row = (label: string, value: Node | string, testid?: string): HTMLElement[] => [
@@ -53,7 +55,7 @@ export function createDetails(opts: {
       replace(stats,
         h('p', { class: 'details-title' },
           h('span', { class: `badge sev-${hs.severity}` }, titleCase(hs.severity)), ' ',
-          h('strong', {}, `${titleCase(hs.category)} cluster`), ' ',
+          h('strong', {}, categoryChip(hs.category), ' cluster'), ' ',
           h('span', { class: `badge status-${hs.status}` }, hs.status)),
         h('dl', { class: 'stats' },
           ...row('Observed vs expected', `${formatCount(hs.observed)} vs ${formatCount(hs.expected)}`, 'observed-expected'),
@@ -62,9 +64,9 @@ export function createDetails(opts: {
           ...row('Recurrence interval', hs.recurrence_interval_days < 3650
             ? `${formatRecurrence(hs.recurrence_interval_days)} (${formatCount(hs.recurrence_interval_days)} days)`
             : formatRecurrence(hs.recurrence_interval_days), 'recurrence'),
-          ...row('Since', h('time', { datetime: hs.first_detected_at, title: formatTime(hs.first_detected_at) },
-            `${formatTime(hs.first_detected_at)} (${formatAgo(hs.first_detected_at)})`), 'since'),
-          ...row('Window', `${formatTime(hs.window_start)} – ${formatTime(hs.window_end)}`),
+          ...row('Since', h('time', { datetime: hs.first_detected_at },
+            `${display.time(hs.first_detected_at)} (${formatAgo(hs.first_detected_at)})`), 'since'),
+          ...row('Window', `${display.time(hs.window_start)} – ${display.time(hs.window_end)}`, 'window'),
           ...row('Area', `${hs.cells.length} H3 cell${hs.cells.length === 1 ? '' : 's'}, radius ${formatDistance(hs.radius_m)}`),
           ...row('Model', hs.model),
           ...row('Scan run', scanLine, 'scan-run')));

@@ -36,9 +36,27 @@ export function formatAgo(iso: string, now = Date.now()): string {
   return `${Math.round(hrs / 24)} days ago`;
 }
 
-export function formatTime(iso: string): string {
+/**
+ * The zone's short name at that instant ("CET" in winter, "CEST" in summer). British
+ * English names Europe's zones, American English America's; where neither has a
+ * name, the offset ("GMT+10") says it without ambiguity.
+ */
+export function zoneAbbreviation(at: Date, timeZone: string): string {
+  let fallback = '';
+  for (const locale of ['en-GB', 'en-US']) {
+    const part = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (part && !/^(GMT|UTC)[+-]/.test(part)) return part;
+    fallback ||= part;
+  }
+  return fallback || timeZone;
+}
+
+/** "6 Dec, 14:05 CET": the instant on the org's clock (its IANA zone), with the zone's abbreviation. */
+export function formatTime(iso: string, timeZone = 'UTC'): string {
   const d = new Date(iso);
-  return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(d.getTime())) return '–';
+  const clock = d.toLocaleString('en-GB', { timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return `${clock} ${zoneAbbreviation(d, timeZone)}`;
 }
 
 export function formatDistance(m: number): string {

@@ -18,9 +18,10 @@ export async function invokeFunction<T>(supabase: SupabaseClient, name: string, 
     if (error instanceof FunctionsHttpError) {
       const res = error.context as Response;
       const parsed = await res.json().catch(() => null) as FunctionErrorBody | null;
-      const fields = (parsed?.error?.errors ?? []).map((f) => `${f.path ?? ''}: ${f.message ?? ''}`).join('; ');
+      const list = (parsed?.error?.errors ?? []).map((f) => ({ path: f.path ?? '', message: f.message ?? '' }));
+      const fields = list.map((f) => `${f.path}: ${f.message}`).join('; ');
       const message = parsed?.error?.message ?? `${name} answered ${res.status}`;
-      throw new ApiError(fields ? `${message} ${fields}` : message, parsed?.error?.code ?? 'http_error', res.status);
+      throw new ApiError(fields ? `${message} ${fields}` : message, parsed?.error?.code ?? 'http_error', res.status, list);
     }
     throw new ApiError(error.message, 'network_error');
   }

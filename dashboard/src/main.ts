@@ -8,6 +8,7 @@ import { createSdkApi } from './sdk-api.ts';
 import { linkTypeOf, SETS_PASSWORD, setPasswordView } from './set-password.ts';
 import { createFeedKeysApi } from './feed-keys-api.ts';
 import { createNotificationsApi } from './notifications-api.ts';
+import { createSettingsApi } from './settings-api.ts';
 import { createTeamApi } from './team-api.ts';
 import './styles.css';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const team = createTeamApi(supabase);
   const notifications = createNotificationsApi(supabase);
   const feedKeys = { api: createFeedKeysApi(supabase), supabaseUrl: config.apiUrl };
+  const settings = createSettingsApi(supabase);
   let app: App | null = null;
   let api: ReturnType<typeof createSdkApi> | null = null;
   let shownFor: string | null = null;
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     app?.stop();
     api ??= createSdkApi(supabase);
     app = startApp(root, {
-      api, team, notifications, feedKeys, session,
+      api, team, notifications, feedKeys, settings, session,
       signOut: () => {
         app?.stop();
         app = null;

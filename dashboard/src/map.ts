@@ -9,6 +9,7 @@ import { basemap, type Pt } from './basemap.ts';
 import { DEMO_CENTER, demoUniverse } from './demo-data.ts';
 import { h, replace, s } from './dom.ts';
 import { formatPValue, formatRatio, formatRecurrence, titleCase } from './format.ts';
+import { display } from './org-display.ts';
 import { points, Projection, UNITS_PER_KM, type LatLng } from './projection.ts';
 import type { Hotspot, Severity } from './types.ts';
 
@@ -24,7 +25,7 @@ const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 type Box = [number, number, number, number]; // minX, minY, width, height (SVG units)
 
 function hotspotLabel(hs: Hotspot): string {
-  return `${titleCase(hs.severity)} ${hs.category} hotspot, ${hs.cells.length} cell${hs.cells.length === 1 ? '' : 's'}, ` +
+  return `${titleCase(hs.severity)} ${display.phrase(hs.category)} hotspot, ${hs.cells.length} cell${hs.cells.length === 1 ? '' : 's'}, ` +
     `relative risk ${formatRatio(hs.relative_risk)}, p ${formatPValue(hs.p_value)}`;
 }
 
@@ -133,7 +134,7 @@ export function createMap(opts: {
 
   const showTooltip = (hs: Hotspot, evt: MouseEvent | FocusEvent): void => {
     replace(tooltip,
-      h('strong', {}, `${titleCase(hs.severity)} · ${titleCase(hs.category)}`),
+      h('strong', {}, `${titleCase(hs.severity)} · ${display.label(hs.category)}`),
       h('span', {}, `${hs.observed} observed vs ${hs.expected.toFixed(1)} expected`),
       h('span', {}, `RR ${formatRatio(hs.relative_risk)} · p ${formatPValue(hs.p_value)}`),
       h('span', {}, formatRecurrence(hs.recurrence_interval_days)));
@@ -189,7 +190,7 @@ export function createMap(opts: {
       const [cx, cy] = proj.toSvg(hs.center_lat, hs.center_lng);
       g.append(s('circle', { class: 'hotspot-center', cx, cy, r: 9 }),
         // Overlapping hotspots of different categories stay tellable apart.
-        s('text', { class: 'hotspot-label', x: cx, y: cy - 16, 'text-anchor': 'middle', 'aria-hidden': 'true' }, titleCase(hs.category)));
+        s('text', { class: 'hotspot-label', x: cx, y: cy - 16, 'text-anchor': 'middle', 'aria-hidden': 'true' }, display.label(hs.category)));
       g.addEventListener('click', () => opts.onSelect(hs.id));
       g.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); opts.onSelect(hs.id); }

@@ -7,7 +7,7 @@
  * Silences are on the board, for every member (silences.ts).
  */
 import { h, replace } from './dom.ts';
-import { formatTime } from './format.ts';
+import { display } from './org-display.ts';
 import {
   NOTIFICATION_EVENTS, SEVERITIES, type Channel, type ChannelRule, type Delivery, type NotificationEvent, type NotificationsApi,
 } from './notifications-api.ts';
@@ -70,7 +70,7 @@ export function notificationsPageView(ctx: { api: NotificationsApi; orgId: strin
       }));
     }
     return h('tr', { 'data-outbox-id': d.id },
-      h('td', {}, formatTime(d.created_at)), h('td', {}, names.get(d.channel_id) ?? d.channel_id),
+      h('td', {}, display.time(d.created_at)), h('td', {}, names.get(d.channel_id) ?? d.channel_id),
       h('td', {}, `alert ${d.alert_id} ${d.event}`), h('td', {}, d.status), h('td', {}, d.attempts),
       h('td', { class: 'small' }, d.last_error ?? '', d.last_error ? h('br') : null, log), h('td', {}, resend));
   };

@@ -6,7 +6,8 @@
 import type { DashboardApi, PlaybookRef } from './api.ts';
 import { h } from './dom.ts';
 import { errorMessage } from './errors.ts';
-import { formatAgo, formatTime } from './format.ts';
+import { formatAgo } from './format.ts';
+import { display } from './org-display.ts';
 import { keyedList } from './keyed-list.ts';
 import type { Alert, Recommendation } from './types.ts';
 
@@ -131,7 +132,7 @@ export function createRecommendations(opts: {
       decided
         ? h('p', { class: 'meta decision', 'data-field': 'decision' },
           `${rec.status === 'approved' ? 'Approved' : rec.status === 'rejected' ? 'Rejected' : 'Superseded'}`,
-          rec.decided_at ? h('time', { datetime: rec.decided_at, title: formatTime(rec.decided_at) }, ` ${formatAgo(rec.decided_at)}`) : null,
+          ...(rec.decided_at ? [' ', h('time', { datetime: rec.decided_at, 'data-field': 'decided-at' }, display.time(rec.decided_at)), ` (${formatAgo(rec.decided_at)})`] : []),
           rec.decision_reason ? ` — “${rec.decision_reason}”` : '')
         : opts.canAct
           ? (f ? renderForm(rec, f) : h('div', { class: 'actions' },
@@ -143,7 +144,7 @@ export function createRecommendations(opts: {
   const stamp = (rec: Recommendation): string => {
     const f = forms.get(rec.id);
     const context = `${opts.alert(rec.alert_id)?.title ?? ''}|${opts.playbook(rec.playbook_id)?.title ?? ''}`;
-    return `${rec.version}|${context}|${f ? `${f.kind}:${f.busy}:${f.error ?? ''}` : ''}`;
+    return `${rec.version}|${display.version}|${context}|${f ? `${f.kind}:${f.busy}:${f.error ?? ''}` : ''}`;
   };
   const pendingKeyed = keyedList<Recommendation>(pendingList, { key: (r) => r.id, stamp, render });
   const decidedKeyed = keyedList<Recommendation>(decidedList, { key: (r) => r.id, stamp, render });

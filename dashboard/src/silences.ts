@@ -6,7 +6,7 @@
  * reloads every minute so a silence that ran out leaves it.
  */
 import { h, replace } from './dom.ts';
-import { formatTime } from './format.ts';
+import { display } from './org-display.ts';
 import { SEVERITIES, type NotificationsApi, type Silence } from './notifications-api.ts';
 import { pageActions, type Act } from './page-actions.ts';
 import type { Severity } from './types.ts';
@@ -17,12 +17,12 @@ const RELOAD_MS = 60_000;
 const localInput = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 function describe(s: Silence): string {
-  const what = [s.category ?? 'every category', s.district ? `in ${s.district}` : null, s.min_severity ? `${s.min_severity} and above` : null]
+  const what = [s.category ? display.phrase(s.category) : 'every category', s.district ? `in ${s.district}` : null, s.min_severity ? `${s.min_severity} and above` : null]
     .filter(Boolean).join(', ');
   return `${what}: ${s.reason}`;
 }
 
-export function createSilences(ctx: { api: NotificationsApi; orgId: string; canEdit: boolean }): { el: HTMLElement; stop(): void } {
+export function createSilences(ctx: { api: NotificationsApi; orgId: string; canEdit: boolean }): { el: HTMLElement; refresh(): void; stop(): void } {
   const { api, orgId } = ctx;
   const list = h('ul', { class: 'silence-list' });
   const empty = h('p', { class: 'muted small' }, 'No active silences: every routed notification is sent.');
@@ -34,7 +34,7 @@ export function createSilences(ctx: { api: NotificationsApi; orgId: string; canE
 
   const item = (s: Silence): HTMLLIElement => {
     const started = Date.parse(s.starts_at) <= Date.now();
-    const when = started ? `until ${formatTime(s.ends_at)}` : `from ${formatTime(s.starts_at)} to ${formatTime(s.ends_at)}`;
+    const when = started ? `until ${display.time(s.ends_at)}` : `from ${display.time(s.starts_at)} to ${display.time(s.ends_at)}`;
     let end: HTMLButtonElement | null = null;
     // A scheduled silence cannot end before it starts (ends_at > starts_at); it runs its course.
     if (ctx.canEdit && started) {
@@ -67,7 +67,7 @@ export function createSilences(ctx: { api: NotificationsApi; orgId: string; canE
     ctx.canEdit ? silenceForm(api, orgId, act) : null);
   void load();
   const timer = window.setInterval(() => void load(), RELOAD_MS);
-  return { el, stop: () => window.clearInterval(timer) };
+  return { el, refresh: () => void load(), stop: () => window.clearInterval(timer) };
 }
 
 function silenceForm(api: NotificationsApi, orgId: string, act: Act): HTMLElement {
@@ -105,7 +105,7 @@ function silenceForm(api: NotificationsApi, orgId: string, act: Act): HTMLElemen
         reason: reason.value.trim(),
       });
       reason.value = '';
-      return `Silence created until ${formatTime(end.toISOString())}.`;
+      return `Silence created until ${display.time(end.toISOString())}.`;
     });
   });
   const wrap = h('details', { class: 'silence-new' }, h('summary', {}, 'New silence…'), form);

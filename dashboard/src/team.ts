@@ -8,12 +8,14 @@
  */
 import { h, replace } from './dom.ts';
 import { errorMessage } from './errors.ts';
+import { display } from './org-display.ts';
 import type { TeamApi, TeamInvitation, TeamMember } from './team-api.ts';
 import type { Role } from './types.ts';
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
-const timeOf = (iso: string): string => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** On the org's clock (its settings' time zone), as the board shows times. */
+const timeOf = (iso: string): string => display.time(iso);
 
 function roleSelect(id: string, label: string, value: Role): HTMLSelectElement {
   const sel = h('select', { id, 'aria-label': label }, ...ROLES.map((r) => {

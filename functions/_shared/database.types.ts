@@ -783,6 +783,29 @@ export type Database = {
           },
         ]
       }
+      org_area_cells: {
+        Row: {
+          cells: string[]
+          org_id: string
+        }
+        Insert: {
+          cells?: string[]
+          org_id: string
+        }
+        Update: {
+          cells?: string[]
+          org_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "org_area_cells_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: true
+            referencedRelation: "org_settings"
+            referencedColumns: ["org_id"]
+          },
+        ]
+      }
       org_scan_state: {
         Row: {
           claimed_until: string | null
@@ -815,7 +838,6 @@ export type Database = {
       org_settings: {
         Row: {
           area: Json | null
-          area_cells: string[]
           categories: NonNullable<Json>
           districts: NonNullable<Json>
           map: NonNullable<Json>
@@ -827,7 +849,6 @@ export type Database = {
         }
         Insert: {
           area?: Json | null
-          area_cells?: string[]
           categories?: NonNullable<Json>
           districts?: NonNullable<Json>
           map?: NonNullable<Json>
@@ -839,7 +860,6 @@ export type Database = {
         }
         Update: {
           area?: Json | null
-          area_cells?: string[]
           categories?: NonNullable<Json>
           districts?: NonNullable<Json>
           map?: NonNullable<Json>

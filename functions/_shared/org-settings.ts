@@ -4,7 +4,7 @@
  * reads them; the org-settings function writes them. The SQL column defaults mirror
  * these (tests/integration/functions/org-settings.test.ts checks they agree).
  */
-import type { Severity } from './vocabulary.ts';
+import type { CategorySetting, ScanSettings } from './contract.ts';
 
 /** GeoJSON geometry as stored (validated by functions/org-settings/rules/geojson.ts). */
 export type Position = [number, number];
@@ -26,39 +26,8 @@ export interface DistrictFeature {
 export const CATEGORY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 export const CATEGORY_RULE = 'Lowercase letters, digits and _; starts with a letter; at most 63 characters.';
 
-export interface CategorySetting {
-  /** The events' `category` value. */
-  key: string;
-  /** How it reads in a sentence (lowercase mid-sentence; capitalised at a sentence start). */
-  label: string;
-  /** `#rrggbb` */
-  colour: string;
-  enabled: boolean;
-}
-
-/** Scan thresholds (snake_case as stored). Windows and ages in hours: the cube is hourly. */
-export interface ScanSettings {
-  /** Whether the per-minute schedule scans this org (HTTP scans always run). */
-  scheduled: boolean;
-  /** Longest prospective window, in hours. */
-  max_window_hours: number;
-  /** A category is scanned only with at least this many cases in the window. */
-  min_cases: number;
-  /** Severity tiers as minimum recurrence intervals, in days (non-decreasing). */
-  severity_days: { low: number; medium: number; high: number; critical: number };
-  /** History read for baselines, in days. */
-  max_history_days: number;
-  /** Largest H3 ring radius of the disk zones. */
-  max_ring_k: number;
-  max_clusters_per_category: number;
-  resolve_after_quiet_hours: number;
-  fire_after_detections: number;
-  confirm_spacing_seconds: number;
-  fire_immediately_at: Severity;
-  growth_factor: number;
-  min_growth_cases: number;
-  recommendations_per_alert: number;
-}
+// The category and threshold shapes are part of the functions' contract (the dashboard edits them).
+export type { CategorySetting, ScanSettings } from './contract.ts';
 
 export const DEFAULT_SCAN_SETTINGS: Readonly<ScanSettings> = Object.freeze({
   scheduled: true,

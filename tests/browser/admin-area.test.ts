@@ -1,7 +1,6 @@
 /**
  * The admin area: an org's admins see the admin navigation (Board, Team, Settings,
- * Playbooks, Notifications) and its pages (Team, Playbooks and Notifications built; Settings says
- * it is coming);
+ * Playbooks, Notifications) and its pages;
  * viewers and operators see no admin navigation, and an admin link opened by one of
  * them shows the board. The admin pages are axe clean and keyboard-reachable.
  */
@@ -34,7 +33,7 @@ describe.skipIf(!hasChromium)('dashboard: admin area', () => {
     await sql?.end();
   });
 
-  it('an admin sees the admin navigation and each page (placeholders say they are coming); axe clean, keyboard-reachable', async () => {
+  it('an admin sees the admin navigation and each page; axe clean, keyboard-reachable', async () => {
     const d = await openDashboard(chrome.browser, apiUrl, { bypassCSP: true });
     try {
       await signIn(d.page, admin.email, TEST_PASSWORD);
@@ -49,15 +48,15 @@ describe.skipIf(!hasChromium)('dashboard: admin area', () => {
         const heading = d.page.getByRole('heading', { level: 2, name: title });
         await heading.waitFor();
         await expect(nav.getByRole('link', { name: title }).getAttribute('aria-current')).resolves.toBe('page');
-        // Team, Playbooks and Notifications are built (team, playbooks, notifications tests); Settings is a placeholder but for its Feed keys.
+        // Each page is built (team, settings, playbooks, notifications tests).
         if (title === 'Team') await d.page.getByRole('table', { name: 'Members' }).waitFor();
-        else if (title === 'Playbooks') await d.page.getByRole('button', { name: 'New playbook' }).waitFor();
-        else if (title === 'Notifications') await d.page.getByRole('table', { name: 'Channels' }).waitFor();
-        else {
-          // Settings: the form is coming; its Feed keys section works (feed-keys browser test).
-          await expect(d.page.locator('.admin-page .coming').textContent()).resolves.toMatch(/^Coming: the rest of this page is not built yet/);
+        else if (title === 'Settings') {
+          await d.page.getByRole('table', { name: 'Categories' }).waitFor();
+          // Its Feed keys section (feed-keys.ts, the feed-keys browser test).
           await d.page.getByRole('table', { name: 'Feed keys' }).waitFor();
         }
+        else if (title === 'Playbooks') await d.page.getByRole('button', { name: 'New playbook' }).waitFor();
+        else if (title === 'Notifications') await d.page.getByRole('table', { name: 'Channels' }).waitFor();
         // Focus moves to the page title, so a screen reader announces the new page.
         await expect(d.page.evaluate(() => document.activeElement?.id)).resolves.toBe('admin-title');
         expect(await axe(d.page), title).toEqual([]);

@@ -110,9 +110,10 @@ export async function orgCreatedAt(sql: ISql, orgId: string): Promise<number | n
  * validates it, so stored values are trusted here.
  */
 export async function readOrgSettings(sql: ISql, orgId: string): Promise<OrgScanSettings> {
-  type SettingsRow = DbRow<'org_settings', 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan'>;
+  type SettingsRow = DbRow<'org_settings', 'districts' | 'time_zone' | 'categories' | 'scan'> & { area_cells: string[] };
   const [r] = await sql<SettingsRow[]>`
-    select area_cells, districts, time_zone, categories, scan from public.org_settings where org_id = ${orgId}`;
+    select coalesce(c.cells, '{}') as area_cells, s.districts, s.time_zone, s.categories, s.scan
+      from public.org_settings s left join public.org_area_cells c using (org_id) where s.org_id = ${orgId}`;
   if (!r) return DEFAULT_ORG_SCAN_SETTINGS;
   return {
     areaCells: r.area_cells.length > 0 ? new Set(r.area_cells) : null,

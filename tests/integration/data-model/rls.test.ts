@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log', 'org_settings'] as const;
+const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log', 'org_settings', 'org_area_cells'] as const;
 const orgColumn = (t: string): string => (t === 'orgs' ? 'id' : 'org_id');
 
 describe('row level security', () => {
@@ -32,7 +32,7 @@ describe('row level security', () => {
       const rows = await asRole(sql, 'authenticated', a.viewerClaims,
         (tx) => tx.unsafe(`select ${col}::text as org from public.${t} where ${col} in ($1, $2)`, [a.id, b.id]));
       expect(rows.every((r) => r.org === a.id), t).toBe(true);
-      if (!['count_cube', 'events', 'decisions', 'scan_runs', 'audit_log'].includes(t)) expect(rows.length, t).toBeGreaterThan(0);
+      if (!['count_cube', 'events', 'decisions', 'scan_runs', 'audit_log', 'org_area_cells'].includes(t)) expect(rows.length, t).toBeGreaterThan(0);
     }
   });
 

@@ -79,6 +79,9 @@ describe('org-settings on Deno, followed over Realtime', () => {
     expect((await invoke(viewerA, { action: 'update', org_id: a.id, time_zone: 'UTC' })).status).toBe(403);
 
     await expect.poll(() => seenA.map((row) => row['time_zone']), { timeout: 15_000, interval: 200 }).toContain('Europe/Amsterdam');
+    // The area's cells (up to 50,000) live in org_area_cells, outside the publication: never in a payload.
+    expect(seenA.filter((row) => 'area_cells' in row || 'cells' in row)).toEqual([]);
+    expect(await sql`select cardinality(cells)::int as n from public.org_area_cells where org_id = ${a.id}`).toEqual([{ n: r.body.area_cell_count }]);
     await new Promise((res) => setTimeout(res, 1000));
     expect(seenB).toEqual([]);
   });

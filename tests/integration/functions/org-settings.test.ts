@@ -28,7 +28,8 @@ const box = (w: number, s: number, e: number, n: number): P[] => [[w, s], [e, s]
 const ROTTERDAM = { type: 'Polygon', coordinates: [box(4.46, 51.91, 4.5, 51.93)] };
 
 const settingsOf = async (orgId: string) => (await sql`
-  select area, cardinality(area_cells)::int as cells, districts, time_zone, categories, scan, map, updated_by from public.org_settings where org_id = ${orgId}`)[0]!;
+  select area, coalesce(cardinality(c.cells), 0)::int as cells, districts, time_zone, categories, scan, map, updated_by
+    from public.org_settings s left join public.org_area_cells c using (org_id) where s.org_id = ${orgId}`)[0]!;
 const auditOf = (orgId: string) => sql`
   select actor, action, target_type, target_id, before, after from public.audit_log where org_id = ${orgId} and target_type = 'org_settings' order by id`;
 
