@@ -31,7 +31,9 @@ export const sendSmtp: SmtpSend = async (url, mail) => {
     return { kind: 'mail', accepted: true, permanent: false, response: String(info.response ?? '') };
   } catch (e) {
     const err = e as { code?: string; responseCode?: number; response?: string; message?: string };
-    const permanent = (err.responseCode !== undefined && err.responseCode >= 500) || PERMANENT_CODES.has(err.code ?? '');
+    // The server's reply code decides (5xx permanent, 4xx "try later" — nodemailer reports a 451 on
+    // every recipient as EENVELOPE too); without one, only errors in our own message are permanent.
+    const permanent = err.responseCode !== undefined ? err.responseCode >= 500 : PERMANENT_CODES.has(err.code ?? '');
     // nodemailer names the connection in its messages; the log shows no credentials of the URL.
     const text = (err.response ?? err.message ?? String(e)).replaceAll(url, new URL(url).host);
     return { kind: 'mail', accepted: false, permanent, response: [err.code, text].filter(Boolean).join(': ') };
