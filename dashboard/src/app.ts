@@ -6,6 +6,7 @@
  */
 import type { Session } from '@supabase/supabase-js';
 import { createAlerts } from './alerts.ts';
+import { createBrowserAlerts } from './browser-alerts.ts';
 import type { DashboardApi, OrgRef, PlaybookRef } from './api.ts';
 import { adminPageView, createAdminNav, viewFromHash, type View } from './admin.ts';
 import { canAdminister, canOperate, orgRolesFromToken } from './auth.ts';
@@ -46,7 +47,7 @@ export function startApp(root: HTMLElement, ctx: {
   const roles = orgRolesFromToken(ctx.session.access_token);
   const orgIds = Object.keys(roles);
   const cleanups: Array<() => void> = [];
-  let board: { stop(): void } | null = null;
+  let board: Board | null = null;
   // The shown admin page's cleanup (its Realtime subscription), if it has one.
   let stopPage: (() => void) | null = null;
 
@@ -136,11 +137,27 @@ export function startApp(root: HTMLElement, ctx: {
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, settings: ctx.settings, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, {
+      api, notifications: ctx.notifications, settings: ctx.settings, orgId, role: roles[orgId], notices, userId: ctx.session.user.id,
+      openAlert: (alertId) => {
+        // A notification's click: the board, the alert focused; the hash names it (as the links in Slack, Teams, email do).
+        history.replaceState(null, '', `#alert-${alertId}`);
+        show('board');
+        board?.focusAlert(alertId);
+      },
+    });
     show(viewFromHash(location.hash) ?? 'board');
+    const linked = alertFromHash(location.hash);
+    if (linked !== null) board.focusAlert(linked);
   };
-  // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
+  // Hash routes (#/board, #/admin/<page>) and alert links (#alert-<id>); other hashes, like the skip link's, are not routes.
   const onHash = (): void => {
+    const linked = alertFromHash(location.hash);
+    if (linked !== null) {
+      show('board');
+      board?.focusAlert(linked);
+      return;
+    }
     const v = viewFromHash(location.hash);
     if (v !== null) show(v);
   };
@@ -181,10 +198,22 @@ export function startApp(root: HTMLElement, ctx: {
   };
 }
 
+/** `#alert-17` → 17: the link notifications carry to an alert. */
+function alertFromHash(hash: string): number | null {
+  const m = /^#alert-(\d{1,18})$/.exec(hash);
+  return m ? Number(m[1]) : null;
+}
+
+interface Board {
+  stop(): void;
+  /** Select the alert's hotspot and focus the alert in the feed (now, or once the alert arrives). */
+  focusAlert(alertId: number): void;
+}
+
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; orgId: string; role: Role | undefined;
-  notices: ReturnType<typeof createNotices>;
-}): { stop(): void } {
+  notices: ReturnType<typeof createNotices>; userId: string; openAlert(alertId: number): void;
+}): Board {
   const { api, orgId, notices } = ctx;
   const operate = canOperate(ctx.role);
   const hotspots = new RowStore<Hotspot>();
@@ -210,6 +239,28 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   });
   const details = createDetails({ loadScanRun: (id) => api.scanRun(id), loadSeries: (id, hours) => api.hotspotSeries(id, hours), onClose: () => select(null) });
   const alertsView = createAlerts({ api, canAct: operate, onSelectHotspot: (id) => { select(id); details.el.scrollIntoView({ block: 'nearest' }); } });
+  let wantAlert: number | null = null;
+  const focusAlert = (alertId: number): boolean => {
+    const a = alerts.get(alertId);
+    const item = document.querySelector<HTMLElement>(`[data-alert-id="${alertId}"] .item-title`);
+    if (!a || !item) {
+      wantAlert = alertId;
+      return false;
+    }
+    wantAlert = null;
+    select(a.hotspot_id);
+    item.scrollIntoView({ block: 'nearest' });
+    item.focus();
+    return true;
+  };
+  const browserAlerts = createBrowserAlerts({
+    userId: ctx.userId,
+    placeOf: (a) => {
+      const hs = hotspots.get(a.hotspot_id);
+      return hs ? `${hs.center_lat.toFixed(4)}, ${hs.center_lng.toFixed(4)} (radius ${Math.round(hs.radius_m)} m)` : null;
+    },
+    open: (id) => ctx.openAlert(id),
+  });
   const recsView = createRecommendations({
     api, canAct: operate,
     alert: (id) => alerts.get(id),
@@ -226,7 +277,7 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
   replace(boardEl,
     h('div', { class: 'col col-map' }, map.el, details.el),
-    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el, silences?.el));
+    h('div', { class: 'col col-feeds' }, browserAlerts.el, alertsView.el, recsView.el, silences?.el));
   details.show(null);
 
   hotspots.onChange((rows) => {
@@ -236,6 +287,8 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   alerts.onChange((rows) => {
     alertsView.update(rows);
     recsView.refresh();
+    browserAlerts.observe(rows);
+    if (wantAlert !== null) focusAlert(wantAlert);
   });
   recs.onChange((rows) => {
     recsView.update(rows);
@@ -280,5 +333,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); } };
+  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); }, focusAlert: (id) => void focusAlert(id) };
 }

@@ -34,10 +34,16 @@ export interface Channel {
   created_at: string;
 }
 
+export const CHANNEL_KINDS = ['webhook', 'slack', 'teams', 'pagerduty', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** What a kind takes (functions/_shared/notifications/<kind>.ts checks it again): url, secret, addresses. */
 export interface NewChannel {
+  kind: ChannelKind;
   name: string;
-  url: string;
+  url?: string;
   secret?: string;
+  addresses?: string[];
   rule: ChannelRule;
 }
 
@@ -112,7 +118,7 @@ export function createNotificationsApi(supabase: SupabaseClient): NotificationsA
     async channels(orgId) {
       return check(await supabase.from('notification_channels').select(CHANNEL_COLUMNS).eq('org_id', orgId).order('name')) as Channel[];
     },
-    createChannel: (orgId, c) => call({ action: 'create', org_id: orgId, kind: 'webhook', ...c }),
+    createChannel: (orgId, c) => call({ action: 'create', org_id: orgId, ...c }),
     testChannel: (channelId) => call({ action: 'test', channel_id: channelId }),
     async deleteChannel(channelId) { await call({ action: 'delete', channel_id: channelId }); },
     async deliveries(orgId, limit = 50) {

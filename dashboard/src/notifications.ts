@@ -1,6 +1,8 @@
 /**
  * The Notifications page (admins): the org's channels (name, kind, target, rule,
- * enabled) with create — the generated signing secret shown this once — test (the
+ * enabled) with create — per kind: webhook (the generated signing secret shown this
+ * once), Slack, Teams (webhook URL), PagerDuty (routing key, optional Events API URL),
+ * email (addresses, optional mail server URL) — test (the
  * receiver's answer) and delete; and the delivery log, the recent outbox rows with their
  * attempts, with "Re-send" for dead ones. Every change goes through the
  * `notification-channels` edge function, which checks the admin role and audits it.
@@ -9,7 +11,7 @@
 import { h, replace } from './dom.ts';
 import { display } from './org-display.ts';
 import {
-  NOTIFICATION_EVENTS, SEVERITIES, type Channel, type ChannelRule, type Delivery, type NotificationEvent, type NotificationsApi,
+  CHANNEL_KINDS, NOTIFICATION_EVENTS, SEVERITIES, type Channel, type ChannelKind, type ChannelRule, type Delivery, type NotificationEvent, type NotificationsApi,
 } from './notifications-api.ts';
 import { pageActions, type Act } from './page-actions.ts';
 import type { Severity } from './types.ts';
@@ -41,7 +43,8 @@ export function notificationsPageView(ctx: { api: NotificationsApi; orgId: strin
     test.setAttribute('aria-label', `Send test to ${c.name}`);
     test.addEventListener('click', () => void act(test, async () => {
       const r = await api.testChannel(c.id);
-      const answer = r.http_status === null ? `no answer (${r.error ?? 'failed'})` : `HTTP ${r.http_status}${r.response ? `: ${r.response.slice(0, 200)}` : ''}`;
+      const answer = r.http_status !== null ? `HTTP ${r.http_status}${r.response ? `: ${r.response.slice(0, 200)}` : ''}`
+        : r.delivered ? `mail server: ${(r.response ?? '').slice(0, 200)}` : `no answer (${r.error ?? 'failed'})`;
       return `Test to ${c.name}: ${r.delivered ? 'delivered' : 'not delivered'}, ${answer}, in ${r.latency_ms} ms.`;
     }));
     const del = h('button', { type: 'button', class: 'btn btn-danger' }, 'Delete');
@@ -110,11 +113,34 @@ export function notificationsPageView(ctx: { api: NotificationsApi; orgId: strin
     logEmpty);
 }
 
+/** Per kind: the form's wording and which fields it shows (the function checks them again). */
+const KIND_FORM: Record<ChannelKind, {
+  label: string; noun: string; url: 'required' | 'optional' | null; urlLabel: string; urlHint: string;
+  secret: 'required' | 'optional' | null; secretLabel: string; secretHint: string; addresses: boolean;
+}> = {
+  webhook: { label: 'Webhook (signed JSON)', noun: 'webhook', url: 'required', urlLabel: 'URL', urlHint: 'https://hooks.example.com/hotwatch',
+    secret: 'optional', secretLabel: 'Signing secret (optional)', secretHint: ' at least 24 characters; left empty, one is generated and shown once', addresses: false },
+  slack: { label: 'Slack', noun: 'Slack channel', url: 'required', urlLabel: 'Slack webhook URL', urlHint: 'https://hooks.slack.com/services/…',
+    secret: null, secretLabel: '', secretHint: '', addresses: false },
+  teams: { label: 'Microsoft Teams', noun: 'Teams channel', url: 'required', urlLabel: 'Teams Workflows webhook URL', urlHint: 'https://…powerautomate.com/…',
+    secret: null, secretLabel: '', secretHint: '', addresses: false },
+  pagerduty: { label: 'PagerDuty', noun: 'PagerDuty service', url: 'optional', urlLabel: 'Events API URL (optional)', urlHint: 'https://events.pagerduty.com/v2/enqueue',
+    secret: 'required', secretLabel: 'Routing key', secretHint: ' the Events API v2 integration key (32 characters); stored in Vault', addresses: false },
+  email: { label: 'Email', noun: 'email channel', url: 'optional', urlLabel: 'Mail server URL (optional)', urlHint: 'smtps://user:pass@smtp.example.com:465',
+    secret: null, secretLabel: '', secretHint: '', addresses: true },
+};
+
 function channelForm(api: NotificationsApi, orgId: string,
   act: Act, secretOut: HTMLElement): HTMLElement {
+  const kind = h('select', { id: 'channel-kind' }, ...CHANNEL_KINDS.map((k) => h('option', { value: k }, KIND_FORM[k].label)));
   const name = h('input', { id: 'channel-name', type: 'text', required: true, maxlength: 200, autocomplete: 'off' });
-  const url = h('input', { id: 'channel-url', type: 'url', required: true, autocomplete: 'off', placeholder: 'https://hooks.example.com/hotwatch' });
-  const secret = h('input', { id: 'channel-secret-input', type: 'password', minlength: 24, autocomplete: 'off', 'aria-describedby': 'channel-secret-hint' });
+  const url = h('input', { id: 'channel-url', type: 'url', required: true, autocomplete: 'off' });
+  const urlLabel = h('label', { for: 'channel-url' });
+  const secret = h('input', { id: 'channel-secret-input', type: 'password', autocomplete: 'off', 'aria-describedby': 'channel-secret-hint' });
+  const secretLabel = h('label', { for: 'channel-secret-input' });
+  const secretHint = h('span', { class: 'muted small', id: 'channel-secret-hint' });
+  const addresses = h('input', { id: 'channel-addresses', type: 'text', autocomplete: 'off', placeholder: 'ops@example.com, duty@example.com', 'aria-describedby': 'channel-addresses-hint' });
+  const addressesLabel = h('label', { for: 'channel-addresses' }, 'Addresses');
   const severity = h('select', { id: 'channel-severity' }, h('option', { value: '' }, 'any'), ...SEVERITIES.map((s) => h('option', { value: s }, `${s} and above`)));
   const categories = h('input', { id: 'channel-categories', type: 'text', autocomplete: 'off', placeholder: 'all', 'aria-describedby': 'channel-categories-hint' });
   const events = NOTIFICATION_EVENTS.map((ev) => {
@@ -122,22 +148,45 @@ function channelForm(api: NotificationsApi, orgId: string,
     box.checked = true;
     return box;
   });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add webhook');
+  const title = h('h3', { id: 'channel-form-title' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' });
+  const urlRow = [urlLabel, h('span', {}, url)];
+  const secretRow = [secretLabel, h('span', {}, secret, secretHint)];
+  const addressesRow = [addressesLabel, h('span', {}, addresses, h('span', { class: 'muted small', id: 'channel-addresses-hint' }, ' comma-separated'))];
   const form = h('form', { class: 'invite-form channel-form', 'aria-labelledby': 'channel-form-title' },
-    h('h3', { id: 'channel-form-title' }, 'Add a webhook'),
+    title,
+    h('label', { for: 'channel-kind' }, 'Kind'), kind,
     h('label', { for: 'channel-name' }, 'Name'), name,
-    h('label', { for: 'channel-url' }, 'URL'), url,
-    h('label', { for: 'channel-secret-input' }, 'Signing secret (optional)'),
-    h('span', {}, secret, h('span', { class: 'muted small', id: 'channel-secret-hint' }, ' at least 24 characters; left empty, one is generated and shown once')),
+    ...urlRow, ...secretRow, ...addressesRow,
     h('label', { for: 'channel-severity' }, 'Minimum severity'), severity,
     h('label', { for: 'channel-categories' }, 'Categories'),
     h('span', {}, categories, h('span', { class: 'muted small', id: 'channel-categories-hint' }, ' comma-separated; empty for all')),
     h('fieldset', { class: 'channel-events' }, h('legend', {}, 'Events'),
       ...events.map((box) => h('span', { class: 'toggle' }, box, h('label', { for: box.id }, box.value)))),
     submit);
+  const chosenKind = (): ChannelKind => kind.value as ChannelKind;
+  const showKind = (): void => {
+    const f = KIND_FORM[chosenKind()];
+    title.textContent = `Add a ${f.noun}`;
+    submit.textContent = `Add ${f.noun}`;
+    urlLabel.textContent = f.urlLabel;
+    url.placeholder = f.urlHint;
+    url.required = f.url === 'required';
+    for (const el of urlRow) el.hidden = f.url === null;
+    secretLabel.textContent = f.secretLabel;
+    secretHint.textContent = f.secretHint;
+    secret.required = f.secret === 'required';
+    for (const el of secretRow) el.hidden = f.secret === null;
+    addresses.required = f.addresses;
+    for (const el of addressesRow) el.hidden = !f.addresses;
+  };
+  kind.addEventListener('change', showKind);
+  showKind();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void act(submit, async () => {
+      const k = chosenKind();
+      const f = KIND_FORM[k];
       const chosen = events.filter((b) => b.checked).map((b) => b.value as NotificationEvent);
       if (chosen.length === 0) throw new Error('Choose at least one event.');
       const cats = categories.value.split(',').map((c) => c.trim()).filter(Boolean);
@@ -146,13 +195,19 @@ function channelForm(api: NotificationsApi, orgId: string,
         ...(cats.length > 0 ? { categories: cats } : {}),
         ...(chosen.length < NOTIFICATION_EVENTS.length ? { events: chosen } : {}),
       };
-      const r = await api.createChannel(orgId, { name: name.value.trim(), url: url.value.trim(), ...(secret.value ? { secret: secret.value } : {}), rule });
+      const list = addresses.value.split(',').map((a) => a.trim()).filter(Boolean);
+      const r = await api.createChannel(orgId, {
+        kind: k, name: name.value.trim(), rule,
+        ...(f.url !== null && url.value.trim() ? { url: url.value.trim() } : {}),
+        ...(f.secret !== null && secret.value ? { secret: secret.value } : {}),
+        ...(f.addresses ? { addresses: list } : {}),
+      });
       secretOut.hidden = !r.secret;
       replace(secretOut, ...(r.secret
         ? ['Signing secret for ', r.channel.name, ' (shown only now; copy it to the receiver): ', h('code', {}, r.secret)]
         : []));
-      name.value = ''; url.value = ''; secret.value = '';
-      return `Added the webhook ${r.channel.name}.`;
+      name.value = ''; url.value = ''; secret.value = ''; addresses.value = '';
+      return `Added the ${f.noun} ${r.channel.name}.`;
     });
   });
   return form;

@@ -12,7 +12,8 @@ import type { Sql } from 'postgres';
 import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type FieldError, type Handler } from '../_shared/http.ts';
-import { channelKind } from '../_shared/notifications/kinds.ts';
+import { channelKind, type ChannelConfig, type ChannelKind } from '../_shared/notifications/kinds.ts';
+import { judge } from '../_shared/notifications/retry.ts';
 import { sendAttempt, type SendDeps } from '../_shared/notifications/send.ts';
 import { generateSecret } from '../_shared/notifications/signature.ts';
 import { encodeStoredSecret, parseStoredSecret } from '../_shared/notifications/stored-secret.ts';
@@ -30,15 +31,31 @@ export interface ChannelsDeps extends SendDeps {
   report?: ErrorReporter;
 }
 
-/** Check a receiver URL; its origin (for display) or a field error on `url`. */
-async function checkUrl(raw: string, deps: ChannelsDeps): Promise<string> {
-  const parsed = parseTargetUrl(raw);
+/** Check a receiver URL; `scheme://host[:port]` (for display) or a field error on `url`. */
+async function checkUrl(raw: string, kind: ChannelKind, deps: ChannelsDeps): Promise<string> {
+  const parsed = parseTargetUrl(raw, kind.schemes);
   if (!parsed.ok) throw validationError([{ path: 'url', code: parsed.code, message: parsed.message }]);
   const literal = addressLiteral(parsed.host);
   const addresses = literal ? [literal] : await deps.resolveHost(parsed.host).catch(() => []);
   const decision = checkTarget(parsed.host, addresses, deps.allowPrivateTargets);
   if (!decision.ok) throw validationError([{ path: 'url', code: decision.code, message: decision.message }]);
-  return parsed.url.origin;
+  return `${parsed.url.protocol}//${parsed.url.host}`;
+}
+
+/** The kind's own rules for url, secret and addresses (field errors on those paths). */
+function validConfig(kind: ChannelKind, given: ChannelConfig): ChannelConfig {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = kind.config.safeParse(defined);
+  if (!parsed.success) throw validationError(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+/** What the channel row shows: the receiver's origin, or an email channel's addresses and server. */
+async function targetOf(kind: ChannelKind, c: ChannelConfig, deps: ChannelsDeps): Promise<string> {
+  const server = c.url ? await checkUrl(c.url, kind, deps) : kind.transport === 'http' && kind.defaultUrl ? new URL(kind.defaultUrl).origin : null;
+  if (kind.transport === 'http') return server!;
+  const shown = `${(c.addresses ?? []).join(', ')} via ${server ?? 'the project mail server'}`;
+  return shown.length <= 300 ? shown : `${shown.slice(0, 299)}…`;
 }
 
 function duplicateName(e: unknown): never {
@@ -60,23 +77,30 @@ async function handle(deps: ChannelsDeps, caller: Caller, d: ChannelRequest): Pr
   switch (d.action) {
     case 'create': {
       requireOrgRole(caller, d.org_id, 'admin');
-      const target = await checkUrl(d.url, deps);
-      const secret = d.secret ?? generateSecret();
+      const kind = channelKind(d.kind)!;
+      const config = validConfig(kind, { url: d.url, secret: d.secret, addresses: d.addresses });
+      const target = await targetOf(kind, config, deps);
+      const generated = config.secret === undefined && kind.transport === 'http' && kind.generatesSecret ? generateSecret() : undefined;
       const channel = await insertChannel(deps.sql, caller, {
-        orgId: d.org_id, kind: d.kind, name: d.name, url: d.url, target, secret, rule: d.rule ?? {}, enabled: d.enabled ?? true, createdBy: caller.userId,
+        orgId: d.org_id, kind: d.kind, name: d.name, url: config.url ?? '', target, secret: config.secret ?? generated ?? '',
+        addresses: config.addresses, rule: d.rule ?? {}, enabled: d.enabled ?? true, createdBy: caller.userId,
       }).catch(duplicateName);
-      // The generated secret is shown this once; a given one is never echoed.
-      return jsonResponse({ channel, ...(d.secret === undefined ? { secret } : {}) }, 201);
+      // A generated secret is shown this once; a given one is never echoed.
+      return jsonResponse({ channel, ...(generated ? { secret: generated } : {}) }, 201);
     }
     case 'update': {
       const current = await channelFor(deps, caller, d.channel_id);
-      const target = d.url === undefined ? undefined : await checkUrl(d.url, deps);
+      const storedFields = (['url', 'secret', 'addresses'] as const).filter((k) => d[k] !== undefined);
       let stored: string | undefined;
-      if (d.url !== undefined || d.secret !== undefined) {
+      let target: string | undefined;
+      if (storedFields.length > 0) {
+        const kind = channelKind(current.kind);
+        if (!kind) throw new HttpError('misconfigured', `The channel's kind ${current.kind} is unknown.`);
         const prev = parseStoredSecret(await channelSecret(deps.sql, current.secret_id));
-        stored = encodeStoredSecret({ url: d.url ?? prev?.url ?? '', secret: d.secret ?? prev?.secret ?? generateSecret() });
+        const config = validConfig(kind, { url: d.url ?? prev?.url, secret: d.secret ?? prev?.secret, addresses: d.addresses ?? prev?.addresses });
+        if (d.url !== undefined || d.addresses !== undefined) target = await targetOf(kind, config, deps);
+        stored = encodeStoredSecret({ url: config.url ?? '', secret: config.secret ?? '', addresses: config.addresses });
       }
-      const storedFields = (['url', 'secret'] as const).filter((k) => d[k] !== undefined);
       const channel = await updateChannel(deps.sql, caller, current, { name: d.name, target, rule: d.rule, enabled: d.enabled, stored, storedFields })
         .catch(duplicateName);
       return jsonResponse({ channel });
@@ -91,14 +115,16 @@ async function handle(deps: ChannelsDeps, caller: Caller, d: ChannelRequest): Pr
       const stored = parseStoredSecret(await channelSecret(deps.sql, current.secret_id));
       if (!stored || !channelKind(current.kind)) throw new HttpError('misconfigured', 'The channel\'s stored target is unreadable; update its url.');
       const [org] = await deps.sql<Array<{ id: string; slug: string; name: string }>>`select id, slug, name from public.orgs where id = ${current.org_id}`;
-      const { result, latencyMs } = await sendAttempt({ kind: current.kind, url: stored.url, secret: stored.secret, notification: testNotification(org!, deps.alertUrl) }, deps);
-      const answer = result.kind === 'answer' ? result : null;
+      const { result, latencyMs } = await sendAttempt({
+        kind: current.kind, url: stored.url, secret: stored.secret, addresses: stored.addresses, notification: testNotification(org!, deps.alertUrl),
+      }, deps);
+      const verdict = judge(result, 1, Date.now(), 0);
       return jsonResponse({
-        delivered: answer !== null && answer.status >= 200 && answer.status < 300,
-        http_status: answer?.status ?? null,
+        delivered: verdict.outcome === 'delivered',
+        http_status: result.kind === 'answer' ? result.status : null,
         latency_ms: Math.round(latencyMs),
-        response: answer?.body ?? null,
-        error: result.kind === 'answer' ? null : result.kind === 'timeout' ? 'timeout' : result.message,
+        response: result.kind === 'answer' ? result.body : result.kind === 'mail' ? result.response : null,
+        error: verdict.outcome === 'delivered' ? null : result.kind === 'timeout' ? 'timeout' : verdict.error,
       });
     }
     case 'resend': {

@@ -2,15 +2,18 @@
 import { z } from 'zod';
 import { KIND_NAMES } from '../_shared/notifications/kinds.ts';
 import { ruleSchema } from '../_shared/notifications/rules.ts';
-import { MAX_URL_LENGTH } from '../_shared/notifications/target.ts';
+import { urlField } from '../_shared/notifications/config.ts';
+
+// Which of url, secret and addresses a kind takes, and their rules, is the kind's own
+// `config` schema (_shared/notifications/<kind>.ts), checked by the handler.
 
 export const CHANNELS_MAX_BODY_BYTES = 64 * 1024;
 
 const uuid = z.uuid();
 const name = z.string().trim().min(1).max(200);
-const url = z.string().trim().min(1).max(MAX_URL_LENGTH);
-/** A given secret must be long enough to resist guessing (Stripe's are 32 bytes). */
-const secret = z.string().min(24).max(500);
+const url = urlField;
+const secret = z.string().min(1).max(500);
+const addresses = z.array(z.string().max(254)).max(50);
 const id = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,18}$/)]).transform(String);
 
 export const channelRequestSchema = z.discriminatedUnion('action', [
@@ -19,8 +22,9 @@ export const channelRequestSchema = z.discriminatedUnion('action', [
     org_id: uuid,
     kind: z.enum(KIND_NAMES),
     name,
-    url,
+    url: url.optional(),
     secret: secret.optional(),
+    addresses: addresses.optional(),
     rule: ruleSchema.optional(),
     enabled: z.boolean().optional(),
   }),
@@ -30,6 +34,7 @@ export const channelRequestSchema = z.discriminatedUnion('action', [
     name: name.optional(),
     url: url.optional(),
     secret: secret.optional(),
+    addresses: addresses.optional(),
     rule: ruleSchema.optional(),
     enabled: z.boolean().optional(),
   }),

@@ -9,6 +9,7 @@ export function testNotification(org: { id: string; slug: string; name: string }
     occurredAt: now,
     org,
     alertUrl: alertUrl('0'),
+    place: null,
     alert: {
       id: 0, org_id: org.id, hotspot_id: 0, category: 'test', severity: 'low', state: 'firing',
       title: 'Test notification from Hotwatch', description: 'This is a test of the channel; no alert fired.',

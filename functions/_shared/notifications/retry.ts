@@ -21,7 +21,10 @@ export const DELIVERY = {
 } as const;
 
 export type AttemptResult =
-  | { kind: 'answer'; status: number; retryAfter: string | null; body: string }
+  /** `detail`: the kind's reading of a failed answer's body (Slack's `invalid_payload`). */
+  | { kind: 'answer'; status: number; retryAfter: string | null; body: string; detail?: string }
+  /** An email handed to SMTP: accepted, or refused for good (5xx, authentication) or for now. */
+  | { kind: 'mail'; accepted: boolean; permanent: boolean; response: string }
   | { kind: 'timeout' }
   | { kind: 'network'; message: string }
   | { kind: 'refused'; message: string };
@@ -54,14 +57,20 @@ export function judge(result: AttemptResult, attempt: number, nowMs: number, ran
   if (result.kind === 'refused') return { outcome: 'failed', error: result.message };
   if (result.kind === 'timeout') return { outcome: 'retry', delayMs: backoffMs(attempt, random), error: `no answer within ${DELIVERY.sendTimeoutMs} ms` };
   if (result.kind === 'network') return { outcome: 'retry', delayMs: backoffMs(attempt, random), error: truncate(result.message) };
+  if (result.kind === 'mail') {
+    if (result.accepted) return { outcome: 'delivered' };
+    const error = truncate(result.response);
+    return result.permanent ? { outcome: 'failed', error } : { outcome: 'retry', delayMs: backoffMs(attempt, random), error };
+  }
   const { status } = result;
+  const error = result.detail ? truncate(`HTTP ${status}: ${result.detail}`) : `HTTP ${status}`;
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
   if (status === 429 || status === 408 || status >= 500) {
     const asked = parseRetryAfter(result.retryAfter, nowMs);
     const delayMs = asked === null ? backoffMs(attempt, random) : Math.min(asked, DELIVERY.maxRetryAfterMs);
-    return { outcome: 'retry', delayMs, error: `HTTP ${status}` };
+    return { outcome: 'retry', delayMs, error };
   }
-  return { outcome: 'failed', error: `HTTP ${status}` };
+  return { outcome: 'failed', error };
 }
 
 /** Whether a row that failed its `attempt`-th try, first queued at `createdMs`, is dead. */

@@ -23,8 +23,12 @@ export type Rule = z.infer<typeof ruleSchema>;
 
 export type RouteDecision = { send: true } | { send: false; reason: string };
 
-/** Whether a channel with `rule` receives `event` of `alert`. A stored rule that no longer parses sends (never lose). */
-export function route(rawRule: unknown, alert: AlertSnapshot, event: NotificationEvent): RouteDecision {
+/**
+ * Whether a channel with `rule` receives `event` of `alert`. A stored rule that no longer
+ * parses sends (never lose). `mirrored` events pass the `events` filter whatever it says
+ * (a PagerDuty channel mirrors acknowledge and resolve, or its incidents stay open).
+ */
+export function route(rawRule: unknown, alert: AlertSnapshot, event: NotificationEvent, mirrored: readonly NotificationEvent[] = []): RouteDecision {
   const parsed = ruleSchema.safeParse(rawRule ?? {});
   if (!parsed.success) return { send: true };
   const rule = parsed.data;
@@ -32,7 +36,7 @@ export function route(rawRule: unknown, alert: AlertSnapshot, event: Notificatio
     return { send: false, reason: `severity ${alert.severity} below ${rule.min_severity}` };
   }
   if (rule.categories && !rule.categories.includes(alert.category)) return { send: false, reason: `category ${alert.category} not routed` };
-  if (rule.events && !rule.events.includes(event)) return { send: false, reason: `event ${event} not routed` };
+  if (rule.events && !rule.events.includes(event) && !mirrored.includes(event)) return { send: false, reason: `event ${event} not routed` };
   if (rule.districts && alert.district && !rule.districts.includes(alert.district)) {
     return { send: false, reason: `district ${alert.district} not routed` };
   }

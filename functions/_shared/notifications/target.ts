@@ -15,8 +15,10 @@ export const MAX_URL_LENGTH = 2000;
 
 export type UrlCheck = { ok: true; url: URL; host: string } | { ok: false; code: 'invalid_url' | 'unsupported_scheme'; message: string };
 
-/** Parse a receiver URL: absolute http(s), at most MAX_URL_LENGTH characters. */
-export function parseTargetUrl(raw: string): UrlCheck {
+export const HTTP_SCHEMES = ['http:', 'https:'] as const;
+
+/** Parse a receiver URL: absolute, one of `schemes` (http(s) by default), at most MAX_URL_LENGTH characters. */
+export function parseTargetUrl(raw: string, schemes: readonly string[] = HTTP_SCHEMES): UrlCheck {
   if (raw.length > MAX_URL_LENGTH) return { ok: false, code: 'invalid_url', message: `At most ${MAX_URL_LENGTH} characters.` };
   let url: URL;
   try {
@@ -24,8 +26,8 @@ export function parseTargetUrl(raw: string): UrlCheck {
   } catch {
     return { ok: false, code: 'invalid_url', message: 'Not an absolute URL.' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { ok: false, code: 'unsupported_scheme', message: 'Use an http or https URL.' };
+  if (!schemes.includes(url.protocol)) {
+    return { ok: false, code: 'unsupported_scheme', message: `Use a URL starting ${schemes.map((s) => `${s}//`).join(' or ')}.` };
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (!host) return { ok: false, code: 'invalid_url', message: 'The URL has no host.' };

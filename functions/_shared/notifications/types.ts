@@ -39,4 +39,12 @@ export interface Notification {
   alert: AlertSnapshot;
   /** Link to the alert on the dashboard. */
   alertUrl: string;
+  /** Where: the hotspot's centre and radius (the place in words is in the title); null when unknown. */
+  place: Place | null;
+}
+
+export interface Place {
+  lat: number;
+  lng: number;
+  radius_m: number;
 }

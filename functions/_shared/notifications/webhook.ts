@@ -1,5 +1,7 @@
 /** The `webhook` kind: Hotwatch's own JSON body, signed (pure). */
-import type { ChannelKind } from './kinds.ts';
+import { z } from 'zod';
+import { signingSecret, urlField } from './config.ts';
+import type { HttpKind } from './kinds.ts';
 import type { Notification } from './types.ts';
 
 /** The webhook body (docs/functions.md "Webhook format"); `type` names the event. */
@@ -27,13 +29,17 @@ export function webhookBody(n: Notification): Record<string, unknown> {
         resolved_at: a.resolved_at,
       },
       hotspot_id: Number(a.hotspot_id),
+      place: n.place,
       url: n.alertUrl,
     },
   };
 }
 
-export const webhookKind: ChannelKind = {
+export const webhookKind: HttpKind = {
   kind: 'webhook',
+  transport: 'http',
+  config: z.strictObject({ url: urlField, secret: signingSecret.optional() }),
   signed: true,
+  generatesSecret: true,
   format: (n) => ({ body: JSON.stringify(webhookBody(n)), headers: { 'Content-Type': 'application/json' } }),
 };

@@ -49,6 +49,7 @@ export interface NewChannel {
   url: string;
   target: string;
   secret: string;
+  addresses?: string[];
   rule: Record<string, unknown>;
   enabled: boolean;
   createdBy: string | null;
@@ -61,7 +62,7 @@ export async function insertChannel(sql: Sql, caller: Caller, c: NewChannel): Pr
     const [fresh] = await tx<Array<{ id: string }>>`select gen_random_uuid() as id`;
     const id = fresh!.id;
     const [vaulted] = await tx<Array<{ secret_id: string }>>`
-      select vault.create_secret(${encodeStoredSecret({ url: c.url, secret: c.secret })}, ${`notification_channel:${id}`},
+      select vault.create_secret(${encodeStoredSecret({ url: c.url, secret: c.secret, addresses: c.addresses })}, ${`notification_channel:${id}`},
                                  'URL and signing secret of a Hotwatch notification channel') as secret_id`;
     const secret_id = vaulted!.secret_id;
     const [row] = await tx<StoredChannel[]>`
@@ -84,7 +85,7 @@ export interface ChannelChanges {
   /** The new Vault secret text, when the URL or secret changes. */
   stored?: string;
   /** Which of url/secret changed (audited as a fact, never as a value). */
-  storedFields?: Array<'url' | 'secret'>;
+  storedFields?: Array<'url' | 'secret' | 'addresses'>;
 }
 
 export async function updateChannel(sql: Sql, caller: Caller, current: StoredChannel, ch: ChannelChanges): Promise<ChannelRow> {

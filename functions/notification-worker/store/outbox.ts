@@ -5,6 +5,7 @@
  * and an escalation is never sent before its firing.
  */
 import type { Sql, TransactionSql } from 'postgres';
+import { channelKind } from '../../_shared/notifications/kinds.ts';
 import { matchingSilence, route, type Silence } from '../../_shared/notifications/rules.ts';
 import { DELIVERY, truncate } from '../../_shared/notifications/retry.ts';
 import { parseStoredSecret } from '../../_shared/notifications/stored-secret.ts';
@@ -19,6 +20,7 @@ export interface Job {
   kind: string;
   url: string;
   secret: string;
+  addresses?: string[];
   notification: Notification;
 }
 
@@ -39,6 +41,9 @@ interface ClaimRow {
   secret_id: string;
   org_slug: string;
   org_name: string;
+  center_lat: number | null;
+  center_lng: number | null;
+  radius_m: number | null;
 }
 
 const ms = (n: number): string => `${n} milliseconds`;
@@ -73,10 +78,12 @@ export async function claim(sql: Sql, limit: number, alertUrl: (alertId: string)
   return sql.begin(async (tx) => {
     const rows = await tx<ClaimRow[]>`
       select o.id, o.org_id, o.channel_id, o.alert_id, o.event, o.idempotency_key, o.alert, o.attempts, o.created_at, o.queued_at,
-             c.kind, c.rule, c.enabled, c.secret_id, g.slug as org_slug, g.name as org_name
+             c.kind, c.rule, c.enabled, c.secret_id, g.slug as org_slug, g.name as org_name,
+             h.center_lat, h.center_lng, h.radius_m
         from public.notification_outbox o
         join public.notification_channels c on c.id = o.channel_id
         join public.orgs g on g.id = o.org_id
+        left join public.hotspots h on h.id = (o.alert ->> 'hotspot_id')::bigint
        where o.status = 'pending' and o.next_attempt_at <= now()
          and (o.claimed_until is null or o.claimed_until < now())
          and o.attempts < ${DELIVERY.maxAttempts}
@@ -99,7 +106,7 @@ export async function claim(sql: Sql, limit: number, alertUrl: (alertId: string)
     const send: ClaimRow[] = [];
     for (const r of rows) {
       const silence = matchingSilence(silences.filter((s) => s.org_id === r.org_id), r.alert, r.created_at);
-      const routed = r.enabled ? route(r.rule, r.alert, r.event) : { send: false as const, reason: 'channel disabled' };
+      const routed = r.enabled ? route(r.rule, r.alert, r.event, channelKind(r.kind)?.mirrored) : { send: false as const, reason: 'channel disabled' };
       if (!routed.send) {
         excluded++;
         await tx`update public.notification_outbox set status = 'excluded', finished_at = now(), claimed_until = null,
@@ -132,12 +139,14 @@ export async function claim(sql: Sql, limit: number, alertUrl: (alertId: string)
       const attemptId = Number(attempts.find((a) => a.outbox_id === r.id)!.id);
       jobs.push({
         outboxId: Number(r.id), attempt: r.attempts + 1, attemptId, queuedAt: r.queued_at, kind: r.kind,
-        url: stored?.url ?? '', secret: stored?.secret ?? '',
+        url: stored?.url ?? '', secret: stored?.secret ?? '', addresses: stored?.addresses,
         notification: {
           event: r.event, idempotencyKey: r.idempotency_key,
           occurredAt: r.created_at.toISOString(),
           org: { id: r.org_id, slug: r.org_slug, name: r.org_name },
           alert: r.alert, alertUrl: alertUrl(r.alert_id),
+          place: r.center_lat === null || r.center_lng === null ? null
+            : { lat: Number(r.center_lat), lng: Number(r.center_lng), radius_m: Number(r.radius_m ?? 0) },
         },
       });
     }

@@ -21,8 +21,14 @@ export async function openDashboard(browser: Browser, apiUrl: string, opts: {
   viewport?: { width: number; height: number };
   /** Only for injecting axe-core, which the page's CSP would refuse. */
   bypassCSP?: boolean;
+  /** Browser permissions granted to the dashboard's origin (e.g. 'notifications'). */
+  permissions?: string[];
+  /** A script run in the page before the dashboard's own. */
+  initScript?: string;
 } = {}): Promise<DashboardPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 768 }, bypassCSP: opts.bypassCSP ?? false });
+  if (opts.permissions) await context.grantPermissions(opts.permissions, { origin: new URL(apiUrl).origin });
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   const origin = new URL(apiUrl).origin;
   const requests: string[] = [];

@@ -6,7 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Behaviour = { status: number; retryAfter?: string } | 'hang' | 'close';
+/** An answer (a body and its type, e.g. Slack's "ok" or PagerDuty's JSON, default "answer <status>"), or misbehaviour. */
+export type Behaviour = { status: number; retryAfter?: string; body?: string; type?: string } | 'hang' | 'close';
 
 export interface Received {
   at: number;
@@ -38,8 +39,8 @@ export async function startReceiver(opts: { fallback?: Behaviour; maxRequests?: 
       if (b === 'hang') return; // never answers; close() ends it
       if (b === 'close') { req.socket.destroy(); return; }
       setTimeout(() => {
-        res.writeHead(b.status, { 'content-type': 'text/plain', ...(b.retryAfter ? { 'retry-after': b.retryAfter } : {}) });
-        res.end(`answer ${b.status}`);
+        res.writeHead(b.status, { 'content-type': b.type ?? 'text/plain', ...(b.retryAfter ? { 'retry-after': b.retryAfter } : {}) });
+        res.end(b.body ?? `answer ${b.status}`);
       }, opts.delayMs ?? 0);
     });
   });

@@ -117,7 +117,7 @@ describe('signature and body', () => {
     expect(secret).toMatch(/^whsec_[0-9a-f]{64}$/);
     const body = JSON.stringify(webhookBody({
       event: 'fired', idempotencyKey: 'alert-7-v2-fired', occurredAt: '2026-12-06T00:00:00Z',
-      org: { id: 'o', slug: 'north', name: 'North' }, alert: alert(), alertUrl: 'http://x/dashboard/#alert-7',
+      org: { id: 'o', slug: 'north', name: 'North' }, alert: alert(), alertUrl: 'http://x/dashboard/#alert-7', place: null,
     }));
     const header = await signatureHeader(secret, body, 1_765_000_000);
     const expected = createHmac('sha256', secret).update(`1765000000.${body}`).digest('hex');
