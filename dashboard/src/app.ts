@@ -1,7 +1,7 @@
 /**
  * The signed-in dashboard: header (org, connection, admin navigation for admins, scan
- * now, demo, sign out), the hotspot map with its details, the alerts feed and the
- * recommendations queue, all fed by the SDK's live streams for the selected org — or,
+ * now, demo, sign out), the hotspot map with its details, the alerts feed, the
+ * recommendations queue, silences and the after-action export, all fed by the SDK's live streams for the selected org — or,
  * for an org's admins, one of the admin pages (admin.ts).
  */
 import type { Session } from '@supabase/supabase-js';
@@ -12,6 +12,7 @@ import { canAdminister, canOperate, orgRolesFromToken } from './auth.ts';
 import { createConnection } from './connection.ts';
 import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
+import { createExportPanel, type LoadReport } from './export-panel.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
 import type { NotificationsApi } from './notifications-api.ts';
@@ -33,7 +34,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; afterAction?: LoadReport; session: Session; signOut(): void;
 }): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
@@ -112,7 +113,7 @@ export function startApp(root: HTMLElement, ctx: {
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, afterAction: ctx.afterAction, orgId, role: roles[orgId], notices });
     show(viewFromHash(location.hash) ?? 'board');
   };
   // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
@@ -158,7 +159,7 @@ export function startApp(root: HTMLElement, ctx: {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; afterAction: LoadReport | undefined; orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
@@ -199,10 +200,12 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
 
   // Every member sees the org's active silences; admins and operators create and end them.
   const silences = ctx.notifications ? createSilences({ api: ctx.notifications, orgId, canEdit: operate }) : null;
+  // Every member exports the period's history they may read (after-action report).
+  const exporter = ctx.afterAction ? createExportPanel({ load: ctx.afterAction, orgId }) : null;
   replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
   replace(boardEl,
     h('div', { class: 'col col-map' }, map.el, details.el),
-    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el, silences?.el));
+    h('div', { class: 'col col-feeds' }, alertsView.el, recsView.el, silences?.el, exporter?.el));
   details.show(null);
 
   hotspots.onChange((rows) => {
@@ -230,5 +233,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); } };
+  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); exporter?.stop(); } };
 }
