@@ -6,10 +6,11 @@
 --
 -- Written by a trigger on public.alerts in the alert change's own transaction, so a
 -- step and its history row commit or roll back together, whichever writer (the scan,
--- the decisions function) made it. The rules mirror private.alert_notification_events
--- (20261126004100_notifications.sql): fired = first notification, escalated = a
--- notification at a higher tier than the last one; acknowledging and resolving are
--- recorded for every alert (the outbox skips alerts nobody was told about).
+-- the decisions function) made it. fired and escalated come from the notification
+-- rules, private.alert_notification_events (20261126004100_notifications.sql): fired =
+-- first notification, escalated = a notification at a higher tier than the last one;
+-- acknowledging and resolving are recorded for every alert (the outbox skips alerts
+-- nobody was told about).
 --
 -- Append-only like public.decisions and public.audit_log. Read: the org's members
 -- (tenant-policy convention: tenancy from the JWT's org_roles claim only).
@@ -42,35 +43,19 @@ create policy "members read their orgs' alert events" on public.alert_events
   for select to authenticated
   using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text);
 
--- Which lifecycle steps an alert write is (o is null on insert).
+-- Which lifecycle steps an alert write is (o is null on insert): fired and escalated as
+-- the notification rules say, acknowledged and resolved for every alert.
 create or replace function private.alert_lifecycle_events(o public.alerts, n public.alerts)
 returns text[]
-language plpgsql
+language sql
 immutable
 set search_path = ''
 as $$
-declare
-  events text[] := '{}';
-  before_count integer := coalesce(o.notify_count, 0);
-begin
-  if o.id is null then
-    events := events || 'opened'::text;
-  end if;
-  if n.notify_count > before_count then
-    if before_count = 0 then
-      events := events || 'fired'::text;
-    elsif n.notified_severity > coalesce(o.notified_severity, o.severity) then
-      events := events || 'escalated'::text;
-    end if;
-  end if;
-  if n.state = 'acknowledged' and (o.id is null or o.state <> 'acknowledged') then
-    events := events || 'acknowledged'::text;
-  end if;
-  if n.state = 'resolved' and (o.id is null or o.state <> 'resolved') then
-    events := events || 'resolved'::text;
-  end if;
-  return events;
-end;
+  select case when o.id is null then array['opened'] else '{}'::text[] end
+      || array(select e from unnest(private.alert_notification_events(o, n)) with ordinality as x (e, i)
+                where e in ('fired', 'escalated') order by i)
+      || case when n.state = 'acknowledged' and (o.id is null or o.state <> 'acknowledged') then array['acknowledged'] else '{}'::text[] end
+      || case when n.state = 'resolved' and (o.id is null or o.state <> 'resolved') then array['resolved'] else '{}'::text[] end
 $$;
 
 -- Security definer: clients cannot insert history rows; the trigger writes them for
