@@ -4,7 +4,7 @@
  * the database is escaped; times are shown in UTC so the paper record does not
  * depend on the reader's zone.
  */
-import { personLabel, type AfterActionReport, type AlertEventLine } from './model.ts';
+import { personLabel, reportCounts, type AfterActionReport, type AlertEventLine } from './model.ts';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
@@ -24,7 +24,6 @@ h1 { font-size: 1.6rem; margin: 0 0 4px; }
 h2 { font-size: 1.2rem; margin: 28px 0 8px; border-bottom: 2px solid #1a1a1a; padding-bottom: 2px; }
 .meta { color: #444; margin: 0 0 4px; }
 .summary { display: flex; flex-wrap: wrap; gap: 8px 24px; padding: 0; list-style: none; }
-.summary strong { font-size: 1.1rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 caption { text-align: left; color: #444; padding-bottom: 4px; }
 th, td { border: 1px solid #999; padding: 4px 6px; text-align: left; vertical-align: top; }
@@ -65,15 +64,11 @@ export function reportBody(r: AfterActionReport): string {
     if (s.length === 0) return '<span class="empty">none in this period</span>';
     return `<ol class="steps">${s.map((e) => `<li>${escapeHtml(e.event)} (${escapeHtml(e.severity)}) ${escapeHtml(utc(e.at))} by ${who(e.actor)}</li>`).join('')}</ol>`;
   };
-  const summary: Array<[string, number]> = [
-    ['hotspots', r.hotspots.length], ['alerts', r.alerts.length], ['lifecycle steps', r.alertEvents.length],
-    ['recommendations', r.recommendations.length], ['decisions', r.decisions.length],
-  ];
   return [
     `<header><h1>After-action report: ${escapeHtml(r.org.name)}</h1>`,
     `<p class="meta">Period ${escapeHtml(utc(r.period.from))} to ${escapeHtml(utc(r.period.to))} (end excluded). Generated ${escapeHtml(utc(r.generatedAt))}.</p>`,
     `<p class="meta">What the person who exported it may read (row-level security applies).</p></header>`,
-    `<main><section aria-labelledby="summary-title"><h2 id="summary-title">Summary</h2><ul class="summary">${summary.map(([k, n]) => `<li><strong>${n}</strong> ${k}</li>`).join('')}</ul></section>`,
+    `<main><section aria-labelledby="summary-title"><h2 id="summary-title">Summary</h2><ul class="summary">${reportCounts(r).split(', ').map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul></section>`,
     `<section aria-labelledby="hotspots-title"><h2 id="hotspots-title">Hotspots</h2>`,
     table('hotspots', 'Hotspots active in the period', ['ID', 'Category', 'Severity', 'Status', 'Events', 'Expected', 'Relative risk', 'p-value', 'Cells', 'First detected', 'Last detected', 'Resolved'],
       r.hotspots.map((h) => [num(h.id), escapeHtml(h.category), escapeHtml(h.severity), escapeHtml(h.status), num(h.observed), num(h.expected, 1),

@@ -106,3 +106,10 @@ export function personLabel(people: Record<string, Person>, id: string | null): 
   if (!p?.email) return p?.name ?? id;
   return p.name ? `${p.name} <${p.email}>` : p.email;
 }
+
+/** "3 hotspots, 1 alert, 5 lifecycle steps, 2 recommendations, 4 decisions": what a report holds. */
+export function reportCounts(r: Pick<AfterActionReport, 'hotspots' | 'alerts' | 'alertEvents' | 'recommendations' | 'decisions'>): string {
+  const n = (count: number, one: string): string => `${count} ${one}${count === 1 ? '' : 's'}`;
+  return [n(r.hotspots.length, 'hotspot'), n(r.alerts.length, 'alert'), n(r.alertEvents.length, 'lifecycle step'),
+    n(r.recommendations.length, 'recommendation'), n(r.decisions.length, 'decision')].join(', ');
+}

@@ -6,7 +6,7 @@
  * uses (after-action/). Both files are blob URLs behind real links, so the download
  * and the new tab come from the member's own click, not from a script after a wait.
  */
-import { exportFileName, parsePeriod, reportDocument, toCsv, type AfterActionReport, type Period } from '../../after-action/index.ts';
+import { exportFileName, parsePeriod, reportCounts, reportDocument, toCsv, type AfterActionReport, type Period } from '../../after-action/index.ts';
 import { h, replace } from './dom.ts';
 import { errorMessage } from './errors.ts';
 import { localInput } from './format.ts';
@@ -47,17 +47,14 @@ export function createExportPanel(ctx: { load: LoadReport; orgId: string }): { e
         const period = parsePeriod(new Date(from.value).toISOString(), new Date(to.value).toISOString());
         const report = await ctx.load(ctx.orgId, period);
         release();
-        const counts = `${report.hotspots.length} hotspots, ${report.alerts.length} alerts, ${report.alertEvents.length} lifecycle steps, `
-          + `${report.recommendations.length} recommendations, ${report.decisions.length} decisions`;
         replace(result,
-          h('p', { id: 'export-summary' }, `Ready: ${counts}.`),
           h('p', { class: 'export-links' },
             h('a', { id: 'export-csv', class: 'btn', href: blobUrl(toCsv(report), 'text/csv;charset=utf-8'), download: exportFileName(report, 'csv') }, 'Download CSV'),
             ' ',
             h('a', { id: 'export-report', class: 'btn', href: blobUrl(reportDocument(report), 'text/html;charset=utf-8'), target: '_blank', rel: 'noopener' },
               'Open printable report', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))));
         result.hidden = false;
-        status.textContent = `Export ready: ${counts}.`;
+        status.textContent = `Export ready: ${reportCounts(report)}.`;
       } catch (err) {
         status.textContent = '';
         failure.textContent = `The export failed: ${errorMessage(err)}`;

@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('dashboard: after-action export', () => {
     await waitLive(page);
     const panel = page.getByRole('region', { name: 'After-action export' });
     await panel.getByRole('button', { name: 'Prepare export' }).click();
-    await expect.poll(() => page.locator('#export-status').textContent(), { timeout: 30_000 }).toMatch(/^Export ready: 3 hotspots, 3 alerts, \d+ lifecycle steps, 3 recommendations, 1 decisions\.$/);
+    await expect.poll(() => page.locator('#export-status').textContent(), { timeout: 30_000 }).toMatch(/^Export ready: 3 hotspots, 3 alerts, \d+ lifecycle steps, 3 recommendations, 1 decision\.$/);
   }
 
   it('a viewer downloads the CSV and opens the printable report; axe clean', async () => {

@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
-import { fetchAfterAction, reportDocument, toCsv } from '../../after-action/index.ts';
+import { fetchAfterAction, reportCounts, reportDocument, toCsv } from '../../after-action/index.ts';
 import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY, localApiUrl } from '../local-stack.ts';
 import { parseExportOptions, readAsFromEnv, USAGE, type ExportOptions, type ReadAs } from './options.ts';
 
@@ -36,9 +36,7 @@ async function main(): Promise<number> {
     const text = o.format === 'csv' ? toCsv(report) : reportDocument(report);
     if (o.out) await fs.writeFile(o.out, text);
     else process.stdout.write(text);
-    const counts = `${report.hotspots.length} hotspots, ${report.alerts.length} alerts, ${report.alertEvents.length} lifecycle steps, `
-      + `${report.recommendations.length} recommendations, ${report.decisions.length} decisions`;
-    process.stderr.write(`exported ${counts} (${readAs.kind === 'user' ? 'as the token\'s user' : 'with the service key'})${o.out ? ` to ${o.out}` : ''}\n`);
+    process.stderr.write(`exported ${reportCounts(report)} (${readAs.kind === 'user' ? 'as the token\'s user' : 'with the service key'})${o.out ? ` to ${o.out}` : ''}\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`export failed: ${e instanceof Error ? e.message : String(e)}\n`);

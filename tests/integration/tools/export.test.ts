@@ -145,7 +145,7 @@ describe('after-action export', () => {
     const p = period();
     const r = await runCli(['--org', a.id, '--from', p.from, '--to', p.to, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/exported 1 hotspots, 1 alerts, 5 lifecycle steps, 2 recommendations, 4 decisions \(as the token's user\)/);
+    expect(r.stderr).toMatch(/exported 1 hotspot, 1 alert, 5 lifecycle steps, 2 recommendations, 4 decisions \(as the token's user\)/);
     const rows = parseCsv(await fs.readFile(out, 'utf8'));
     const bIds = await sql`select 'hotspot' as s, id::text from public.hotspots where org_id = ${b.id}
                            union all select 'alert', id::text from public.alerts where org_id = ${b.id}

@@ -2,7 +2,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, escapeHtml, exportFileName, parsePeriod, reportDocument, toCsv, type AfterActionReport, type DecisionLine } from '../../../after-action/index.ts';
+import { CSV_COLUMNS, escapeHtml, exportFileName, parsePeriod, reportCounts, reportDocument, toCsv, type AfterActionReport, type DecisionLine } from '../../../after-action/index.ts';
 import { parseExportOptions, readAsFromEnv } from '../../../tools/export/options.ts';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
@@ -68,6 +68,11 @@ describe('after-action HTML', () => {
     expect(html).toContain('@media print');
     expect(html).toContain('2026-12-01 10:05:00 UTC by Ana &quot;Op&quot;, Jr. &lt;op@example.org&gt;');
     expect(escapeHtml(`'`)).toBe('&#39;');
+  });
+
+  it('counts what it holds, singular for one', () => {
+    expect(reportCounts(report([decision('x')]))).toBe('1 hotspot, 1 alert, 2 lifecycle steps, 1 recommendation, 1 decision');
+    expect(reportDocument(report([]))).toContain('<li>0 decisions</li>');
   });
 
   it('says so when a section is empty', () => {
