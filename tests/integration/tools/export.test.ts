@@ -166,6 +166,16 @@ describe('after-action export', () => {
     await expect(fs.access(path.join(dir, 'other.csv'))).rejects.toThrow();
   });
 
+  it('with the service key (no token) the CLI reads the org\'s rows and says so', async () => {
+    const p = period();
+    const r = await runCli(['--org', a.id, '--from', p.from, '--to', p.to], { HOTWATCH_ACCESS_TOKEN: '', SUPABASE_SERVICE_ROLE_KEY: inject('stack').serviceRoleKey });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/exported 1 hotspot, 1 alert, 5 lifecycle steps, 2 recommendations, 4 decisions \(with the service key\)/);
+    const rows = parseCsv(r.stdout); // no --out: standard output
+    expect(rows.filter((x) => x.section === 'decision').map((x) => x.event)).toEqual(['approve', 'acknowledge', 'reject', 'resolve']);
+    expect(rows.some((x) => x.reason === 'org B reason')).toBe(false);
+  });
+
   it('honours the period bounds: from included, to excluded', async () => {
     const { data } = await operatorA.from('decisions').select('id, created_at, action').eq('org_id', a.id).order('id');
     const reject = data!.find((d) => d.action === 'reject')!;
