@@ -13,7 +13,12 @@ export default defineConfig({
   clearScreen: false,
   // The SDK from its TypeScript source (the workspace link), so neither `npm start` nor the
   // tests need a prior SDK build; its package.json maps this condition to src/.
-  resolve: { conditions: ['@hotwatch/source', ...defaultClientConditions] },
+  resolve: {
+    conditions: ['@hotwatch/source', ...defaultClientConditions],
+    // The after-action export (../after-action) writes CSV with csv-stringify; its Node
+    // build uses the global Buffer, its browser build carries its own.
+    alias: { 'csv-stringify/sync': 'csv-stringify/browser/esm/sync' },
+  },
   build: {
     outDir: path.join(root, 'dist'),
     emptyOutDir: true,

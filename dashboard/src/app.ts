@@ -1,7 +1,7 @@
 /**
  * The signed-in dashboard: header (org, connection, admin navigation for admins, scan
- * now, demo, sign out), the hotspot map with its details, the alerts feed and the
- * recommendations queue, all fed by the SDK's live streams for the selected org — or,
+ * now, demo, sign out), the hotspot map with its details, the alerts feed, the
+ * recommendations queue, silences and the after-action export, all fed by the SDK's live streams for the selected org — or,
  * for an org's admins, one of the admin pages (admin.ts).
  */
 import type { Session } from '@supabase/supabase-js';
@@ -13,6 +13,7 @@ import { canAdminister, canOperate, orgRolesFromToken } from './auth.ts';
 import { createConnection } from './connection.ts';
 import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
+import { createExportPanel, type LoadReport } from './export-panel.ts';
 import { h, replace } from './dom.ts';
 import { createMap } from './map.ts';
 import type { FeedKeysApi } from './feed-keys-api.ts';
@@ -39,7 +40,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; afterAction?: LoadReport; session: Session; signOut(): void;
   /** The Settings page's Feed keys section (feed-keys.ts). */
   feedKeys?: { api: FeedKeysApi; supabaseUrl: string };
 }): App {
@@ -138,7 +139,7 @@ export function startApp(root: HTMLElement, ctx: {
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
     board = startBoard(boardEl, toolbar, {
-      api, notifications: ctx.notifications, settings: ctx.settings, orgId, role: roles[orgId], notices, userId: ctx.session.user.id,
+      api, notifications: ctx.notifications, settings: ctx.settings, afterAction: ctx.afterAction, orgId, role: roles[orgId], notices, userId: ctx.session.user.id,
       openAlert: (alertId) => {
         // A notification's click: the board, the alert focused; the hash names it (as the links in Slack, Teams, email do).
         history.replaceState(null, '', `#alert-${alertId}`);
@@ -211,7 +212,7 @@ interface Board {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; afterAction: LoadReport | undefined; orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>; userId: string; openAlert(alertId: number): void;
 }): Board {
   const { api, orgId, notices } = ctx;
@@ -274,10 +275,12 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
 
   // Every member sees the org's active silences; admins and operators create and end them.
   const silences = ctx.notifications ? createSilences({ api: ctx.notifications, orgId, canEdit: operate }) : null;
+  // Every member exports the period's history they may read (after-action report).
+  const exporter = ctx.afterAction ? createExportPanel({ load: ctx.afterAction, orgId }) : null;
   replace(toolbar, createScanControl({ api, orgId, notices, enabled: operate }), demoButton);
   replace(boardEl,
     h('div', { class: 'col col-map' }, map.el, details.el),
-    h('div', { class: 'col col-feeds' }, browserAlerts.el, alertsView.el, recsView.el, silences?.el));
+    h('div', { class: 'col col-feeds' }, browserAlerts.el, alertsView.el, recsView.el, silences?.el, exporter?.el));
   details.show(null);
 
   hotspots.onChange((rows) => {
@@ -333,5 +336,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); }, focusAlert: (id) => void focusAlert(id) };
+  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); exporter?.stop(); }, focusAlert: (id) => void focusAlert(id) };
 }

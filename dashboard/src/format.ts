@@ -66,3 +66,6 @@ export function formatDistance(m: number): string {
 export function titleCase(s: string): string {
   return s.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 }
+
+/** `datetime-local` value (local time, minutes) for a Date. */
+export const localInput = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);

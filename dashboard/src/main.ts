@@ -1,5 +1,6 @@
 /** Entry: load config, restore or ask for a session, then run the dashboard. */
 import { createClient, type Session } from '@supabase/supabase-js';
+import { fetchAfterAction } from '../../after-action/index.ts';
 import { startApp, type App } from './app.ts';
 import { signInView } from './auth.ts';
 import { loadConfig } from './config.ts';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     api ??= createSdkApi(supabase);
     app = startApp(root, {
       api, team, notifications, feedKeys, settings, session,
+      afterAction: (orgId, period) => fetchAfterAction(supabase, { orgId, period }),
       signOut: () => {
         app?.stop();
         app = null;

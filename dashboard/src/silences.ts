@@ -7,14 +7,12 @@
  */
 import { h, replace } from './dom.ts';
 import { display } from './org-display.ts';
+import { formatTime, localInput } from './format.ts';
 import { SEVERITIES, type NotificationsApi, type Silence } from './notifications-api.ts';
 import { pageActions, type Act } from './page-actions.ts';
 import type { Severity } from './types.ts';
 
 const RELOAD_MS = 60_000;
-
-/** `datetime-local` value (local time, minutes) for a Date. */
-const localInput = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 function describe(s: Silence): string {
   const what = [s.category ? display.phrase(s.category) : 'every category', s.district ? `in ${s.district}` : null, s.min_severity ? `${s.min_severity} and above` : null]

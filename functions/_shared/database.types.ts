@@ -10,6 +10,54 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      alert_events: {
+        Row: {
+          actor: string | null
+          alert_id: number
+          at: string
+          event: string
+          id: number
+          org_id: string
+          severity: Database["public"]["Enums"]["severity"]
+          state: Database["public"]["Enums"]["alert_state"]
+        }
+        Insert: {
+          actor?: string | null
+          alert_id: number
+          at?: string
+          event: string
+          id?: never
+          org_id: string
+          severity: Database["public"]["Enums"]["severity"]
+          state: Database["public"]["Enums"]["alert_state"]
+        }
+        Update: {
+          actor?: string | null
+          alert_id?: number
+          at?: string
+          event?: string
+          id?: never
+          org_id?: string
+          severity?: Database["public"]["Enums"]["severity"]
+          state?: Database["public"]["Enums"]["alert_state"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "alert_events_alert_id_fkey"
+            columns: ["alert_id"]
+            isOneToOne: false
+            referencedRelation: "alerts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "alert_events_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "orgs"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       alerts: {
         Row: {
           acknowledged_at: string | null

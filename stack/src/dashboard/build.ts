@@ -1,7 +1,7 @@
 /**
  * Builds the dashboard (Vite's JS API) when dashboard/dist is missing or was built
  * from other sources. "Other" is decided by a content hash of the sources (dashboard,
- * the client SDK it bundles, and the bundled libraries' versions), not by mtimes, so a
+ * the client SDK and the after-action module it bundles, and the bundled libraries' versions), not by mtimes, so a
  * fresh clone, a branch switch or an edit all rebuild and a warm start costs a few
  * file reads. Builds go to a private directory and are swapped in, so two processes
  * building at once (npm start beside a test run) never serve a half-written dist.
@@ -17,8 +17,8 @@ export const DIST_DIR = path.join(DASHBOARD_DIR, 'dist');
 /** Written into dist after a successful build: the hash of the sources it was built from. */
 export const BUILD_STAMP = '.build-hash';
 
-const SOURCE_ROOTS = ['dashboard/index.html', 'dashboard/vite.config.ts', 'dashboard/src', 'dashboard/public', 'client-sdk/src', 'client-sdk/package.json'];
-const BUNDLED_PACKAGES = ['vite', '@supabase/supabase-js', 'h3-js', 'uplot'];
+const SOURCE_ROOTS = ['dashboard/index.html', 'dashboard/vite.config.ts', 'dashboard/src', 'dashboard/public', 'client-sdk/src', 'client-sdk/package.json', 'after-action'];
+const BUNDLED_PACKAGES = ['vite', '@supabase/supabase-js', 'h3-js', 'uplot', 'csv-stringify'];
 
 async function listFiles(p: string): Promise<string[]> {
   const st = await fs.stat(p).catch(() => null);

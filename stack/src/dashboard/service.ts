@@ -7,6 +7,8 @@
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { REPORT_CSS } from '../../../after-action/html.ts';
 import type { ServiceFactory } from '../services.ts';
 import { DIST_DIR, ensureDashboardBuilt } from './build.ts';
 
@@ -24,6 +26,13 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The printable after-action report opens from a blob URL and inherits this policy
+ * (CSP Level 3: a blob document takes its creator's policy container), so its one
+ * inline <style> is allowed by hash and nothing else inline is.
+ */
+const REPORT_STYLE_HASH = `'sha256-${createHash('sha256').update(REPORT_CSS).digest('base64')}'`;
+
 /** Only our own origin, for fetch and the Realtime WebSocket alike. */
 function securityHeaders(req: IncomingMessage): Record<string, string> {
   const host = req.headers.host ?? '127.0.0.1';
@@ -32,7 +41,7 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
       "default-src 'self'",
       `connect-src 'self' ws://${host} wss://${host}`,
       "img-src 'self' data:",
-      "style-src 'self'",
+      `style-src 'self' ${REPORT_STYLE_HASH}`,
       "script-src 'self'",
       "object-src 'none'",
       "base-uri 'self'",

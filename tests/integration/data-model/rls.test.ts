@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log', 'org_settings', 'org_area_cells'] as const;
+const TENANT_TABLES = ['orgs', 'memberships', 'events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'scan_runs', 'decisions', 'audit_log', 'org_settings', 'org_area_cells', 'alert_events'] as const;
 const orgColumn = (t: string): string => (t === 'orgs' ? 'id' : 'org_id');
 
 describe('row level security', () => {
@@ -70,6 +70,17 @@ describe('row level security', () => {
       values (${a.id}, ${rec!.id}, 'approve', 'pending', 'approved') returning id`;
     await expect(sql`update public.decisions set reason = 'x' where id = ${d!.id}`).rejects.toThrow(/never deleted/);
     await expect(sql`delete from public.decisions where id = ${d!.id}`).rejects.toThrow(/never deleted/);
+  });
+
+  it('the alert lifecycle is written by the alerts trigger only and is append-only', async () => {
+    const [e] = await sql<{ id: string; alert_id: string }[]>`select id, alert_id from public.alert_events where org_id = ${a.id} limit 1`;
+    expect(e).toBeDefined();
+    for (const role of ['authenticated', 'service_role'] as const) {
+      await expect(asRole(sql, role, a.operatorClaims, (tx) => tx`insert into public.alert_events (org_id, alert_id, event, state, severity)
+        values (${a.id}, ${e!.alert_id}, 'resolved', 'resolved', 'low')`), role).rejects.toThrow(/permission denied/);
+    }
+    await expect(sql`update public.alert_events set actor = null where id = ${e!.id}`).rejects.toThrow(/never deleted/);
+    await expect(sql`delete from public.alert_events where id = ${e!.id}`).rejects.toThrow(/never deleted/);
   });
 
   it('the access token hook puts org roles into the claims and is not callable by users', async () => {

@@ -24,7 +24,7 @@ afterAll(async () => {
   await sql.end();
 });
 
-const TENANT_TABLES = ['events', 'count_cube', 'hotspots', 'alerts', 'recommendations', 'decisions', 'scan_runs', 'memberships', 'org_settings'] as const;
+const TENANT_TABLES = ['events', 'count_cube', 'hotspots', 'alerts', 'alert_events', 'recommendations', 'decisions', 'scan_runs', 'memberships', 'org_settings'] as const;
 const orgCol = (t: string): string => (t === 'orgs' ? 'id' : 'org_id');
 
 async function orgsSeen(client: SupabaseClient, table: string, ids: string[]): Promise<string[]> {
