@@ -698,6 +698,7 @@ export type Database = {
           districts: NonNullable<Json>
           map: NonNullable<Json>
           org_id: string
+          retention_days: number | null
           scan: NonNullable<Json>
           time_zone: string
           updated_at: string
@@ -710,6 +711,7 @@ export type Database = {
           districts?: NonNullable<Json>
           map?: NonNullable<Json>
           org_id: string
+          retention_days?: number | null
           scan?: NonNullable<Json>
           time_zone?: string
           updated_at?: string
@@ -722,6 +724,7 @@ export type Database = {
           districts?: NonNullable<Json>
           map?: NonNullable<Json>
           org_id?: string
+          retention_days?: number | null
           scan?: NonNullable<Json>
           time_zone?: string
           updated_at?: string
@@ -1112,6 +1115,10 @@ export type Database = {
     }
     Functions: {
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      erase_events: {
+        Args: { p_event_ids: number[]; p_org_id: string }
+        Returns: number
+      }
       h3_cell_resolution: { Args: { cell: string }; Returns: number }
       h3_cell_to_parent: {
         Args: { cell: string; parent_res: number }

@@ -6,7 +6,7 @@ import type { TransactionSql } from 'postgres';
 import type { OrgSettingsResult } from '../../_shared/contract.ts';
 import type { Json } from '../../_shared/database.types.ts';
 
-export type SettingsColumn = 'area' | 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan' | 'map';
+export type SettingsColumn = 'area' | 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan' | 'map' | 'retention_days';
 export type SettingsValues = Partial<Record<SettingsColumn, Json | string[]>>;
 
 export type CurrentSettings = Record<Exclude<SettingsColumn, 'area_cells'>, Json> & { area_cell_count: number };
@@ -14,7 +14,7 @@ export type CurrentSettings = Record<Exclude<SettingsColumn, 'area_cells'>, Json
 /** The current row (the cell list as its size), locked for the transaction; null when there is no such org. */
 export async function lockSettings(tx: TransactionSql, orgId: string): Promise<CurrentSettings | null> {
   const [row] = await tx<CurrentSettings[]>`
-    select area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map
+    select area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map, retention_days
       from public.org_settings where org_id = ${orgId} for update`;
   return row ?? null;
 }
@@ -35,8 +35,9 @@ export async function writeSettings(tx: TransactionSql, orgId: string, values: S
       categories = case when ${has('categories')} then ${json('categories')}::text::jsonb else categories end,
       scan = case when ${has('scan')} then ${json('scan')}::text::jsonb else scan end,
       map = case when ${has('map')} then ${json('map')}::text::jsonb else map end,
+      retention_days = case when ${has('retention_days')} then ${(values.retention_days ?? null) as number | null}::integer else retention_days end,
       updated_at = now(), updated_by = ${actor}
     where org_id = ${orgId}
-    returning org_id, area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map, updated_at, updated_by`;
+    returning org_id, area, cardinality(area_cells) as area_cell_count, districts, time_zone, categories, scan, map, retention_days, updated_at, updated_by`;
   return out!;
 }
