@@ -129,10 +129,16 @@ describe('retention', () => {
     expect((await auditRows(year.id, 'events.retention')).map((b) => b.after['deleted'])).toEqual([3]);
     expect(await auditRows(forever.id, 'events.retention')).toEqual([]);
 
-    // A second run finds nothing more and audits nothing.
-    await sql`call public.purge_expired_events()`;
+    // The next night, the job's own command exactly as pg_cron sends it (one simple-protocol
+    // query, as the job's user): a newly old event goes, one audit row; nothing else changes.
+    await insert(keep.id, [{ id: 'd50', at: now - 50 * DAY }]);
+    const [job] = await sql<Array<{ command: string; username: string }>>`select command, username from cron.job where jobname = 'purge-expired-events'`;
+    const [me] = await sql<Array<{ u: string }>>`select current_user as u`;
+    expect(job!.username).toBe(me!.u); // so this connection runs it as the job's user
+    await sql.unsafe(job!.command).simple();
     expect(await externalIds(keep.id)).toEqual(['d1', 'd10', 'd29']);
-    expect(await auditRows(keep.id, 'events.retention')).toHaveLength(3);
+    expect(await externalIds(year.id)).toHaveLength(8);
+    expect((await auditRows(keep.id, 'events.retention')).map((b) => b.after['deleted'])).toEqual([3, 3, 2, 1]);
   });
 
   it('the API roles cannot run the purge', async () => {
