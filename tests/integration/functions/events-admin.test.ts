@@ -141,7 +141,11 @@ describe('retention', () => {
     expect((await auditRows(keep.id, 'events.retention')).map((b) => b.after['deleted'])).toEqual([3, 3, 2, 1]);
   });
 
-  it('the API roles cannot run the purge', async () => {
+  it('the API roles cannot run the purge or erase_events (not in SQL, not over REST rpc)', async () => {
+    for (const c of [serviceClient(), er.members.admin.client, anonClient()]) {
+      const { error } = await c.rpc('erase_events', { p_org_id: er.id, p_event_ids: [1] });
+      expect(error?.code).toBe('42501');
+    }
     for (const role of ['anon', 'authenticated', 'service_role'] as const) {
       await expect(asRole(sql, role, {}, (tx) => tx`call public.purge_expired_events()`), role).rejects.toThrow(/permission denied/);
       await expect(asRole(sql, role, {}, (tx) => tx`select public.erase_events(${er.id}, '{1}'::bigint[])`), role).rejects.toThrow(/permission denied/);
