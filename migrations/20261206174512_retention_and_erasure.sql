@@ -145,6 +145,6 @@ $$;
 revoke execute on procedure public.purge_expired_events(integer) from public, anon, authenticated, service_role;
 
 -- Daily at 03:41 UTC (after the 03:17 housekeeping). The command is the CALL alone: a
--- multi-statement command would run in one implicit transaction, where the procedure's
--- COMMITs are not allowed.
+-- multi-statement command runs in one implicit transaction, where the procedure's COMMITs
+-- fail with "invalid transaction termination" (citusdata/pg_cron#85, #230, #407).
 select cron.schedule('purge-expired-events', '41 3 * * *', $job$call public.purge_expired_events()$job$);
