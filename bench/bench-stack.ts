@@ -26,6 +26,8 @@ export async function benchDb(label: string): Promise<BenchDb> {
   await fs.chmod(root, 0o755);
   const stack = await startStack({
     dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true,
+    // Free ports for the local inbox too: the defaults may be taken by a running `npm start`.
+    mailPort: await freePort(), smtpPort: await freePort(),
   });
   const sql = postgres(stack.dbUrl, { max: 8, onnotice: () => {} });
   return {

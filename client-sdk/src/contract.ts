@@ -302,6 +302,8 @@ export interface OrgSettingsUpdateRequest {
   categories?: CategorySetting[];
   scan?: Partial<ScanSettings>;
   map?: Tables['org_settings']['Row']['map'];
+  /** Days raw events are kept (1–36,500); null keeps them forever (the default). */
+  retention_days?: number | null;
 }
 
 /** The org's settings after the update; the area's cells (public.org_area_cells, large) as their count. */
@@ -370,4 +372,30 @@ export interface FeedKeyCreated {
 export interface FeedKeyRevoked {
   feed_key: FeedKeyRecord;
   changed: boolean;
+}
+
+// ── events-admin ───────────────────────────────────────────────────────────────
+
+/**
+ * `{"action": "erase", "org_id", …}`: erase the named events of the org, either by
+ * `source` + `external_ids`, or by `from`/`to` (occurred_at, [from, to)) and an area —
+ * `area` (GeoJSON Polygon/MultiPolygon: the events whose point lies inside) or `cells`
+ * (H3 cells of resolution 0–9: the events in them) — optionally one `category`.
+ * `reason` is kept in the audit row.
+ */
+export type EraseEventsRequest = {
+  action: 'erase';
+  org_id: string;
+  reason?: string;
+} & (
+  | { source: string; external_ids: string[] }
+  | { from: string; to: string; area: Tables['org_settings']['Row']['area']; category?: string }
+  | { from: string; to: string; cells: string[]; category?: string }
+);
+
+export interface EraseEventsResult {
+  /** Events deleted (the count cube was corrected in the same transaction). */
+  erased: number;
+  /** By ids: the external ids the org had no event for. */
+  not_found?: string[];
 }

@@ -890,6 +890,7 @@ export type Database = {
           districts: NonNullable<Json>
           map: NonNullable<Json>
           org_id: string
+          retention_days: number | null
           scan: NonNullable<Json>
           time_zone: string
           updated_at: string
@@ -901,6 +902,7 @@ export type Database = {
           districts?: NonNullable<Json>
           map?: NonNullable<Json>
           org_id: string
+          retention_days?: number | null
           scan?: NonNullable<Json>
           time_zone?: string
           updated_at?: string
@@ -912,6 +914,7 @@ export type Database = {
           districts?: NonNullable<Json>
           map?: NonNullable<Json>
           org_id?: string
+          retention_days?: number | null
           scan?: NonNullable<Json>
           time_zone?: string
           updated_at?: string
@@ -1362,6 +1365,10 @@ export type Database = {
           reason: string
           since: string
         }[]
+      }
+      erase_events: {
+        Args: { p_event_ids: number[]; p_org_id: string }
+        Returns: number
       }
       h3_cell_resolution: { Args: { cell: string }; Returns: number }
       h3_cell_to_parent: {

@@ -6,7 +6,7 @@
  */
 import type { CategorySetting, ScanSettings } from './contract.ts';
 
-/** GeoJSON geometry as stored (validated by functions/org-settings/rules/geojson.ts). */
+/** GeoJSON geometry as stored (validated by functions/_shared/geojson.ts). */
 export type Position = [number, number];
 export type Ring = Position[];
 export type PolygonCoords = Ring[];

@@ -1,6 +1,6 @@
 /**
  * org-settings: an org's admins change its settings (area, districts, time zone,
- * categories, scan thresholds, map). Thin handler: who may (here), what is valid
+ * categories, scan thresholds, map, how long raw events are kept). Thin handler: who may (here), what is valid
  * (schema.ts over rules/: GeoJSON, the area's H3 cells, IANA zones), the SQL
  * (store/settings.ts).
  *
@@ -63,10 +63,10 @@ export function createOrgSettingsHandler(deps: OrgSettingsDeps): Handler {
         Object.assign(after, { area: values.area as JsonValue, area_cell_count: values.area_cells.length });
       }
       if (u.scan !== undefined) values.scan = { ...(cur.scan as JsonObject), ...(u.scan as JsonObject) };
-      for (const f of ['districts', 'time_zone', 'categories', 'map'] as const) {
+      for (const f of ['districts', 'time_zone', 'categories', 'map', 'retention_days'] as const) {
         if (u[f] !== undefined) values[f] = u[f] as unknown as Json;
       }
-      for (const f of ['districts', 'time_zone', 'categories', 'scan', 'map'] as const) {
+      for (const f of ['districts', 'time_zone', 'categories', 'scan', 'map', 'retention_days'] as const) {
         if (values[f] === undefined) continue;
         before[f] = cur[f] as JsonValue;
         after[f] = values[f] as JsonValue;

@@ -1,6 +1,6 @@
 /**
  * The org-settings request: `{ action: "update", org_id, ...fields }` where fields are
- * any of area, districts, time_zone, categories, scan, map (a partial update: only the
+ * any of area, districts, time_zone, categories, scan, map, retention_days (a partial update: only the
  * fields given change; `scan` merges into the stored thresholds). Validated with zod;
  * GeoJSON and time zones by the pure rules in ./rules, reported as zod issues so every
  * problem comes back as a field error with its path (`area.coordinates[0][3][1]`).
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CATEGORY_PATTERN, CATEGORY_RULE } from '../_shared/org-settings.ts';
 import { SEVERITY_RANK, type Severity } from '../_shared/vocabulary.ts';
 import { areaCells } from './rules/area-cells.ts';
-import { checkGeometry, type AreaGeometry } from './rules/geojson.ts';
+import { checkGeometry, type AreaGeometry } from '../_shared/geojson.ts';
 import { isTimeZone } from './rules/time-zone.ts';
 
 export const SETTINGS_LIMITS = Object.freeze({
@@ -110,7 +110,11 @@ const map = z.record(z.string(), z.unknown()).refine((m) => JSON.stringify(m).le
   message: `At most ${SETTINGS_LIMITS.maxMapBytes} characters of JSON.`,
 });
 
-export const SETTINGS_FIELDS = ['area', 'districts', 'time_zone', 'categories', 'scan', 'map'] as const;
+export const SETTINGS_FIELDS = ['area', 'districts', 'time_zone', 'categories', 'scan', 'map', 'retention_days'] as const;
+
+/** Days raw events are kept (the daily retention job deletes older ones; the count cube keeps them); null = forever. */
+const retentionDays = z.number({ message: 'A whole number of days (1–36500), or null to keep events forever.' })
+  .int({ message: 'A whole number of days.' }).min(1).max(36_500).nullable();
 
 export const updateSchema = z.strictObject({
   action: z.literal('update'),
@@ -121,6 +125,7 @@ export const updateSchema = z.strictObject({
   categories: categories.optional(),
   scan: scanPatch.optional(),
   map: map.optional(),
+  retention_days: retentionDays.optional(),
 }).refine((u) => SETTINGS_FIELDS.some((f) => u[f] !== undefined), {
   message: `Give at least one of ${SETTINGS_FIELDS.join(', ')}.`,
 });

@@ -1,4 +1,5 @@
 /** Helpers for the edge-function tests: signed tokens and requests. */
+import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import { DEFAULT_JWT_SECRET } from '../../stack/src/keys.ts';
 
@@ -34,4 +35,18 @@ export async function call(handler: (req: Request) => Promise<Response>, req: Re
   const res = await handler(req);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Call a deployed function the way clients do (supabase-js `functions.invoke`): the
+ * status and parsed body, for a 2xx and for an error answer (FunctionsHttpError) alike.
+ */
+export async function invokeFunction(c: SupabaseClient, name: string, body: unknown): Promise<{ status: number; body: any }> {
+  const { data, error } = await c.functions.invoke(name, { body: body as Record<string, unknown> });
+  if (!error) return { status: 200, body: data };
+  if (error instanceof FunctionsHttpError) {
+    const res = error.context as Response;
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }
+  throw error;
 }

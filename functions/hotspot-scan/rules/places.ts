@@ -12,30 +12,14 @@
  * H3 indexes never appear in the words (they stay in the alert's details).
  */
 import { cellToLatLng } from 'h3-js';
-import type { DistrictFeature, PolygonCoords, Position } from '../../_shared/org-settings.ts';
+import { geometryContains, polygonsOf } from '../../_shared/geojson.ts';
+import type { DistrictFeature, Position } from '../../_shared/org-settings.ts';
 
 const EARTH_M = 6_371_008.8;
 const RAD = Math.PI / 180;
 
-function polygons(d: DistrictFeature): PolygonCoords[] {
-  return d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : d.geometry.coordinates;
-}
-
-/** Even-odd ray casting over a polygon's rings (holes excluded). */
-function inPolygon(p: PolygonCoords, lng: number, lat: number): boolean {
-  let inside = false;
-  for (const ring of p) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i]!;
-      const [xj, yj] = ring[j]!;
-      if ((yi > lat) !== (yj > lat) && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-    }
-  }
-  return inside;
-}
-
 export function districtContains(d: DistrictFeature, lat: number, lng: number): boolean {
-  return polygons(d).some((p) => inPolygon(p, lng, lat));
+  return geometryContains(d.geometry, lat, lng);
 }
 
 /** Metres from (lat, lng) to the district's boundary (equirectangular around the point: fine at city scale). */
@@ -43,7 +27,7 @@ export function distanceToDistrictM(d: DistrictFeature, lat: number, lng: number
   const kx = Math.cos(lat * RAD) * RAD * EARTH_M;
   const ky = RAD * EARTH_M;
   let best = Infinity;
-  for (const p of polygons(d)) {
+  for (const p of polygonsOf(d.geometry)) {
     for (const ring of p) {
       for (let i = 0; i + 1 < ring.length; i++) {
         const ax = (ring[i]![0] - lng) * kx, ay = (ring[i]![1] - lat) * ky;
@@ -61,7 +45,7 @@ export function distanceToDistrictM(d: DistrictFeature, lat: number, lng: number
 /** The district's middle: the mean of its outer rings' vertices. */
 function middle(d: DistrictFeature): Position {
   let x = 0, y = 0, n = 0;
-  for (const p of polygons(d)) for (const [lng, lat] of p[0]!.slice(0, -1)) { x += lng; y += lat; n++; }
+  for (const p of polygonsOf(d.geometry)) for (const [lng, lat] of p[0]!.slice(0, -1)) { x += lng; y += lat; n++; }
   return [x / n, y / n];
 }
 

@@ -5,7 +5,7 @@
  */
 import { getHexagonAreaAvg, polygonToCells, UNITS } from 'h3-js';
 import { SETTINGS_H3_RESOLUTION } from '../../_shared/org-settings.ts';
-import { polygonsOf, type AreaGeometry, type Ring } from './geojson.ts';
+import { polygonsOf, type AreaGeometry, type Ring } from '../../_shared/geojson.ts';
 
 /** km² of a ring (equirectangular around its first latitude; good enough for a guard). */
 function ringAreaKm2(ring: Ring): number {

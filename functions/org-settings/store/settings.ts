@@ -8,7 +8,7 @@ import type { TransactionSql } from 'postgres';
 import type { OrgSettingsResult } from '../../_shared/contract.ts';
 import type { Json } from '../../_shared/database.types.ts';
 
-export type SettingsColumn = 'area' | 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan' | 'map';
+export type SettingsColumn = 'area' | 'area_cells' | 'districts' | 'time_zone' | 'categories' | 'scan' | 'map' | 'retention_days';
 export type SettingsValues = Partial<Record<SettingsColumn, Json | string[]>>;
 
 export type CurrentSettings = Record<Exclude<SettingsColumn, 'area_cells'>, Json> & { area_cell_count: number };
@@ -16,7 +16,7 @@ export type CurrentSettings = Record<Exclude<SettingsColumn, 'area_cells'>, Json
 /** The current row (the cell list as its size), locked for the transaction; null when there is no such org. */
 export async function lockSettings(tx: TransactionSql, orgId: string): Promise<CurrentSettings | null> {
   const [row] = await tx<CurrentSettings[]>`
-    select s.area, coalesce(cardinality(c.cells), 0) as area_cell_count, s.districts, s.time_zone, s.categories, s.scan, s.map
+    select s.area, coalesce(cardinality(c.cells), 0) as area_cell_count, s.districts, s.time_zone, s.categories, s.scan, s.map, s.retention_days
       from public.org_settings s left join public.org_area_cells c using (org_id)
      where s.org_id = ${orgId} for update of s`;
   return row ?? null;
@@ -46,9 +46,10 @@ export async function writeSettings(tx: TransactionSql, orgId: string, values: S
       categories = case when ${has('categories')} then ${json('categories')}::text::jsonb else categories end,
       scan = case when ${has('scan')} then ${json('scan')}::text::jsonb else scan end,
       map = case when ${has('map')} then ${json('map')}::text::jsonb else map end,
+      retention_days = case when ${has('retention_days')} then ${(values.retention_days ?? null) as number | null}::integer else retention_days end,
       updated_at = now(), updated_by = ${actor}
     where org_id = ${orgId}
     returning org_id, area, coalesce((select cardinality(c.cells) from public.org_area_cells c where c.org_id = ${orgId}), 0) as area_cell_count,
-              districts, time_zone, categories, scan, map, updated_at, updated_by`;
+              districts, time_zone, categories, scan, map, retention_days, updated_at, updated_by`;
   return out!;
 }

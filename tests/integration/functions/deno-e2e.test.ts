@@ -8,6 +8,7 @@ import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { adminSql } from '../../support/db.ts';
+import { invokeFunction } from '../../support/functions.ts';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../../support/fixtures.ts';
 import { areaCells, HOUR, seedBackground } from './seed-events.ts';
 
@@ -36,16 +37,7 @@ async function signedIn(email: string): Promise<SupabaseClient> {
 }
 
 /** invoke → { status, body } for success and HTTP errors alike. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test-side JSON bodies
-async function invoke(c: SupabaseClient, name: string, body: unknown): Promise<{ status: number; body: any }> {
-  const { data, error } = await c.functions.invoke(name, { body: body as Record<string, unknown> });
-  if (!error) return { status: 200, body: data };
-  if (error instanceof FunctionsHttpError) {
-    const res = error.context as Response;
-    return { status: res.status, body: await res.json().catch(() => null) };
-  }
-  throw error;
-}
+const invoke = invokeFunction;
 
 async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,10 +4,11 @@
  * member's postgres_changes subscription on org_settings sees the update; another
  * org's member sees nothing.
  */
-import { createClient, FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { adminSql } from '../../support/db.ts';
+import { invokeFunction } from '../../support/functions.ts';
 import { addMember, createTestOrg, TEST_PASSWORD, type TestOrg } from '../../support/fixtures.ts';
 
 const info = inject('stack');
@@ -25,16 +26,7 @@ async function signedIn(email: string): Promise<SupabaseClient> {
   return c;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test-side JSON bodies
-async function invoke(c: SupabaseClient, body: unknown): Promise<{ status: number; body: any }> {
-  const { data, error } = await c.functions.invoke('org-settings', { body: body as Record<string, unknown> });
-  if (!error) return { status: 200, body: data };
-  if (error instanceof FunctionsHttpError) {
-    const res = error.context as Response;
-    return { status: res.status, body: await res.json().catch(() => null) };
-  }
-  throw error;
-}
+const invoke = (c: SupabaseClient, body: unknown) => invokeFunction(c, 'org-settings', body);
 
 /** Subscribe to org_settings changes; resolves once joined, collecting the payloads' new rows. */
 async function follow(c: SupabaseClient, orgId: string): Promise<Array<Record<string, unknown>>> {

@@ -119,13 +119,12 @@ describe('security: REST writes', () => {
     expect(n!.n).toBe(0);
   });
 
-  it('accepted events are immutable for members (no update; delete matches nothing)', async () => {
+  it('accepted events are immutable for members (no update, no delete: erasure goes through events-admin)', async () => {
     for (const role of MEMBER_ROLES) {
       const up = await a.members[role].client.from('events').update({ lat: 0 }).eq('org_id', a.id).select();
       expect(up.error?.code, role).toBe('42501');
       const del = await a.members[role].client.from('events').delete().eq('org_id', a.id).select();
-      expect(del.error, role).toBeNull();
-      expect(del.data, role).toEqual([]);
+      expect(del.error?.code, role).toBe('42501');
     }
   });
 
@@ -155,14 +154,18 @@ describe('security: REST writes', () => {
   });
 
   // The service role is the platform's trusted back end (the functions, the schedule): it bypasses RLS.
-  // What it can still NOT do is listed in the no-delete fuzz file; this pins what it can.
-  it('the service role can insert events for any org and delete events (retention), which keeps the cube consistent', async () => {
+  // What it can still NOT do is listed in the no-delete fuzz file; this pins what it can — and that
+  // deleting events is not among it: retention and erasure are their own paths
+  // (tests/integration/functions/events-admin.test.ts), so "cube = recount" cannot be broken here.
+  it('the service role can insert events for any org but not delete them; the cube stays consistent', async () => {
     const s = serviceClient();
     const id = `svc-${Date.now()}`;
     const ins = await s.from('events').insert({ org_id: b.id, source: 'svc', external_id: id, category: 'fire', occurred_at: new Date().toISOString(), lat: 1, lng: 1, h3_cell: '89754e64993ffff' });
     expect(ins.error).toBeNull();
     const del = await s.from('events').delete().eq('org_id', b.id).eq('external_id', id).select('id');
-    expect(del.data).toHaveLength(1);
+    expect(del.error?.code).toBe('42501');
+    const [e] = await sql<{ n: number }[]>`select count(*)::int as n from public.events where org_id = ${b.id} and external_id = ${id}`;
+    expect(e!.n).toBe(1);
     const [c] = await sql<{ bad: number }[]>`
       select count(*)::int as bad from public.count_cube c
        where c.org_id = ${b.id} and c.n <> (select count(*) from public.events e where e.org_id = c.org_id and e.category = c.category

@@ -1,7 +1,7 @@
 /** The org-settings rules: GeoJSON validation, the area's H3 cells, IANA zones, the request schema. */
 import { describe, expect, it } from 'vitest';
 import { areaCells } from '../../../functions/org-settings/rules/area-cells.ts';
-import { checkGeometry, findKink, type Position } from '../../../functions/org-settings/rules/geojson.ts';
+import { checkGeometry, findKink, type Position } from '../../../functions/_shared/geojson.ts';
 import { isTimeZone } from '../../../functions/org-settings/rules/time-zone.ts';
 import { updateSchema } from '../../../functions/org-settings/schema.ts';
 import { fieldErrors } from '../../../functions/_shared/validation.ts';

@@ -22,7 +22,7 @@ function tsFiles(dir: string): string[] {
 const rel = (p: string): string => path.relative(FUNCTIONS, p).split(path.sep).join('/');
 const code = (p: string): string => fs.readFileSync(p, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 
-const PURE_SHARED = /^_shared\/(detection\/.*|vocabulary|validation|contract|rows|database\.types)\.ts$/;
+const PURE_SHARED = /^_shared\/(detection\/.*|geojson|vocabulary|validation|contract|rows|database\.types)\.ts$/;
 const IO = [
   { what: 'the SQL client', re: /from\s+['"]postgres['"]/ },
   { what: 'a SQL statement', re: /\b(sql|tx)\s*(<[^;]*?>)?\s*`/ },

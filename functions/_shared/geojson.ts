@@ -9,9 +9,9 @@
  * schema prefixes with the field (`area.coordinates[0][3]`).
  */
 
-import type { AreaGeometry, PolygonCoords, Position } from '../../_shared/org-settings.ts';
+import type { AreaGeometry, PolygonCoords, Position } from './org-settings.ts';
 
-export type { AreaGeometry, PolygonCoords, Position, Ring } from '../../_shared/org-settings.ts';
+export type { AreaGeometry, PolygonCoords, Position, Ring } from './org-settings.ts';
 
 export interface GeoProblem {
   path: Array<string | number>;
@@ -155,6 +155,24 @@ function vertexCount(g: AreaGeometry): number {
 /** The polygons of a geometry, as one list. */
 export function polygonsOf(g: AreaGeometry): PolygonCoords[] {
   return g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+}
+
+/** Even-odd ray casting over a polygon's rings (holes excluded), planar in degrees. */
+function inPolygon(p: PolygonCoords, lng: number, lat: number): boolean {
+  let inside = false;
+  for (const ring of p) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i]!;
+      const [xj, yj] = ring[j]!;
+      if ((yi > lat) !== (yj > lat) && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/** Whether the point lies inside the geometry (a district, an erasure's area). */
+export function geometryContains(g: AreaGeometry, lat: number, lng: number): boolean {
+  return polygonsOf(g).some((p) => inPolygon(p, lng, lat));
 }
 
 /** Validate a Polygon or MultiPolygon; the typed geometry, or the problems found. */
