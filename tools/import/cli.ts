@@ -15,6 +15,8 @@ import { parseOptions, USAGE, type ImportOptions } from './options.ts';
 import { createProgress, summaryLine, type Counts } from './progress.ts';
 import { openFile, readRows } from './readers.ts';
 import { REJECTS_HEADER, rejectLine } from './rejects.ts';
+/** Batches sent at once (each ≤ 1,000 events, so the function explains every rejection). */
+const IN_FLIGHT = 4;
 
 /** The local stack's service role key: the Supabase CLI's published demo key (not a secret). */
 const LOCAL_SERVICE_ROLE_KEY =
@@ -46,19 +48,29 @@ async function runImport(o: ImportOptions, target: Target): Promise<Counts> {
   let events: IngestEvent[] = [];
   let meta: Array<{ row: number; original: string }> = [];
   let rows = 0;
+  // Up to IN_FLIGHT batches are sent at once (the function's round trip, not parsing, bounds
+  // a one-at-a-time import); answers are applied in send order, so the rejects file and the
+  // counts read as if sequential. A re-run after a failure skips whatever was stored.
+  const inFlight: Array<{ answer: ReturnType<typeof sendBatch>; meta: Array<{ row: number; original: string }> }> = [];
+  const settleOldest = async (): Promise<void> => {
+    const sent = inFlight.shift();
+    if (!sent) return;
+    const answer = await sent.answer;
+    counts.imported += answer.accepted;
+    counts.duplicate += answer.duplicate;
+    counts.outside += answer.outsideArea;
+    for (const [i, reason] of [...answer.rejected].sort((a, b) => a[0] - b[0])) reject(sent.meta[i]!.row, sent.meta[i]!.original, reason);
+  };
   const flush = async (): Promise<void> => {
     if (events.length === 0) return;
     if (o.dryRun) {
       counts.imported += events.length;
-      events = [];
-      meta = [];
-      return;
+    } else {
+      const answer = sendBatch(target, o.orgId, events);
+      answer.catch(() => {}); // awaited in order by settleOldest; no unhandled rejection meanwhile
+      inFlight.push({ answer, meta });
+      if (inFlight.length >= IN_FLIGHT) await settleOldest();
     }
-    const answer = await sendBatch(target, o.orgId, events);
-    counts.imported += answer.accepted;
-    counts.duplicate += answer.duplicate;
-    counts.outside += answer.outsideArea;
-    for (const [i, reason] of [...answer.rejected].sort((a, b) => a[0] - b[0])) reject(meta[i]!.row, meta[i]!.original, reason);
     events = [];
     meta = [];
   };
@@ -79,7 +91,10 @@ async function runImport(o: ImportOptions, target: Target): Promise<Counts> {
       progress.update(rows, input.bytesRead, counts);
     }
     await flush();
+    while (inFlight.length) await settleOldest();
   } finally {
+    // A failure stops the import: let the other requests end before the summary.
+    await Promise.allSettled(inFlight.map((x) => x.answer));
     progress.done();
     input.destroy();
     rejects.end();
