@@ -248,7 +248,18 @@ export interface OrgSettingsUpdateRequest {
   time_zone?: string;
   categories?: Tables['org_settings']['Row']['categories'];
   scan?: Tables['org_settings']['Row']['scan'];
-  map?: Tables['org_settings']['Row']['map'];
+  map?: MapSettings;
+}
+
+/** Where the dashboard's basemap comes from: nothing (a neutral background), a MapLibre style URL, or a PMTiles archive in the `basemaps` bucket under `<org_id>/`. */
+export type BasemapSource =
+  | { kind: 'none' }
+  | { kind: 'style'; url: string }
+  | { kind: 'pmtiles'; path: string };
+
+/** `org_settings.map` as the org-settings function accepts it. */
+export interface MapSettings {
+  basemap?: BasemapSource;
 }
 
 /** The org's settings after the update, without the (large) cell list: its size instead. */

@@ -26,3 +26,4 @@ export {
   type RecommendationStatus, type RowSource, type Severity, type StreamCursor, type StreamEvent, type StreamHandler, type StreamName,
   type StreamRow, type SubscribeOptions, type Transport,
 } from './types.ts';
+export type { BasemapSource, MapSettings } from './contract.ts';

@@ -13,7 +13,9 @@ import { createConnection } from './connection.ts';
 import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
 import { h, replace } from './dom.ts';
+import { basemapSettingsView } from './basemap-settings.ts';
 import { createMap } from './map.ts';
+import { noMapApi, type MapApi } from './map-api.ts';
 import type { NotificationsApi } from './notifications-api.ts';
 import { notificationsPageView } from './notifications.ts';
 import { createNotices } from './notices.ts';
@@ -33,7 +35,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; map?: MapApi; session: Session; signOut(): void;
 }): App {
   const { api } = ctx;
   const roles = orgRolesFromToken(ctx.session.access_token);
@@ -100,6 +102,14 @@ export function startApp(root: HTMLElement, ctx: {
       return;
     }
     const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
+    if (view === 'settings' && ctx.map) {
+      // The basemap chooser (basemap-settings.ts) is its own section of the Settings page.
+      const basemap = basemapSettingsView({ api: ctx.map, orgId });
+      stopPage = basemap.stop;
+      replace(adminEl, adminPageView(view, orgName), basemap.el);
+      adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
+      return;
+    }
     replace(adminEl, view === 'team' && ctx.team
       ? teamPageView({ team: ctx.team, orgId, orgName, selfId: ctx.session.user.id })
       : view === 'notifications' && ctx.notifications
@@ -112,7 +122,7 @@ export function startApp(root: HTMLElement, ctx: {
     board?.stop();
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
-    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, orgId, role: roles[orgId], notices });
+    board = startBoard(boardEl, toolbar, { api, notifications: ctx.notifications, mapApi: ctx.map ?? noMapApi, orgId, role: roles[orgId], notices });
     show(viewFromHash(location.hash) ?? 'board');
   };
   // Hash routes (#/board, #/admin/<page>); other hashes, like the skip link's, are not routes.
@@ -158,7 +168,7 @@ export function startApp(root: HTMLElement, ctx: {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; mapApi: MapApi; orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>;
 }): { stop(): void } {
   const { api, orgId, notices } = ctx;
@@ -179,8 +189,10 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   const demoButton = createDemoControl({ api, orgId, notices, enabled: operate });
   const emptyDemo = h('button', { type: 'button', class: 'btn btn-primary', onclick: () => demoButton.click() }, 'Run the demo');
   demoButton.hidden = emptyDemo.hidden = true;
-  api.orgs([orgId]).then(([o]) => { demoButton.hidden = emptyDemo.hidden = !o?.is_demo; }, () => {});
+  const isDemo = api.orgs([orgId]).then(([o]) => o?.is_demo === true, () => false);
+  void isDemo.then((demo) => { demoButton.hidden = emptyDemo.hidden = !demo; });
   const map = createMap({
+    orgId, mapApi: ctx.mapApi, isDemo,
     onSelect: (id) => select(id),
     ...(operate ? { emptyAction: emptyDemo } : {}),
   });
@@ -230,5 +242,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); } };
+  return { stop: () => { unsubs.forEach((u) => u()); silences?.stop(); map.stop(); } };
 }

@@ -7,6 +7,7 @@ import { h, replace } from './dom.ts';
 import { createSdkApi } from './sdk-api.ts';
 import { linkTypeOf, SETS_PASSWORD, setPasswordView } from './set-password.ts';
 import { createNotificationsApi } from './notifications-api.ts';
+import { createMapApi } from './map-api.ts';
 import { createTeamApi } from './team-api.ts';
 import './styles.css';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   });
   const team = createTeamApi(supabase);
   const notifications = createNotificationsApi(supabase);
+  const mapApi = createMapApi(supabase, config);
   let app: App | null = null;
   let api: ReturnType<typeof createSdkApi> | null = null;
   let shownFor: string | null = null;
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     app?.stop();
     api ??= createSdkApi(supabase);
     app = startApp(root, {
-      api, team, notifications, session,
+      api, team, notifications, map: mapApi, session,
       signOut: () => {
         app?.stop();
         app = null;

@@ -1,14 +1,17 @@
 /**
  * The operator dashboard at /dashboard/: the Vite build of dashboard/ (built on start
  * when missing or stale, see build.ts), plus /dashboard/config.json with the anon key
- * the page needs (the API is the page's own origin). Same-origin only: a
- * Content-Security-Policy header stops the page from talking to any other origin.
+ * the page needs (the API is the page's own origin). A Content-Security-Policy header
+ * stops the page from talking to any origin but its own and those of the MapLibre
+ * styles orgs have configured as their basemap (map-origins.ts; docs/dashboard.md "CSP").
  */
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { ServiceFactory } from '../services.ts';
+import { createInternalDb } from '../postgres/internal-db.ts';
 import { DIST_DIR, ensureDashboardBuilt } from './build.ts';
+import { createMapOrigins } from './map-origins.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,14 +27,20 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Only our own origin, for fetch and the Realtime WebSocket alike. */
-function securityHeaders(req: IncomingMessage): Record<string, string> {
+/**
+ * Our own origin, for fetch and the Realtime WebSocket alike, plus `mapOrigins` (the
+ * configured map styles' origins) for fetches and images. MapLibre's worker is a module
+ * file of our origin (worker-src 'self'; MapLibre 6 needs blob: only for a cross-origin worker).
+ */
+export function securityHeaders(req: IncomingMessage, mapOrigins: readonly string[] = []): Record<string, string> {
   const host = req.headers.host ?? '127.0.0.1';
+  const extra = mapOrigins.map((o) => ` ${o}`).join('');
   return {
     'content-security-policy': [
       "default-src 'self'",
-      `connect-src 'self' ws://${host} wss://${host}`,
-      "img-src 'self' data:",
+      `connect-src 'self' ws://${host} wss://${host}${extra}`,
+      `img-src 'self' data: blob:${extra}`,
+      "worker-src 'self'",
       "style-src 'self'",
       "script-src 'self'",
       "object-src 'none'",
@@ -44,8 +53,8 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders(req), ...extra });
+function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}, mapOrigins: readonly string[] = []): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders(req, mapOrigins), ...extra });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -59,6 +68,8 @@ export const startDashboard: ServiceFactory = async (ctx) => {
     ctx.log.error('dashboard build failed; serving the previous build if there is one', { error: buildError.slice(0, 2000) });
   }
   const config = JSON.stringify({ anonKey: ctx.config.keys.anonKey });
+  const db = createInternalDb(ctx.dbUrl, ctx.log, { max: 2, applicationName: 'hotwatch-dashboard' });
+  const mapOrigins = createMapOrigins(db, ctx.log.child('dashboard-csp'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -99,13 +110,17 @@ export const startDashboard: ServiceFactory = async (ctx) => {
       return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
     }
     const hashed = /\/assets\//.test(servedFile);
+    // The page's policy names the configured map styles' origins (read now: a changed basemap counts at the next load).
+    const origins = servedFile.endsWith('.html')
+      ? await mapOrigins.origins().catch((e: unknown) => { ctx.log.warn('map origins unavailable', { error: String(e) }); return []; })
+      : [];
     return send(req, res, 200, TYPES[path.extname(servedFile)] ?? 'application/octet-stream', body,
-      { 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
+      { 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' }, origins);
   };
 
   return {
     name: 'dashboard',
     mounts: [{ prefix: '/dashboard', handle, mapKeys: false, cors: false }],
-    async stop() { /* nothing held open */ },
+    async stop() { await db.end(); },
   };
 };
