@@ -234,6 +234,11 @@ export function createMap(opts: {
       const id = Number(e.features?.[0]?.properties?.id);
       if (Number.isFinite(id)) opts.onSelect(id);
     });
+    // A basemap that fails (tile server down, or a style chosen after this page loaded, whose
+    // origins its Content-Security-Policy does not name yet) is said, not just logged.
+    map.on('error', (e) => {
+      note.textContent = `The basemap could not be loaded (${e.error?.message ?? 'unknown error'}). If an admin just changed it, reload the page.`;
+    });
     new ResizeObserver(() => map?.resize()).observe(canvas);
   } catch (e) {
     map = null;

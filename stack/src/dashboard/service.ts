@@ -109,9 +109,12 @@ export const startDashboard: ServiceFactory = async (ctx) => {
       }
       return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
     }
-    const hashed = /\/assets\//.test(servedFile);
     // The page's policy names the configured map styles' origins (read now: a changed basemap counts at the next load).
-    const origins = servedFile.endsWith('.html')
+    // So does MapLibre's worker: a module worker is governed by its own response's CSP, and
+    // it fetches the tiles and GeoJSON; it is revalidated each load so that policy stays current.
+    const worker = /maplibre-gl-worker[^/]*\.mjs$/.test(servedFile);
+    const hashed = /\/assets\//.test(servedFile) && !worker;
+    const origins = servedFile.endsWith('.html') || worker
       ? await mapOrigins.origins().catch((e: unknown) => { ctx.log.warn('map origins unavailable', { error: String(e) }); return []; })
       : [];
     return send(req, res, 200, TYPES[path.extname(servedFile)] ?? 'application/octet-stream', body,
