@@ -192,7 +192,10 @@ export function createMap(opts: {
         markers.set(hs.id, entry);
       }
       entry.hs = hs;
-      entry.el.className = `hotspot sev-${hs.severity}${hs.status === 'new' ? ' is-new' : ''}${hs.id === selected ? ' is-selected' : ''}`;
+      // classList, not className: MapLibre's own marker classes (positioning) stay.
+      for (const sv of SEVERITIES) entry.el.classList.toggle(`sev-${sv}`, sv === hs.severity);
+      entry.el.classList.toggle('is-new', hs.status === 'new');
+      entry.el.classList.toggle('is-selected', hs.id === selected);
       entry.el.setAttribute('aria-label', hotspotLabel(hs));
       entry.el.setAttribute('aria-pressed', String(hs.id === selected));
       entry.el.style.zIndex = String(10 + SEVERITY_ORDER[hs.severity]);
