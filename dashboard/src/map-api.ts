@@ -12,7 +12,12 @@ import { invokeFunction } from './function-call.ts';
 export type { BasemapSource };
 export const BASEMAP_BUCKET = 'basemaps';
 
-export interface District { name: string; geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon }
+export interface District {
+  name: string;
+  geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon;
+  /** Where the name goes; by default a point inside the district (map-geometry.ts labelPoint). */
+  label?: [number, number];
+}
 
 export interface OrgMap {
   area: GeoJSON.Polygon | GeoJSON.MultiPolygon | null;

@@ -8,7 +8,7 @@
  * Overlays (area, districts, hotspots) are added on top by map.ts whatever the style.
  */
 import type { LayerSpecification, StyleSpecification } from 'maplibre-gl';
-import { basemap, type Pt } from './basemap.ts';
+import { basemap, clipToBox, type Pt } from './basemap.ts';
 import { DEMO_CENTER } from './demo-data.ts';
 
 export type Ring = Array<[number, number]>;
@@ -37,9 +37,10 @@ const lines = (ls: ReadonlyArray<readonly Pt[]>): Geo => ({
   features: ls.map((l) => ({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: l.map(demoLngLat) } })),
 });
 
-/** The demo city's districts as GeoJSON features with a name (what an org's settings hold). */
-export function demoDistricts(): GeoJSON.Feature<GeoJSON.Polygon, { name: string }>[] {
-  return basemap().districts.map((d) => ({ type: 'Feature', properties: { name: d.name }, geometry: { type: 'Polygon', coordinates: [closed(d.ring)] } }));
+/** The demo city's districts (cut to the basemap's extent) with their names and where the names go. */
+export function demoDistricts(): Array<{ name: string; geometry: GeoJSON.Polygon; label: [number, number] }> {
+  const m = basemap();
+  return m.districts.map((d) => ({ name: d.name, geometry: { type: 'Polygon', coordinates: [closed(clipToBox(d.ring, m.extent))] }, label: demoLngLat(d.label) }));
 }
 
 /** The demo's extra names (water, park) as [lng, lat] points. */

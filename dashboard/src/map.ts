@@ -259,18 +259,18 @@ export function createMap(opts: {
   };
 
   const showSettings = async (s: OrgMap, demo: boolean): Promise<void> => {
-    const districts: District[] = s.districts.length > 0 || !demo
-      ? s.districts
-      : demoDistricts().map((f) => ({ name: f.properties.name, geometry: f.geometry }));
+    // The demo org without districts of its own shows the generated city's.
+    const demoCity = demo && s.districts.length === 0;
+    const districts: District[] = demoCity ? demoDistricts() : s.districts;
     setData('hw-districts', { type: 'FeatureCollection', features: districts.map((d) => ({ type: 'Feature', properties: { name: d.name }, geometry: d.geometry })) });
     setData('hw-area', s.area ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: s.area }] } : EMPTY);
     setLabels([
-      ...districts.map((d) => ({ text: d.name, at: labelPoint(d.geometry), kind: 'district' })),
+      ...districts.map((d) => ({ text: d.name, at: d.label ?? labelPoint(d.geometry), kind: 'district' })),
       ...(demo && s.basemap.kind === 'none' ? demoLabels() : []),
     ]);
     home = s.area ? boundsOf(positions(s.area))
-      : districts.length > 0 ? boundsOf(districts.flatMap((d) => [...positions(d.geometry)]))
-        : demo ? new LngLatBounds(...demoBounds()) : null;
+      : demoCity ? new LngLatBounds(...demoBounds())
+        : districts.length > 0 ? boundsOf(districts.flatMap((d) => [...positions(d.geometry)])) : null;
 
     let style: StyleSpecification | string;
     let what: string;

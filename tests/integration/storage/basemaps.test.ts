@@ -83,7 +83,7 @@ describe('map settings', () => {
       [{ basemap: { kind: 'style', url: 'javascript:alert(1)' } }, 'map.basemap.url'],
       [{ basemap: { kind: 'style', url: 'ftp://tiles.example.org/style.json' } }, 'map.basemap.url'],
       [{ basemap: { kind: 'tiles' } }, 'map.basemap.kind'],
-      [{ style: 'https://tiles.example.org/style.json' }, 'map'],
+      [{ style: 'https://tiles.example.org/style.json' }, 'map.style'],
     ];
     for (const [map, p] of cases) {
       const r = await update({ org_id: a.id, map }, a.members.admin.token);
