@@ -1,9 +1,9 @@
 /**
  * The origins a MapLibre style makes the page talk to: the style's own, its glyphs,
  * sprite(s) and every source's `url` (a TileJSON, fetched) and `tiles`/`data` URLs.
- * Pure (no I/O): the caller fetches the style and the TileJSONs it names and passes
- * them in. Used to write the dashboard's Content-Security-Policy (the stack computes it
- * per page load; tools/map-csp.ts prints it for a static host). `pmtiles://` URLs name
+ * styleOrigins/tileJsonOrigins are pure; fetchStyleOrigins fetches the style and the
+ * TileJSONs it names. Used to write the dashboard's Content-Security-Policy (the stack
+ * computes it per page load; tools/map-csp.ts prints it for a static host). `pmtiles://` URLs name
  * the archive's origin after the scheme.
  */
 export interface StyleRefs {
@@ -53,4 +53,19 @@ export function styleOrigins(style: unknown, styleUrl: string): StyleRefs {
 export function tileJsonOrigins(tileJson: unknown, url: string): string[] {
   const tiles = (tileJson as { tiles?: unknown })?.tiles;
   return Array.isArray(tiles) ? tiles.map((t) => originOf(t, url)).filter((o): o is string => o !== null) : [];
+}
+
+/** Fetch a style (and the TileJSONs it names) and answer every origin it makes the page talk to. */
+export async function fetchStyleOrigins(url: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  const get = async (u: string): Promise<unknown> => {
+    const res = await fetch(u, { signal: AbortSignal.timeout(opts.timeoutMs ?? 3000), redirect: 'error' });
+    if (!res.ok) throw new Error(`${u}: HTTP ${res.status}`);
+    return res.json();
+  };
+  const refs = styleOrigins(await get(url), url);
+  for (const tj of refs.tileJsons) {
+    const doc = await get(tj).catch(() => null);
+    for (const o of tileJsonOrigins(doc, tj)) refs.origins.add(o);
+  }
+  return [...refs.origins];
 }

@@ -8,26 +8,9 @@
  */
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../postgres/internal-db.ts';
-import { styleOrigins, tileJsonOrigins } from '../../../dashboard/src/style-origins.ts';
+import { fetchStyleOrigins } from '../../../dashboard/src/style-origins.ts';
 
 const TTL_MS = 60_000;
-const FETCH_TIMEOUT_MS = 3000;
-
-async function fetchJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
-}
-
-async function originsOfStyle(url: string): Promise<string[]> {
-  const style = await fetchJson(url);
-  const refs = styleOrigins(style, url);
-  for (const tj of refs.tileJsons) {
-    const doc = await fetchJson(tj).catch(() => null);
-    for (const o of tileJsonOrigins(doc, tj)) refs.origins.add(o);
-  }
-  return [...refs.origins];
-}
 
 export function createMapOrigins(db: Queryable, log: Logger): { origins(): Promise<string[]> } {
   const cache = new Map<string, { at: number; origins: string[] }>();
@@ -40,7 +23,7 @@ export function createMapOrigins(db: Queryable, log: Logger): { origins(): Promi
       await Promise.all(rows.map(async ({ url }) => {
         let hit = cache.get(url);
         if (!hit || Date.now() - hit.at > TTL_MS) {
-          const origins = await originsOfStyle(url).catch((e: unknown) => {
+          const origins = await fetchStyleOrigins(url).catch((e: unknown) => {
             log.warn('map style not readable for the CSP; admitting its own origin only', { url, error: e instanceof Error ? e.message : String(e) });
             try { return [new URL(url).origin]; } catch { return []; }
           });

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { ServiceFactory } from '../services.ts';
+import { dashboardCsp } from '../../../dashboard/src/csp.ts';
 import { createInternalDb } from '../postgres/internal-db.ts';
 import { DIST_DIR, ensureDashboardBuilt } from './build.ts';
 import { createMapOrigins } from './map-origins.ts';
@@ -27,27 +28,11 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/**
- * Our own origin, for fetch and the Realtime WebSocket alike, plus `mapOrigins` (the
- * configured map styles' origins) for fetches and images. MapLibre's worker is a module
- * file of our origin (worker-src 'self'; MapLibre 6 needs blob: only for a cross-origin worker).
- */
-export function securityHeaders(req: IncomingMessage, mapOrigins: readonly string[] = []): Record<string, string> {
+/** The page's policy (dashboard/src/csp.ts): our origin and its WebSocket, plus the configured map styles' origins. */
+function securityHeaders(req: IncomingMessage, mapOrigins: readonly string[] = []): Record<string, string> {
   const host = req.headers.host ?? '127.0.0.1';
-  const extra = mapOrigins.map((o) => ` ${o}`).join('');
   return {
-    'content-security-policy': [
-      "default-src 'self'",
-      `connect-src 'self' ws://${host} wss://${host}${extra}`,
-      `img-src 'self' data: blob:${extra}`,
-      "worker-src 'self'",
-      "style-src 'self'",
-      "script-src 'self'",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
+    'content-security-policy': dashboardCsp([`ws://${host}`, `wss://${host}`], mapOrigins),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };
