@@ -29,3 +29,4 @@ export {
   type RecommendationStatus, type RowSource, type Severity, type StreamCursor, type StreamEvent, type StreamHandler, type StreamName,
   type StreamRow, type SubscribeOptions, type Transport,
 } from './types.ts';
+export type { BasemapSource, MapSettings } from './contract.ts';

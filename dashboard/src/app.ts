@@ -15,9 +15,11 @@ import { createDemoControl } from './demo-control.ts';
 import { createDetails } from './details.ts';
 import { createExportPanel, type LoadReport } from './export-panel.ts';
 import { h, replace } from './dom.ts';
+import { basemapSettingsView } from './basemap-settings.ts';
 import { createMap } from './map.ts';
 import type { FeedKeysApi } from './feed-keys-api.ts';
 import { renderFeedKeys } from './feed-keys.ts';
+import { noMapApi, type MapApi } from './map-api.ts';
 import type { NotificationsApi } from './notifications-api.ts';
 import { notificationsPageView } from './notifications.ts';
 import { createNotices } from './notices.ts';
@@ -40,7 +42,7 @@ export interface App {
 }
 
 export function startApp(root: HTMLElement, ctx: {
-  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; afterAction?: LoadReport; session: Session; signOut(): void;
+  api: DashboardApi; team?: TeamApi; notifications?: NotificationsApi; settings?: SettingsApi; afterAction?: LoadReport; map?: MapApi; session: Session; signOut(): void;
   /** The Settings page's Feed keys section (feed-keys.ts). */
   feedKeys?: { api: FeedKeysApi; supabaseUrl: string };
 }): App {
@@ -106,7 +108,13 @@ export function startApp(root: HTMLElement, ctx: {
       // The page leaves a slot for the Feed keys section (feed-keys.ts).
       const slot = page.el.querySelector<HTMLElement>('[data-slot="feed-keys"]');
       const stopKeys = slot && ctx.feedKeys ? renderFeedKeys(slot, { ...ctx.feedKeys, orgId }) : null;
-      stopPage = () => { page.stop(); stopKeys?.(); };
+      // The basemap chooser (basemap-settings.ts) is its own section, before the feed keys.
+      const basemap = ctx.map ? basemapSettingsView({ api: ctx.map, orgId }) : null;
+      if (basemap) {
+        if (slot) slot.before(basemap.el);
+        else page.el.append(basemap.el);
+      }
+      stopPage = () => { page.stop(); stopKeys?.(); basemap?.stop(); };
       replace(adminEl, page.el);
       page.focusTarget.focus();
       return;
@@ -119,13 +127,6 @@ export function startApp(root: HTMLElement, ctx: {
       return;
     }
     const orgName = orgNames.find((o) => o.id === orgId)?.name ?? 'this organisation';
-    if (view === 'settings' && ctx.feedKeys) {
-      const slot = h('div', { class: 'feed-keys-slot' });
-      replace(adminEl, adminPageView(view, orgName, { title: 'Feed keys', el: slot }));
-      stopPage = renderFeedKeys(slot, { ...ctx.feedKeys, orgId });
-      adminEl.querySelector<HTMLElement>('#admin-title')?.focus();
-      return;
-    }
     replace(adminEl, view === 'team' && ctx.team
       ? teamPageView({ team: ctx.team, orgId, orgName, selfId: ctx.session.user.id })
       : view === 'notifications' && ctx.notifications
@@ -139,7 +140,8 @@ export function startApp(root: HTMLElement, ctx: {
     orgId = id;
     localStorage.setItem(ORG_KEY, id);
     board = startBoard(boardEl, toolbar, {
-      api, notifications: ctx.notifications, settings: ctx.settings, afterAction: ctx.afterAction, orgId, role: roles[orgId], notices, userId: ctx.session.user.id,
+      api, notifications: ctx.notifications, settings: ctx.settings, afterAction: ctx.afterAction, mapApi: ctx.map ?? noMapApi,
+      orgId, role: roles[orgId], notices, userId: ctx.session.user.id,
       openAlert: (alertId) => {
         // A notification's click: the board, the alert focused; the hash names it (as the links in Slack, Teams, email do).
         history.replaceState(null, '', `#alert-${alertId}`);
@@ -212,7 +214,8 @@ interface Board {
 }
 
 function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
-  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; afterAction: LoadReport | undefined; orgId: string; role: Role | undefined;
+  api: DashboardApi; notifications: NotificationsApi | undefined; settings: SettingsApi | undefined; afterAction: LoadReport | undefined; mapApi: MapApi;
+  orgId: string; role: Role | undefined;
   notices: ReturnType<typeof createNotices>; userId: string; openAlert(alertId: number): void;
 }): Board {
   const { api, orgId, notices } = ctx;
@@ -233,8 +236,10 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
   const demoButton = createDemoControl({ api, orgId, notices, enabled: operate });
   const emptyDemo = h('button', { type: 'button', class: 'btn btn-primary', onclick: () => demoButton.click() }, 'Run the demo');
   demoButton.hidden = emptyDemo.hidden = true;
-  api.orgs([orgId]).then(([o]) => { demoButton.hidden = emptyDemo.hidden = !o?.is_demo; }, () => {});
+  const isDemo = api.orgs([orgId]).then(([o]) => o?.is_demo === true, () => false);
+  void isDemo.then((demo) => { demoButton.hidden = emptyDemo.hidden = !demo; });
   const map = createMap({
+    orgId, mapApi: ctx.mapApi, isDemo,
     onSelect: (id) => select(id),
     ...(operate ? { emptyAction: emptyDemo } : {}),
   });
@@ -336,5 +341,5 @@ function startBoard(boardEl: HTMLElement, toolbar: HTMLElement, ctx: {
     api.subscribe('alerts', orgId, (ev) => alerts.apply(ev)),
     api.subscribe('recommendations', orgId, (ev) => recs.apply(ev)),
   ];
-  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); exporter?.stop(); }, focusAlert: (id) => void focusAlert(id) };
+  return { stop: () => { stopped = true; unsubs.forEach((u) => u()); silences?.stop(); exporter?.stop(); map.stop(); }, focusAlert: (id) => void focusAlert(id) };
 }

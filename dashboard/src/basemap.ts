@@ -42,6 +42,11 @@ function clipHalfPlane(poly: Pt[], ax: number, ay: number, b: number): Pt[] {
   return out;
 }
 
+/** The part of a convex polygon inside a box [minX, minY, maxX, maxY]. */
+export function clipToBox(poly: Pt[], [x0, y0, x1, y1]: readonly [number, number, number, number]): Pt[] {
+  return clipHalfPlane(clipHalfPlane(clipHalfPlane(clipHalfPlane(poly, -1, 0, -x0), 1, 0, x1), 0, -1, -y0), 0, 1, y1);
+}
+
 /** Voronoi cell of each site within the extent (n ≤ a few dozen: O(n²) clipping is instant). */
 function voronoi(sites: readonly Pt[], extent: readonly [number, number, number, number]): Pt[][] {
   const [x0, y0, x1, y1] = extent;

@@ -10,6 +10,7 @@ import { linkTypeOf, SETS_PASSWORD, setPasswordView } from './set-password.ts';
 import { createFeedKeysApi } from './feed-keys-api.ts';
 import { createNotificationsApi } from './notifications-api.ts';
 import { createSettingsApi } from './settings-api.ts';
+import { createMapApi } from './map-api.ts';
 import { createTeamApi } from './team-api.ts';
 import './styles.css';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const notifications = createNotificationsApi(supabase);
   const feedKeys = { api: createFeedKeysApi(supabase), supabaseUrl: config.apiUrl };
   const settings = createSettingsApi(supabase);
+  const mapApi = createMapApi(supabase, config);
   let app: App | null = null;
   let api: ReturnType<typeof createSdkApi> | null = null;
   let shownFor: string | null = null;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     app?.stop();
     api ??= createSdkApi(supabase);
     app = startApp(root, {
-      api, team, notifications, feedKeys, settings, session,
+      api, team, notifications, feedKeys, settings, map: mapApi, session,
       afterAction: (orgId, period) => fetchAfterAction(supabase, { orgId, period }),
       signOut: () => {
         app?.stop();

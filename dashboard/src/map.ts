@@ -1,126 +1,130 @@
 /**
- * The hotspot map: H3 cells of each active hotspot as SVG polygons (h3-js
- * cellToBoundary), coloured by severity, over the shipped vector basemap of the demo
- * city — or over a plain kilometre grid when the org's hotspots lie elsewhere.
- * Hover shows a tooltip; click, Enter or Space selects (details panel).
+ * The hotspot map, drawn by MapLibre GL JS over the org's basemap (org settings `map`:
+ * a style URL, a PMTiles archive in Storage, or none — then the area and districts on a
+ * neutral background; the demo org keeps its generated city as a local style). On top:
+ * the area outline, the districts with their names (HTML markers: no glyph server, so
+ * labels render offline) and each active hotspot's H3 cells (h3-js cellToBoundary),
+ * coloured by severity. Each hotspot also has a marker at its centre: a focusable
+ * role="button" element, so the map is operable from the keyboard (Tab, Enter/Space)
+ * and a screen reader hears the hotspot's label. Hover or focus shows a tooltip.
  */
+import { LngLatBounds, Map as MapLibre, Marker, setWorkerUrl, type GeoJSONSource, type LayerSpecification, type SourceSpecification, type StyleSpecification } from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
-import { basemap, type Pt } from './basemap.ts';
-import { DEMO_CENTER, demoUniverse } from './demo-data.ts';
-import { h, replace, s } from './dom.ts';
+import { h, replace } from './dom.ts';
 import { formatPValue, formatRatio, formatRecurrence, titleCase } from './format.ts';
 import { display } from './org-display.ts';
-import { points, Projection, UNITS_PER_KM, type LatLng } from './projection.ts';
+import type { District, MapApi, OrgMap } from './map-api.ts';
+import { labelPoint } from './map-geometry.ts';
+import { archiveStyle, demoBounds, demoDistricts, demoLabels, demoStyle, neutralStyle } from './map-style.ts';
+import { openArchive } from './pmtiles-archive.ts';
 import type { Hotspot, Severity } from './types.ts';
+
+// MapLibre 6 runs its tile parsing in a module worker loaded from this URL: a file of our
+// own origin (CSP worker-src 'self'), emitted by Vite beside the bundle.
+setWorkerUrl(workerUrl);
 
 export interface MapView {
   el: HTMLElement;
   update(hotspots: readonly Hotspot[]): void;
   select(id: number | null): void;
+  stop(): void;
 }
 
 /** Legend order, least severe first. */
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+const FILL: Readonly<Record<Severity, string>> = { low: '#eab308', medium: '#f97316', high: '#dc2626', critical: '#7e22ce' };
+const STROKE: Readonly<Record<Severity, string>> = { low: '#a16207', medium: '#c2410c', high: '#991b1b', critical: '#581c87' };
+const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-type Box = [number, number, number, number]; // minX, minY, width, height (SVG units)
+type Collection = GeoJSON.FeatureCollection;
+const EMPTY: Collection = { type: 'FeatureCollection', features: [] };
 
 function hotspotLabel(hs: Hotspot): string {
   return `${titleCase(hs.severity)} ${display.phrase(hs.category)} hotspot, ${hs.cells.length} cell${hs.cells.length === 1 ? '' : 's'}, ` +
     `relative risk ${formatRatio(hs.relative_risk)}, p ${formatPValue(hs.p_value)}`;
 }
 
-function drawBasemap(proj: Projection): SVGGElement {
-  const m = basemap();
-  const sv = (p: Pt): [number, number] => proj.kmToSvg(p[0], p[1]);
-  const poly = (ring: Pt[], cls: string): SVGPolygonElement => s('polygon', { class: cls, points: points(ring.map(sv)) });
-  const line = (pts: Pt[], cls: string): SVGPolylineElement => s('polyline', { class: cls, points: points(pts.map(sv)) });
-  const [x0, y0, x1, y1] = m.extent;
-  const [ax, ay] = proj.kmToSvg(x0, y1);
-  const g = s('g', { class: 'basemap', 'aria-hidden': 'true' },
-    // Land well past the extent: letterboxing and zooming out show land and grid, not a void.
-    s('rect', { class: 'bm-land', x: ax - 2000, y: ay - 2000, width: (x1 - x0) * UNITS_PER_KM + 4000, height: (y1 - y0) * UNITS_PER_KM + 4000 }),
-    ...m.districts.map((d) => poly(d.ring, 'bm-district')),
-    ...m.parks.map((p) => poly(p.ring, 'bm-park')),
-    ...m.minorRoads.map((r) => line(r, 'bm-road-minor')),
-    ...m.majorRoads.map((r) => line(r, 'bm-road-major')),
-    line(m.rail, 'bm-rail'),
-    line(m.river, 'bm-river'),
-    poly(m.sea, 'bm-sea'),
-    poly(m.harbour, 'bm-sea'),
-    ...m.districts.map((d) => {
-      const [x, y] = sv(d.label);
-      return s('text', { class: 'bm-label-district', x, y, 'text-anchor': 'middle' }, d.name);
-    }),
-    ...m.labels.map((l) => {
-      const [x, y] = sv(l.at);
-      return s('text', { class: `bm-label-${l.kind}`, x, y, 'text-anchor': 'middle' }, l.text);
-    }),
-  );
-  return g;
+/** A cell's hexagon as a closed GeoJSON ring ([lng, lat]). */
+function hexagon(cell: string): Array<[number, number]> {
+  return cellToBoundary(cell, true) as Array<[number, number]>;
 }
 
-/** The demo's monitored area: faint res-8 hexagons, so an empty map still says where the scan looks. */
-function drawMonitoredArea(proj: Projection): SVGGElement {
-  return s('g', { class: 'monitored', 'aria-hidden': 'true' },
-    ...demoUniverse().res8.map((c) => s('polygon', { points: points(cellToBoundary(c).map(([la, ln]) => proj.toSvg(la, ln))) })));
+function hotspotFeatures(list: readonly Hotspot[], selected: number | null): Collection {
+  // Larger and less severe first, so small severe ones are drawn on top.
+  const sorted = [...list].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.cells.length - a.cells.length);
+  return {
+    type: 'FeatureCollection',
+    features: sorted.map((hs) => ({
+      type: 'Feature',
+      properties: { id: hs.id, severity: hs.severity, selected: hs.id === selected },
+      geometry: { type: 'MultiPolygon', coordinates: hs.cells.map((c) => [hexagon(c)]) },
+    })),
+  };
 }
 
-function drawGrid(box: Box): SVGGElement {
-  const g = s('g', { class: 'grid', 'aria-hidden': 'true' });
-  const step = UNITS_PER_KM;
-  const [x, y, w, hgt] = box;
-  for (let gx = Math.ceil(x / step) * step; gx <= x + w; gx += step) g.append(s('line', { x1: gx, y1: y, x2: gx, y2: y + hgt }));
-  for (let gy = Math.ceil(y / step) * step; gy <= y + hgt; gy += step) g.append(s('line', { x1: x, y1: gy, x2: x + w, y2: gy }));
-  return g;
-}
+const OVERLAY_LAYERS: LayerSpecification[] = [
+  { id: 'hw-district-fill', type: 'fill', source: 'hw-districts', paint: { 'fill-color': '#64748b', 'fill-opacity': 0.05 } },
+  { id: 'hw-district-line', type: 'line', source: 'hw-districts', paint: { 'line-color': '#6b7280', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
+  { id: 'hw-area-line', type: 'line', source: 'hw-area', paint: { 'line-color': '#1f2937', 'line-width': 3 } },
+  {
+    id: 'hw-hotspot-fill', type: 'fill', source: 'hw-hotspots',
+    paint: { 'fill-color': ['match', ['get', 'severity'], ...SEVERITIES.flatMap((s) => [s, FILL[s]]), '#888888'] as never, 'fill-opacity': 0.55 },
+  },
+  {
+    id: 'hw-hotspot-line', type: 'line', source: 'hw-hotspots',
+    paint: {
+      'line-color': ['case', ['get', 'selected'], '#111827', ['match', ['get', 'severity'], ...SEVERITIES.flatMap((s) => [s, STROKE[s]]), '#444444']] as never,
+      'line-width': ['case', ['get', 'selected'], 3.5, 1.5],
+    },
+  },
+];
 
-function bboxOf(pts: Array<[number, number]>, pad: number): Box {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const [x, y] of pts) {
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  return [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad];
+/** Bounds of every [lng, lat] in the given geometries; null when there are none. */
+function boundsOf(coords: Iterable<[number, number]>): LngLatBounds | null {
+  let b: LngLatBounds | null = null;
+  for (const c of coords) b = b ? b.extend(c) : new LngLatBounds(c, c);
+  return b;
+}
+function* positions(g: GeoJSON.Polygon | GeoJSON.MultiPolygon): Generator<[number, number]> {
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  for (const p of polys) for (const r of p) for (const c of r) yield [c[0]!, c[1]!];
 }
 
 export function createMap(opts: {
   onSelect(id: number | null): void;
   /** Shown on an empty map (e.g. a button that runs the demo). */
   emptyAction?: HTMLElement;
+  orgId: string;
+  mapApi: MapApi;
+  /** Whether the org is the demo org (its generated city is the basemap when none is configured). */
+  isDemo: Promise<boolean>;
 }): MapView {
-  const demoProj = new Projection(DEMO_CENTER);
-  const [ex0, ey0, ex1, ey1] = basemap().extent;
-  const demoBox: Box = [ex0 * UNITS_PER_KM, -ey1 * UNITS_PER_KM, (ex1 - ex0) * UNITS_PER_KM, (ey1 - ey0) * UNITS_PER_KM];
-
-  const svg = s('svg', { class: 'map-svg', 'aria-labelledby': 'map-title', preserveAspectRatio: 'xMidYMid meet' });
+  const canvas = h('div', { class: 'map-canvas' });
   const tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', id: 'map-tooltip', hidden: true });
   const emptyText = h('span', {});
   const empty = h('div', { class: 'map-empty' }, emptyText, opts.emptyAction ?? null);
-  const layers = { back: s('g'), hotspots: s('g', { class: 'hotspots' }) };
-  svg.append(layers.back, layers.hotspots);
+  const note = h('p', { class: 'map-note muted small', 'data-map-note': '' });
+  const wrap = h('div', { class: 'map-wrap' }, canvas, tooltip, empty);
 
-  let proj = demoProj;
-  let mode: 'demo' | 'elsewhere' | null = null;
-  let home: Box = demoBox;
-  let view: Box = demoBox;
+  let map: MapLibre | null = null;
+  let home: LngLatBounds | null = null;
   let selected: number | null = null;
   let current: readonly Hotspot[] = [];
+  let stopped = false;
+  let framedHotspots = false;
+  const overlay: Record<'hw-districts' | 'hw-area' | 'hw-hotspots', Collection> = { 'hw-districts': EMPTY, 'hw-area': EMPTY, 'hw-hotspots': EMPTY };
+  const markers = new Map<number, { marker: Marker; el: HTMLElement; hs: Hotspot }>();
+  let labelMarkers: Marker[] = [];
 
-  const setView = (b: Box): void => {
-    view = b;
-    svg.setAttribute('viewBox', b.map((v) => v.toFixed(1)).join(' '));
+  const fitHome = (animate: boolean): void => {
+    const b = home ?? boundsOf(current.flatMap((hs) => hs.cells.flatMap(hexagon)));
+    if (map && b) map.fitBounds(b, { padding: 24, animate, maxZoom: 15 });
   };
-  const zoom = (factor: number): void => {
-    const [x, y, w, hgt] = view;
-    const cx = x + w / 2, cy = y + hgt / 2;
-    const nw = Math.min(home[2] * 4, Math.max(home[2] / 8, w / factor));
-    const nh = (nw / w) * hgt;
-    setView([cx - nw / 2, cy - nh / 2, nw, nh]);
-  };
-
-  const zoomIn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Zoom in', title: 'Zoom in', onclick: () => zoom(1.5) }, '+');
-  const zoomOut = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Zoom out', title: 'Zoom out', onclick: () => zoom(1 / 1.5) }, '−');
-  const reset = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show the whole area', title: 'Show the whole area', onclick: () => setView(home) }, '⤢');
+  const zoomIn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Zoom in', title: 'Zoom in', onclick: () => map?.zoomIn() }, '+');
+  const zoomOut = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Zoom out', title: 'Zoom out', onclick: () => map?.zoomOut() }, '−');
+  const reset = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Show the whole area', title: 'Show the whole area', onclick: () => fitHome(true) }, '⤢');
 
   const legend = h('ul', { class: 'legend', 'aria-label': 'Severity colours' },
     ...SEVERITIES.map((sv) => h('li', {}, h('span', { class: `swatch sev-${sv}`, 'aria-hidden': 'true' }), titleCase(sv))));
@@ -129,79 +133,181 @@ export function createMap(opts: {
     h('div', { class: 'panel-head' },
       h('h2', { id: 'map-title' }, 'Active hotspots'),
       h('div', { class: 'map-controls' }, zoomIn, zoomOut, reset)),
-    h('div', { class: 'map-wrap' }, svg, tooltip, empty),
-    legend);
+    wrap, legend, note);
 
-  const showTooltip = (hs: Hotspot, evt: MouseEvent | FocusEvent): void => {
+  const showTooltip = (hs: Hotspot, x: number, y: number): void => {
     replace(tooltip,
       h('strong', {}, `${titleCase(hs.severity)} · ${display.label(hs.category)}`),
       h('span', {}, `${hs.observed} observed vs ${hs.expected.toFixed(1)} expected`),
       h('span', {}, `RR ${formatRatio(hs.relative_risk)} · p ${formatPValue(hs.p_value)}`),
       h('span', {}, formatRecurrence(hs.recurrence_interval_days)));
     tooltip.hidden = false;
-    const wrap = svg.parentElement!.getBoundingClientRect();
-    let x: number, y: number;
-    if (evt instanceof MouseEvent) {
-      x = evt.clientX - wrap.left; y = evt.clientY - wrap.top;
-    } else {
-      const r = (evt.target as Element).getBoundingClientRect();
-      x = r.left + r.width / 2 - wrap.left; y = r.top - wrap.top;
-    }
-    tooltip.style.left = `${Math.min(Math.max(8, x + 12), wrap.width - 200)}px`;
+    const w = wrap.getBoundingClientRect();
+    tooltip.style.left = `${Math.min(Math.max(8, x + 12), w.width - 200)}px`;
     tooltip.style.top = `${Math.max(8, y + 12)}px`;
+  };
+  const tooltipAt = (hs: Hotspot, target: Element): void => {
+    const r = target.getBoundingClientRect();
+    const w = wrap.getBoundingClientRect();
+    showTooltip(hs, r.left + r.width / 2 - w.left, r.top - w.top);
   };
   const hideTooltip = (): void => { tooltip.hidden = true; };
 
-  const render = (): void => {
-    // Basemap when the hotspots are in (or near) the demo city; else recentre on them over a grid.
-    const far = current.length > 0 && current.every((hs) => {
-      const [x, y] = demoProj.toKm(hs.center_lat, hs.center_lng);
-      return Math.abs(x) > 8 || Math.abs(y) > 8;
-    });
-    const nextMode = far ? 'elsewhere' : 'demo';
-    if (nextMode !== mode || nextMode === 'elsewhere') {
-      const ref: LatLng = far
-        ? { lat: current.reduce((a, hs) => a + hs.center_lat, 0) / current.length, lng: current.reduce((a, hs) => a + hs.center_lng, 0) / current.length }
-        : DEMO_CENTER;
-      proj = far ? new Projection(ref) : demoProj;
-      const box = far
-        ? bboxOf(current.flatMap((hs) => hs.cells.flatMap((c) => cellToBoundary(c).map(([la, ln]) => proj.toSvg(la, ln)))), 150)
-        : demoBox;
-      if (nextMode !== mode || far) {
-        home = box;
-        setView(box);
-        replace(layers.back, ...(far ? [drawGrid([box[0] - 2000, box[1] - 2000, box[2] + 4000, box[3] + 4000])] : [drawBasemap(proj), drawMonitoredArea(proj)]));
-      }
-      mode = nextMode;
-    }
+  const setData = (id: keyof typeof overlay, data: Collection): void => {
+    overlay[id] = data;
+    (map?.getSource(id) as GeoJSONSource | undefined)?.setData(data);
+  };
+  /** Our overlays ride on every style (setStyle would drop layers added afterwards). */
+  const withOverlays = (style: StyleSpecification): StyleSpecification => ({
+    ...style,
+    sources: {
+      ...style.sources,
+      ...Object.fromEntries(Object.entries(overlay).map(([id, data]) => [id, { type: 'geojson', data } satisfies SourceSpecification])),
+    },
+    layers: [...style.layers, ...OVERLAY_LAYERS],
+  });
 
-    // Larger and less severe first, so small severe ones stay on top and clickable.
-    const order: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
-    const sorted = [...current].sort((a, b) => order[a.severity] - order[b.severity] || b.cells.length - a.cells.length);
-    // Redrawing replaces the groups; keep keyboard focus on the hotspot that had it.
-    const focused = document.activeElement instanceof SVGGElement && layers.hotspots.contains(document.activeElement)
-      ? document.activeElement.dataset.hotspotId : undefined;
-    replace(layers.hotspots, ...sorted.map((hs) => {
-      const g = s('g', {
-        class: `hotspot sev-${hs.severity}${hs.status === 'new' ? ' is-new' : ''}${hs.id === selected ? ' is-selected' : ''}`,
-        tabindex: 0, role: 'button', 'aria-pressed': String(hs.id === selected),
-        'aria-label': hotspotLabel(hs), 'data-hotspot-id': hs.id,
-      }, ...hs.cells.map((c) => s('polygon', { points: points(cellToBoundary(c).map(([la, ln]) => proj.toSvg(la, ln))) })));
-      const [cx, cy] = proj.toSvg(hs.center_lat, hs.center_lng);
-      g.append(s('circle', { class: 'hotspot-center', cx, cy, r: 9 }),
-        // Overlapping hotspots of different categories stay tellable apart.
-        s('text', { class: 'hotspot-label', x: cx, y: cy - 16, 'text-anchor': 'middle', 'aria-hidden': 'true' }, display.label(hs.category)));
-      g.addEventListener('click', () => opts.onSelect(hs.id));
-      g.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); opts.onSelect(hs.id); }
-      });
-      g.addEventListener('mousemove', (e) => showTooltip(hs, e));
-      g.addEventListener('mouseleave', hideTooltip);
-      g.addEventListener('focus', (e) => showTooltip(hs, e));
-      g.addEventListener('blur', hideTooltip);
-      return g;
-    }));
-    if (focused) layers.hotspots.querySelector<SVGGElement>(`[data-hotspot-id="${focused}"]`)?.focus({ preventScroll: true });
+  const markerFor = (hs: Hotspot): HTMLElement => {
+    const dot = h('span', { class: 'hotspot-dot', 'aria-hidden': 'true' });
+    const label = h('span', { class: 'hotspot-label', 'aria-hidden': 'true' }, display.label(hs.category));
+    const m = h('div', { class: 'hotspot', tabindex: 0, role: 'button', 'data-hotspot-id': hs.id }, dot, label);
+    m.addEventListener('click', (e) => { e.stopPropagation(); opts.onSelect(hs.id); });
+    m.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); opts.onSelect(hs.id); }
+    });
+    m.addEventListener('mouseenter', () => tooltipAt(markers.get(hs.id)?.hs ?? hs, m));
+    m.addEventListener('mouseleave', hideTooltip);
+    m.addEventListener('focus', () => tooltipAt(markers.get(hs.id)?.hs ?? hs, m));
+    m.addEventListener('blur', hideTooltip);
+    return m;
+  };
+
+  const renderMarkers = (): void => {
+    const seen = new Set<number>();
+    for (const hs of current) {
+      seen.add(hs.id);
+      let entry = markers.get(hs.id);
+      if (!entry) {
+        const elm = markerFor(hs);
+        entry = { marker: new Marker({ element: elm, anchor: 'center' }), el: elm, hs };
+        markers.set(hs.id, entry);
+      }
+      entry.hs = hs;
+      // classList, not className: MapLibre's own marker classes (positioning) stay.
+      for (const sv of SEVERITIES) entry.el.classList.toggle(`sev-${sv}`, sv === hs.severity);
+      entry.el.classList.toggle('is-new', hs.status === 'new');
+      entry.el.classList.toggle('is-selected', hs.id === selected);
+      entry.el.setAttribute('aria-label', hotspotLabel(hs));
+      entry.el.setAttribute('aria-pressed', String(hs.id === selected));
+      entry.el.style.zIndex = String(10 + SEVERITY_ORDER[hs.severity]);
+      entry.marker.setLngLat([hs.center_lng, hs.center_lat]);
+      if (map) entry.marker.addTo(map);
+      else if (!entry.el.isConnected) fallbackList.append(entry.el);
+    }
+    for (const [id, entry] of markers) {
+      if (seen.has(id)) continue;
+      entry.marker.remove();
+      entry.el.remove();
+      markers.delete(id);
+    }
+  };
+
+  // Without WebGL (a locked-down browser) the hotspots stay operable as a list.
+  const fallbackList = h('div', { class: 'hotspot-list' });
+  try {
+    map = new MapLibre({
+      container: canvas,
+      style: withOverlays(neutralStyle()),
+      bounds: demoBounds(),
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      maxPitch: 0,
+      fadeDuration: 0,
+    });
+    map.keyboard.disableRotation();
+    map.touchZoomRotate.disableRotation();
+    map.getCanvas().setAttribute('aria-label', 'Map of the organisation\'s area; hotspots are listed as buttons on it.');
+    map.on('mousemove', 'hw-hotspot-fill', (e) => {
+      const id = Number(e.features?.[0]?.properties?.id);
+      const hs = markers.get(id)?.hs;
+      if (hs) showTooltip(hs, e.point.x, e.point.y);
+    });
+    map.on('mouseleave', 'hw-hotspot-fill', hideTooltip);
+    map.on('click', 'hw-hotspot-fill', (e) => {
+      const id = Number(e.features?.[0]?.properties?.id);
+      if (Number.isFinite(id)) opts.onSelect(id);
+    });
+    // A basemap that fails (tile server down, or a style chosen after this page loaded, whose
+    // origins its Content-Security-Policy does not name yet) is said, not just logged.
+    map.on('error', (e) => {
+      note.textContent = `The basemap could not be loaded (${e.error?.message ?? 'unknown error'}). If an admin just changed it, reload the page.`;
+    });
+    new ResizeObserver(() => map?.resize()).observe(canvas);
+  } catch (e) {
+    map = null;
+    note.textContent = `This browser cannot draw the map (${e instanceof Error ? e.message : 'WebGL is unavailable'}); the hotspots are listed instead.`;
+    canvas.replaceWith(fallbackList);
+  }
+
+  const setLabels = (labels: Array<{ text: string; at: [number, number]; kind: string }>): void => {
+    labelMarkers.forEach((m) => m.remove());
+    if (!map) return;
+    labelMarkers = labels.map((l) => new Marker({
+      element: h('div', { class: `map-label map-label-${l.kind}`, 'aria-hidden': 'true', 'data-lng': l.at[0], 'data-lat': l.at[1] }, l.text),
+      anchor: 'center',
+    }).setLngLat(l.at).addTo(map!));
+  };
+
+  const showSettings = async (s: OrgMap, demo: boolean): Promise<void> => {
+    // The demo org without districts of its own shows the generated city's.
+    const demoCity = demo && s.districts.length === 0;
+    const districts: District[] = demoCity ? demoDistricts() : s.districts;
+    setData('hw-districts', { type: 'FeatureCollection', features: districts.map((d) => ({ type: 'Feature', properties: { name: d.name }, geometry: d.geometry })) });
+    setData('hw-area', s.area ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: s.area }] } : EMPTY);
+    setLabels([
+      ...districts.map((d) => ({ text: d.name, at: d.label ?? labelPoint(d.geometry), kind: 'district' })),
+      ...(demo && s.basemap.kind === 'none' ? demoLabels() : []),
+    ]);
+    home = s.area ? boundsOf(positions(s.area))
+      : demoCity ? new LngLatBounds(...demoBounds())
+        : districts.length > 0 ? boundsOf(districts.flatMap((d) => [...positions(d.geometry)])) : null;
+
+    let style: StyleSpecification | string;
+    let what: string;
+    if (s.basemap.kind === 'style') {
+      style = s.basemap.url;
+      what = `Basemap: the style at ${new URL(s.basemap.url).host}.`;
+    } else if (s.basemap.kind === 'pmtiles') {
+      const info = await openArchive(opts.mapApi.archiveUrl(s.basemap.path), () => opts.mapApi.authHeaders());
+      style = archiveStyle(info);
+      home ??= new LngLatBounds([info.bounds[0], info.bounds[1]], [info.bounds[2], info.bounds[3]]);
+      what = `Basemap: ${s.basemap.path.split('/').pop()} (uploaded tiles).`;
+    } else {
+      style = demo ? demoStyle() : neutralStyle();
+      what = demo ? 'Basemap: the demo city (generated).'
+        : home ? 'No basemap configured: the area and districts on a plain background. An admin can add one in Settings.'
+          : 'No basemap, area or districts configured yet: an admin sets them in Settings.';
+    }
+    note.textContent = what;
+    if (!map || stopped) return;
+    map.setStyle(style, { diff: false, transformStyle: (_prev, next) => withOverlays(next) });
+    fitHome(false);
+  };
+
+  const load = (): void => {
+    Promise.all([opts.mapApi.orgMap(opts.orgId), opts.isDemo])
+      .then(([s, demo]) => showSettings(s, demo))
+      .catch((e: unknown) => { note.textContent = `The map settings could not be loaded: ${e instanceof Error ? e.message : String(e)}`; });
+  };
+  load();
+  const unfollow = opts.mapApi.onOrgMapChange(opts.orgId, load);
+
+  const render = (): void => {
+    setData('hw-hotspots', hotspotFeatures(current, selected));
+    renderMarkers();
+    // No area or districts to frame: frame the first hotspots once, then leave the view to the user.
+    if (!home && !framedHotspots && current.length > 0) { fitHome(false); framedHotspots = true; }
     emptyText.textContent = opts.emptyAction
       ? 'No active hotspots yet. The demo loads four weeks of events for the synthetic city and injects clusters to detect.'
       : 'No active hotspots.';
@@ -217,11 +323,17 @@ export function createMap(opts: {
     },
     select(id) {
       selected = id;
-      for (const g of layers.hotspots.querySelectorAll<SVGGElement>('.hotspot')) {
-        const on = Number(g.dataset.hotspotId) === id;
-        g.classList.toggle('is-selected', on);
-        g.setAttribute('aria-pressed', String(on));
+      setData('hw-hotspots', hotspotFeatures(current, selected));
+      for (const [hid, { el: m }] of markers) {
+        m.classList.toggle('is-selected', hid === id);
+        m.setAttribute('aria-pressed', String(hid === id));
       }
+    },
+    stop() {
+      stopped = true;
+      unfollow();
+      map?.remove();
+      map = null;
     },
   };
 }

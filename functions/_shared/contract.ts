@@ -300,9 +300,20 @@ export interface OrgSettingsUpdateRequest {
   time_zone?: string;
   categories?: CategorySetting[];
   scan?: Partial<ScanSettings>;
-  map?: Tables['org_settings']['Row']['map'];
+  map?: MapSettings;
   /** Days raw events are kept (1–36,500); null keeps them forever (the default). */
   retention_days?: number | null;
+}
+
+/** Where the dashboard's basemap comes from: nothing (a neutral background), a MapLibre style URL, or a PMTiles archive in the `basemaps` bucket under `<org_id>/`. */
+export type BasemapSource =
+  | { kind: 'none' }
+  | { kind: 'style'; url: string }
+  | { kind: 'pmtiles'; path: string };
+
+/** `org_settings.map` as the org-settings function accepts it. */
+export interface MapSettings {
+  basemap?: BasemapSource;
 }
 
 /** The org's settings after the update; the area's cells (public.org_area_cells, large) as their count. */

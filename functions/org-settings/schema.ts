@@ -106,7 +106,25 @@ const scanPatch = z.strictObject({
 
 const timeZone = z.string().max(100).refine(isTimeZone, { message: 'An IANA time zone name, e.g. Europe/Amsterdam.' });
 
-const map = z.record(z.string(), z.unknown()).refine((m) => JSON.stringify(m).length <= SETTINGS_LIMITS.maxMapBytes, {
+/**
+ * The dashboard's basemap (docs/dashboard.md "Basemaps"): none (area and districts on a
+ * neutral background), a MapLibre style URL, or a PMTiles archive in the org's folder of
+ * the Storage bucket `basemaps` (`<org_id>/…`; the folder is checked against org_id below).
+ */
+export const BASEMAP_PATH = /^[0-9a-f-]{36}\/(?!.*\.\.)[A-Za-z0-9._\- /]{1,200}\.pmtiles$/;
+const basemap = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({
+    kind: z.literal('style'),
+    url: z.url({ protocol: /^https?$/, message: 'An http(s) URL of a MapLibre style JSON.' }).max(2000),
+  }),
+  z.strictObject({
+    kind: z.literal('pmtiles'),
+    path: z.string().regex(BASEMAP_PATH, { message: 'A .pmtiles object in the basemaps bucket, under the organisation\'s folder: <org_id>/<name>.pmtiles.' }),
+  }),
+], { message: 'kind must be "none", "style" or "pmtiles".' });
+
+const map = z.strictObject({ basemap: basemap.optional() }).refine((m) => JSON.stringify(m).length <= SETTINGS_LIMITS.maxMapBytes, {
   message: `At most ${SETTINGS_LIMITS.maxMapBytes} characters of JSON.`,
 });
 
@@ -128,6 +146,12 @@ export const updateSchema = z.strictObject({
   retention_days: retentionDays.optional(),
 }).refine((u) => SETTINGS_FIELDS.some((f) => u[f] !== undefined), {
   message: `Give at least one of ${SETTINGS_FIELDS.join(', ')}.`,
+}).superRefine((u, ctx) => {
+  // An org's basemap is read from its own folder only (the bucket's RLS says the same).
+  const b = u.map?.basemap;
+  if (b?.kind === 'pmtiles' && !b.path.startsWith(`${u.org_id}/`)) {
+    ctx.addIssue({ code: 'custom', path: ['map', 'basemap', 'path'], message: `The archive must be under the organisation's folder: ${u.org_id}/….` });
+  }
 });
 
 export type ParsedUpdate = z.infer<typeof updateSchema>;

@@ -18,7 +18,7 @@ export const DIST_DIR = path.join(DASHBOARD_DIR, 'dist');
 export const BUILD_STAMP = '.build-hash';
 
 const SOURCE_ROOTS = ['dashboard/index.html', 'dashboard/vite.config.ts', 'dashboard/src', 'dashboard/public', 'client-sdk/src', 'client-sdk/package.json', 'after-action'];
-const BUNDLED_PACKAGES = ['vite', '@supabase/supabase-js', 'h3-js', 'uplot', 'csv-stringify'];
+const BUNDLED_PACKAGES = ['vite', '@supabase/supabase-js', 'h3-js', 'uplot', 'csv-stringify', 'maplibre-gl', 'pmtiles'];
 
 async function listFiles(p: string): Promise<string[]> {
   const st = await fs.stat(p).catch(() => null);

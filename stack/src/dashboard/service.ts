@@ -1,16 +1,20 @@
 /**
  * The operator dashboard at /dashboard/: the Vite build of dashboard/ (built on start
  * when missing or stale, see build.ts), plus /dashboard/config.json with the anon key
- * the page needs (the API is the page's own origin). Same-origin only: a
- * Content-Security-Policy header stops the page from talking to any other origin.
+ * the page needs (the API is the page's own origin). A Content-Security-Policy header
+ * stops the page from talking to any origin but its own and those of the MapLibre
+ * styles orgs have configured as their basemap (map-origins.ts; docs/dashboard.md "CSP").
  */
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { REPORT_CSS } from '../../../after-action/html.ts';
+import { REPORT_STYLE_SOURCE } from '../../../after-action/report-style-hash.ts';
 import type { ServiceFactory } from '../services.ts';
+import { dashboardCsp } from '../../../dashboard/src/csp.ts';
+import { createInternalDb } from '../postgres/internal-db.ts';
 import { DIST_DIR, ensureDashboardBuilt } from './build.ts';
+import { createMapOrigins } from './map-origins.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,35 +30,18 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/**
- * The printable after-action report opens from a blob URL and inherits this policy
- * (CSP Level 3: a blob document takes its creator's policy container), so its one
- * inline <style> is allowed by hash and nothing else inline is.
- */
-const REPORT_STYLE_HASH = `'sha256-${createHash('sha256').update(REPORT_CSS).digest('base64')}'`;
-
-/** Only our own origin, for fetch and the Realtime WebSocket alike. */
-function securityHeaders(req: IncomingMessage): Record<string, string> {
+/** The page's policy (dashboard/src/csp.ts): our origin and its WebSocket, the configured map styles' origins, and the printable report's style by its hash. */
+function securityHeaders(req: IncomingMessage, mapOrigins: readonly string[] = []): Record<string, string> {
   const host = req.headers.host ?? '127.0.0.1';
   return {
-    'content-security-policy': [
-      "default-src 'self'",
-      `connect-src 'self' ws://${host} wss://${host}`,
-      "img-src 'self' data:",
-      `style-src 'self' ${REPORT_STYLE_HASH}`,
-      "script-src 'self'",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
+    'content-security-policy': dashboardCsp([`ws://${host}`, `wss://${host}`], mapOrigins, [REPORT_STYLE_SOURCE]),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders(req), ...extra });
+function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}, mapOrigins: readonly string[] = []): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders(req, mapOrigins), ...extra });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -68,6 +55,8 @@ export const startDashboard: ServiceFactory = async (ctx) => {
     ctx.log.error('dashboard build failed; serving the previous build if there is one', { error: buildError.slice(0, 2000) });
   }
   const config = JSON.stringify({ anonKey: ctx.config.keys.anonKey });
+  const db = createInternalDb(ctx.dbUrl, ctx.log, { max: 2, applicationName: 'hotwatch-dashboard' });
+  const mapOrigins = createMapOrigins(db, ctx.log.child('dashboard-csp'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -107,14 +96,21 @@ export const startDashboard: ServiceFactory = async (ctx) => {
       }
       return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found');
     }
-    const hashed = /\/assets\//.test(servedFile);
+    // The page's policy names the configured map styles' origins (read now: a changed basemap counts at the next load).
+    // So does MapLibre's worker: a module worker is governed by its own response's CSP, and
+    // it fetches the tiles and GeoJSON; it is revalidated each load so that policy stays current.
+    const worker = /maplibre-gl-worker[^/]*\.mjs$/.test(servedFile);
+    const hashed = /\/assets\//.test(servedFile) && !worker;
+    const origins = servedFile.endsWith('.html') || worker
+      ? await mapOrigins.origins().catch((e: unknown) => { ctx.log.warn('map origins unavailable', { error: String(e) }); return []; })
+      : [];
     return send(req, res, 200, TYPES[path.extname(servedFile)] ?? 'application/octet-stream', body,
-      { 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
+      { 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' }, origins);
   };
 
   return {
     name: 'dashboard',
     mounts: [{ prefix: '/dashboard', handle, mapKeys: false, cors: false }],
-    async stop() { /* nothing held open */ },
+    async stop() { await db.end(); },
   };
 };

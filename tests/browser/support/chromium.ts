@@ -11,9 +11,15 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.HOTWATCH_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * The map is WebGL (MapLibre): no GPU here, so WebGL runs on SwiftShader through ANGLE.
+ * Chromium blocks that software fallback unless asked (`--enable-unsafe-swiftshader`,
+ * since Chromium 137) and may blocklist the "GPU" (`--ignore-gpu-blocklist`); no
+ * `--disable-gpu`, which would leave WebGL to chance.
+ */
 export const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--headless', '--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
 ] as const;
 export const ENABLE_COMMAND = 'npm run setup';
 
