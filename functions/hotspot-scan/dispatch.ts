@@ -62,8 +62,12 @@ export function dispatchFromEnv(concurrency: string | undefined, budgetMs: strin
  */
 const LEASE_SLACK_MS = 60_000;
 
-/** A claim outlives any scan (the function's wall-clock limit); a dead worker's claim then expires. */
-const CLAIM_MS = DEFAULT_SCAN_CONFIG.abandonedRunAfterMs;
+/**
+ * A claim outlives a scan request (the platform's 150 s request idle timeout); a dead round's
+ * claims then expire within that. A scan that outlives its claim is harmless: a second scan
+ * of the org skips at the write lock or writes the same plan.
+ */
+const CLAIM_MS = 150_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

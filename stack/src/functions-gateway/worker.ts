@@ -192,6 +192,9 @@ export class FunctionWorker {
     this.killReason ??= reason;
     const graceful = reason === 'retired' || reason === 'stopped';
     this.proc.kill(graceful ? 'SIGTERM' : 'SIGKILL');
-    if (graceful) setTimeout(() => { if (this.alive) this.proc.kill('SIGKILL'); }, 2_000).unref();
+    // A retired worker finishes its background tasks (EdgeRuntime.waitUntil) within what is left
+    // of its wall clock, as on the platform; a stopping stack gives it 2 s.
+    const graceMs = reason === 'retired' ? Math.max(2_000, this.limits.wallClockMs - (Date.now() - this.startedAt)) : 2_000;
+    if (graceful) setTimeout(() => { if (this.alive) this.proc.kill('SIGKILL'); }, graceMs).unref();
   }
 }

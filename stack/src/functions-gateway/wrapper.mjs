@@ -10,13 +10,22 @@ const entry = Deno.env.get('HOTWATCH_FN_ENTRY');
 // What the edge runtime hides from functions (main.ts EXCLUDED_ENVS) and the gateway's own variables.
 for (const k of ['HOME', 'HOSTNAME', 'PATH', 'PWD', 'HOTWATCH_FN_ENTRY', 'DENO_DIR', 'DENO_NO_UPDATE_CHECK', 'NO_COLOR']) Deno.env.delete(k);
 
-// The edge runtime's global, in the subset functions use.
+// The edge runtime's global, in the subset functions use. Background tasks outlive the
+// response and, as on the platform, a worker that is being retired (SIGTERM from the
+// gateway: over the soft CPU limit, or near its wall clock) finishes them before it exits.
+const background = new Set();
 globalThis.EdgeRuntime ??= {
   waitUntil(promise) {
-    Promise.resolve(promise).catch((e) => console.error('EdgeRuntime.waitUntil task failed:', e));
+    const p = Promise.resolve(promise).catch((e) => console.error('EdgeRuntime.waitUntil task failed:', e));
+    background.add(p);
+    p.finally(() => background.delete(p));
     return promise;
   },
 };
+Deno.addSignalListener('SIGTERM', () => {
+  if (background.size === 0) Deno.exit(0);
+  Promise.allSettled([...background]).then(() => Deno.exit(0));
+});
 
 const originalServe = Deno.serve.bind(Deno);
 let server;
