@@ -5,7 +5,7 @@
  *  - `deno check` passes against Supabase's edge-runtime types;
  *  - configuration is read only in index.ts, only from the env vars Supabase injects
  *    (plus the documented optional HOTWATCH_LLM_*, HOTWATCH_ALLOW_PRIVATE_TARGETS,
- *    HOTWATCH_DASHBOARD_URL and HOTWATCH_MAIL_*), by literal name.
+ *    HOTWATCH_DASHBOARD_URL, HOTWATCH_MAIL_* and the scan schedule's HOTWATCH_SCAN_*), by literal name.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +19,8 @@ const NAMES = fs.readdirSync(FUNCTIONS).filter((n) => !n.startsWith('_') && fs.e
 
 const SUPABASE_ENV = ['SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_DB_URL', 'SUPABASE_PUBLISHABLE_KEYS', 'SUPABASE_SECRET_KEYS', 'SUPABASE_JWKS'];
 const OPTIONAL_ENV = ['HOTWATCH_LLM_URL', 'HOTWATCH_LLM_MODEL', 'HOTWATCH_LLM_API_KEY', 'HOTWATCH_LLM_TIMEOUT_MS',
-  'HOTWATCH_ALLOW_PRIVATE_TARGETS', 'HOTWATCH_DASHBOARD_URL', 'HOTWATCH_MAIL_URL', 'HOTWATCH_MAIL_API_KEY', 'HOTWATCH_MAIL_FROM'];
+  'HOTWATCH_ALLOW_PRIVATE_TARGETS', 'HOTWATCH_DASHBOARD_URL', 'HOTWATCH_MAIL_URL', 'HOTWATCH_MAIL_API_KEY', 'HOTWATCH_MAIL_FROM',
+  'HOTWATCH_SCAN_CONCURRENCY', 'HOTWATCH_SCAN_ROUND_BUDGET_MS'];
 
 function specifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
