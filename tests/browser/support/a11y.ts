@@ -42,7 +42,14 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
     const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-kbd') ?? null);
     if (k !== null) seen.add(k);
   }
-  return page.evaluate((reached) => [...document.querySelectorAll<HTMLElement>('[data-kbd]')]
-    .filter((el) => !reached.includes(el.getAttribute('data-kbd')!))
-    .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}"`), [...seen]);
+  // A radio group is one Tab stop (its other buttons are reached with the arrow keys, as the
+  // platform defines it): a group counts as reached when one of its buttons was.
+  return page.evaluate((reached) => {
+    const radioGroup = (el: Element): string | null => (el instanceof HTMLInputElement && el.type === 'radio' && el.name ? el.name : null);
+    const reachedGroups = new Set([...document.querySelectorAll<HTMLElement>('[data-kbd]')]
+      .filter((el) => reached.includes(el.getAttribute('data-kbd')!)).map(radioGroup).filter((g) => g !== null));
+    return [...document.querySelectorAll<HTMLElement>('[data-kbd]')]
+    .filter((el) => !reached.includes(el.getAttribute('data-kbd')!) && !reachedGroups.has(radioGroup(el) ?? '\u0000'))
+    .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}"`);
+  }, [...seen]);
 }
