@@ -28,6 +28,8 @@ export interface OrgSettings {
   time_zone: string;
   categories: CategorySetting[];
   scan: ScanSettings;
+  /** Days raw events are kept; null keeps them forever. */
+  retention_days: number | null;
   updated_at: string;
 }
 
@@ -41,7 +43,7 @@ export interface SettingsApi {
   onChange(orgId: string, cb: () => void): () => void;
 }
 
-const COLUMNS = 'org_id, area, districts, time_zone, categories, scan, updated_at';
+const COLUMNS = 'org_id, area, districts, time_zone, categories, scan, retention_days, updated_at';
 
 export function createSettingsApi(supabase: SupabaseClient): SettingsApi {
   return {

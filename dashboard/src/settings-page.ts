@@ -21,7 +21,7 @@ import type { Severity } from './types.ts';
 
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 /** The page's sections, each saving one settings field. */
-const SECTIONS = ['time_zone', 'categories', 'scan', 'area', 'districts'] as const;
+const SECTIONS = ['time_zone', 'categories', 'scan', 'retention_days', 'area', 'districts'] as const;
 type Section = (typeof SECTIONS)[number];
 type FieldError = { path: string; message: string };
 
@@ -207,7 +207,7 @@ export function settingsPage(ctx: { api: SettingsApi; orgId: string; orgName: st
       h('legend', {}, 'Severity tiers (how rare a cluster must be)'),
       ...SCAN_NUMBERS.filter((n) => n.path.startsWith('severity_days.')).map(numberField), tiersError);
     fields.set('scan.severity_days', { control: tiers, error: tiersError, label: 'Severity tiers' });
-    const scheduledField = h('div', { class: 'field check-field' }, h('label', { class: 'check', for: 'set-scan-scheduled' }, scheduled, ' Scan this organisation on the schedule (every minute)'));
+    const scheduledField = h('div', { class: 'field check-field' }, h('label', { class: 'check', for: 'set-scan-scheduled' }, scheduled, ' Scan this organisation on the schedule (within a minute of new events)'));
     const scheduledError = h('p', { class: 'field-error', id: 'set-scan-scheduled-error', hidden: true });
     scheduledField.append(scheduledError);
     fields.set('scan.scheduled', { control: scheduled, error: scheduledError, label: 'Scheduled' });
@@ -233,6 +233,32 @@ export function settingsPage(ctx: { api: SettingsApi; orgId: string; orgName: st
   };
 
   /** A GeoJSON field: a file chooser that fills a textarea, which can also be pasted into. */
+  const retentionSection = (s: OrgSettings): HTMLElement => {
+    const forever = h('input', { id: 'set-retention-forever', type: 'checkbox' });
+    forever.checked = s.retention_days === null;
+    const days = h('input', { id: 'set-retention-days', name: 'retention_days', type: 'number', min: '1', max: '36500', step: '1', value: s.retention_days === null ? '' : String(s.retention_days) });
+    days.disabled = forever.checked;
+    forever.addEventListener('change', () => { days.disabled = forever.checked; });
+    const hint = h('p', { class: 'muted small', id: 'set-retention-hint' },
+      'A nightly job deletes raw events older than this (by when they occurred). Hotspots, alerts and the hourly counts the scan learns from are kept.');
+    const button = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save retention');
+    const form = h('form', { class: 'settings-form', 'aria-labelledby': 'set-retention-title', novalidate: true },
+      h('h3', { id: 'set-retention-title' }, 'Raw event retention'),
+      h('div', { class: 'field check-field' }, h('label', { class: 'check', for: 'set-retention-forever' }, forever, ' Keep raw events forever')),
+      field('retention_days', 'Days to keep raw events', days, hint), button);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!forever.checked && days.value.trim() === '') {
+        showErrors([{ path: 'retention_days', message: 'Enter a number of days, or keep raw events forever.' }]);
+        return;
+      }
+      const value = forever.checked ? null : Number(days.value);
+      void save('retention_days', button, { retention_days: value },
+        (n) => (n.retention_days === null ? 'Saved: raw events are kept forever.' : `Saved: raw events are kept ${n.retention_days} days.`));
+    });
+    return form;
+  };
+
   const geoJsonInput = (path: string, rows: number): { file: HTMLInputElement; text: HTMLTextAreaElement } => {
     const text = h('textarea', { id: idOf(path), rows, spellcheck: 'false', class: 'geojson' });
     const file = h('input', { id: `${idOf(path)}-file`, type: 'file', accept: '.geojson,.json,application/geo+json,application/json' });
@@ -297,7 +323,7 @@ export function settingsPage(ctx: { api: SettingsApi; orgId: string; orgName: st
   const feedKeys = h('section', { class: 'settings-feed-keys', id: 'feed-keys', 'data-slot': 'feed-keys' });
 
   const build: Record<Section, (s: OrgSettings) => HTMLElement> = {
-    time_zone: timeZoneSection, categories: categoriesSection, scan: scanSection, area: areaSection, districts: districtsSection,
+    time_zone: timeZoneSection, categories: categoriesSection, scan: scanSection, retention_days: retentionSection, area: areaSection, districts: districtsSection,
   };
   const shown = new Map<Section, HTMLElement>();
   /** Sections with unsaved edits: a change made elsewhere does not overwrite them. */

@@ -97,6 +97,19 @@ describe.skipIf(!hasChromium)('dashboard: Settings page', () => {
       const scan = (await sql<{ scan: Record<string, unknown> }[]>`select scan from public.org_settings where org_id = ${org.id}`)[0]!.scan;
       expect(scan).toMatchObject({ min_cases: 5, max_window_hours: 6, scheduled: true, severity_days: { low: 7, medium: 30, high: 100, critical: 365 } });
 
+      // Raw event retention: forever by default; 30 days; forever again.
+      const retention = async () => (await sql<{ r: number | null }[]>`select retention_days as r from public.org_settings where org_id = ${org.id}`)[0]!.r;
+      await expect(d.page.getByLabel('Keep raw events forever').isChecked()).resolves.toBe(true);
+      await d.page.getByLabel('Keep raw events forever').uncheck();
+      await d.page.getByLabel('Days to keep raw events').fill('30');
+      await d.page.getByRole('button', { name: 'Save retention' }).click();
+      await d.page.getByRole('status').filter({ hasText: 'raw events are kept 30 days' }).waitFor();
+      expect(await retention()).toBe(30);
+      await d.page.getByLabel('Keep raw events forever').check();
+      await d.page.getByRole('button', { name: 'Save retention' }).click();
+      await d.page.getByRole('status').filter({ hasText: 'raw events are kept forever' }).waitFor();
+      expect(await retention()).toBeNull();
+
       // A self-intersecting area: refused, the error beside the area control, summarised and focused; nothing stored.
       const auditBefore = (await sql`select count(*)::int as n from public.audit_log where org_id = ${org.id}`)[0]!['n'];
       await d.page.getByLabel('Area GeoJSON (or paste it here)').fill(JSON.stringify(BOWTIE));
