@@ -17,7 +17,7 @@ export function changeBroadcast(change: RowChange): { key: string; msg: Broadcas
 }
 
 /** A realtime.messages insert → the broadcast Realtime sends (meta {id}). */
-function dbBroadcast(row: Map<string, string | null>): { key: string; msg: BroadcastMessage } | undefined {
+export function dbBroadcast(row: Map<string, string | null>): { key: string; msg: BroadcastMessage } | undefined {
   const topic = row.get('topic');
   const event = row.get('event');
   const extension = row.get('extension');
