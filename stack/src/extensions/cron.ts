@@ -1,6 +1,7 @@
-import type pg from 'pg';
 import type { Logger } from '../log.ts';
-import { internalClient, type InternalDb } from '../postgres/internal-db.ts';
+import type { InternalDb } from '../postgres/internal-db.ts';
+import { runJob, type JobRow } from './cron-run.ts';
+import { firstDue, nextDue } from './cron-timing.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';
 
 /** Named limits of the cron worker (pg_cron's own defaults where it has one). */
@@ -10,16 +11,6 @@ export const CRON_LIMITS = {
   /** Re-read cron.job this often even without a cache-invalidation NOTIFY. */
   reloadIntervalMs: 10_000,
 };
-
-interface JobRow {
-  jobid: string;
-  schedule: string;
-  command: string;
-  username: string;
-  database: string;
-  active: boolean;
-  jobname: string | null;
-}
 
 interface ScheduledJob {
   row: JobRow;
@@ -42,7 +33,8 @@ export interface CronWorker {
  * extension's NOTIFY and every few seconds), fires each active job of this database
  * when due, at most one run per job at a time, each on its own connection as the job's
  * username (SET ROLE on a superuser connection), and records cron.job_run_details
- * (starting → running → succeeded|failed, return_message as pg_cron writes it).
+ * (starting → running → succeeded|failed, return_message as pg_cron writes it:
+ * cron-run.ts); due times in cron-timing.ts.
  */
 export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log: Logger }): Promise<CronWorker> {
   const { db, dbUrl, log } = opts;
@@ -77,25 +69,12 @@ export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log
   }
   let loadedOnce = false;
 
-  function firstDue(schedule: Schedule, now: number, atStartup: boolean): number {
-    if (schedule.kind === 'interval') return now + schedule.seconds * 1000;
-    if (schedule.kind === 'reboot') return atStartup ? now : Number.POSITIVE_INFINITY;
-    return schedule.next(new Date(now))?.getTime() ?? Number.POSITIVE_INFINITY;
-  }
-
-  function advance(job: ScheduledJob, now: number): void {
-    const s = job.schedule;
-    if (s.kind === 'interval') job.nextAt = now + s.seconds * 1000;
-    else if (s.kind === 'reboot') job.nextAt = Number.POSITIVE_INFINITY;
-    else job.nextAt = s.next(new Date(now))?.getTime() ?? Number.POSITIVE_INFINITY;
-  }
-
   function tick(): void {
     if (stopped) return;
     const now = Date.now();
     for (const job of jobs.values()) {
       if (job.nextAt > now) continue;
-      advance(job, now);
+      job.nextAt = nextDue(job.schedule, now);
       if (job.running) { job.pending = true; continue; }
       launch(job);
     }
@@ -106,47 +85,13 @@ export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log
   function launch(job: ScheduledJob): void {
     if (inFlight.size >= CRON_LIMITS.maxRunningJobs) { job.pending = true; return; }
     job.running = true;
-    const p = runJob(job.row).catch((e: unknown) => log.error('cron job run failed', { jobid: job.row.jobid, error: String(e) }))
+    const p = runJob(db, dbUrl, job.row).catch((e: unknown) => log.error('cron job run failed', { jobid: job.row.jobid, error: String(e) }))
       .finally(() => {
         inFlight.delete(p);
         job.running = false;
         if (job.pending && !stopped && jobs.get(job.row.jobid) === job) { job.pending = false; launch(job); }
       });
     inFlight.add(p);
-  }
-
-  async function runJob(row: JobRow): Promise<void> {
-    const [detail] = await db<{ runid: string }>`
-      insert into cron.job_run_details (jobid, database, username, command, status, start_time)
-      values (${row.jobid}, ${row.database}, ${row.username}, ${row.command}, 'starting', now())
-      returning runid::text`;
-    const runid = detail?.runid ?? null;
-    // A connection of its own per run, as pg_cron's background workers: SET ROLE lasts for the run only.
-    const conn = internalClient(dbUrl, 'pg_cron', () => {});
-    const tags: string[] = [];
-    conn.connection.on('commandComplete', (m: { text?: string }) => { tags.push(m.text ?? ''); });
-    let status = 'failed';
-    let message: string;
-    try {
-      await conn.connect();
-      const { rows: [pidRow] } = await conn.query<{ pid: number }>(`select pg_backend_pid() as pid, set_config('role', $1, false)`, [row.username]);
-      await db`update cron.job_run_details set status = 'running', job_pid = ${pidRow?.pid ?? null} where runid = ${runid}`;
-      tags.length = 0;
-      // No parameters: the simple protocol, so a command may hold several statements.
-      const result = (await conn.query(row.command)) as pg.QueryResult | pg.QueryResult[];
-      status = 'succeeded';
-      message = returnMessage(Array.isArray(result) ? result[result.length - 1] : result, tags[tags.length - 1] ?? '');
-    } catch (e) {
-      message = `ERROR:  ${e instanceof Error ? e.message : String(e)}`;
-    }
-    // Recorded before the job's connection is closed: what the job committed (a pg_net request) can be acted
-    // on at once, and its run should already read as finished by then.
-    try {
-      await db`update cron.job_run_details set status = ${status}, return_message = ${message}, end_time = now()
-                where runid = ${runid}`;
-    } finally {
-      await conn.end().catch(() => {});
-    }
   }
 
   await load();
@@ -166,17 +111,4 @@ export async function startCronWorker(opts: { db: InternalDb; dbUrl: string; log
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000))]);
     },
   };
-}
-
-/**
- * pg_cron's return_message for a successful run: "N row(s)" when the last statement
- * returned tuples, else its command status as the server sent it (e.g. "INSERT 0 1",
- * "UPDATE 3", "CREATE TABLE").
- */
-export function returnMessage(last: Pick<pg.QueryResult, 'fields' | 'rows'> | undefined, tag: string): string {
-  if (last && last.fields.length > 0) {
-    const n = last.rows.length;
-    return `${n} ${n === 1 ? 'row' : 'rows'}`;
-  }
-  return tag;
 }

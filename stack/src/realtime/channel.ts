@@ -2,13 +2,19 @@
  * One joined channel (`realtime:<name>`) on one socket: the join checks in Supabase
  * Realtime's order, the ok reply with binding ids, Postgres Changes registration
  * (before the reply), Broadcast (self/ack, private write checks), Presence, token
- * refresh and expiry, and graceful shutdown (system message + phx_close).
+ * refresh and expiry, and graceful shutdown (system message + phx_close). The class holds
+ * the channel's state and order of events; what each part decides lives beside it:
+ * channel-join.ts (payload, replay params, refusals), channel-bindings.ts (Postgres
+ * Changes checks), channel-broadcast.ts, channel-presence.ts, channel-token.ts.
  */
-import { randomUUID } from 'node:crypto';
+import { resolveBindings, warmCatalog } from './channel-bindings.ts';
+import { inboundBroadcast, replayMessages } from './channel-broadcast.ts';
+import { JoinError, joinConfig, replayParams } from './channel-join.ts';
+import { PresenceCalls, presenceCall } from './channel-presence.ts';
+import { lostRead, usableToken } from './channel-token.ts';
 import { reason, TOPIC_PREFIX, type ErrorCode } from './constants.ts';
-import { asObject, flexBool, type RealtimeContext } from './context.ts';
-import { castable, parseBinding, type BindingSpec } from './filters.ts';
-import { encodeBroadcast, hubKey, type BroadcastMessage, type HubMember } from './hub.ts';
+import { asObject, type RealtimeContext } from './context.ts';
+import { encodeBroadcast, hubKey, type HubMember } from './hub.ts';
 import { confirmDelayMs, type Claims } from './jwt.ts';
 import type { PresenceMember } from './presence.ts';
 import { readPolicies, writePolicy, type AuthorizationContext, type Policies } from './private-channels.ts';
@@ -33,12 +39,6 @@ export interface ChannelSocket {
   disconnect(code: number, reason: string): void;
 }
 
-class JoinError extends Error {
-  constructor(readonly code: ErrorCode, message?: string, readonly disconnect = false) {
-    super(message ?? reason(code).slice(code.length + 2));
-  }
-}
-
 type State = 'joining' | 'joined' | 'closed';
 
 export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
@@ -59,7 +59,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
   private pgBindings: Array<Record<string, unknown>> = [];
   private pgError: string | undefined;
   private trackedPayload: string | undefined;
-  private presenceCalls: number[] = [];
+  private presenceCalls = new PresenceCalls();
   private replayed = new Set<string>();
   private timers = new Set<NodeJS.Timeout>();
   private confirmTimer: NodeJS.Timeout | undefined;
@@ -132,20 +132,14 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
     const { ctx } = this;
     ctx.metrics.joins++;
     try {
-      const payload = asObject(rawPayload);
-      const config = asObject(payload.config);
-      const broadcast = asObject(config.broadcast);
-      const presence = asObject(config.presence);
-      this.isPrivate = flexBool(config.private);
-      this.selfBroadcast = flexBool(broadcast.self);
-      this.ackBroadcast = flexBool(broadcast.ack);
-      this.presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID();
-      this.presenceEnabled = flexBool(presence.enabled);
-      this.pgBindings = Array.isArray(config.postgres_changes)
-        ? (config.postgres_changes as unknown[]).filter((b) => b !== null && b !== undefined).map((b) => asObject(b))
-        : [];
-      const token = payload.access_token ?? payload.user_token;
-      this.accessToken = typeof token === 'string' && token !== '' && !token.startsWith('sb_') ? token : this.socket.connToken;
+      const config = joinConfig(rawPayload, this.socket.connToken);
+      this.isPrivate = config.isPrivate;
+      this.selfBroadcast = config.selfBroadcast;
+      this.ackBroadcast = config.ackBroadcast;
+      this.presenceKey = config.presenceKey;
+      this.presenceEnabled = config.presenceEnabled;
+      this.pgBindings = config.pgBindings;
+      this.accessToken = config.accessToken;
 
       if (this.subTopic === '') throw new JoinError('TopicNameRequired');
       if (ctx.shuttingDown()) throw new JoinError('RealtimeRestarting');
@@ -167,21 +161,11 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
         }
       }
 
-      const replay = broadcast.replay;
-      let replayParams: { since: number; limit: number } | undefined;
-      if (replay !== undefined && replay !== null) {
-        if (!this.isPrivate) throw new JoinError('UnableToReplayMessages', 'Replay is not allowed for public channels');
-        if (!this.policies?.broadcastRead) throw new JoinError('Unauthorized', `You do not have permissions to read from this Channel topic: ${this.subTopic}`);
-        const r = asObject(replay);
-        const since = r.since === undefined ? 0 : Number(r.since);
-        const limit = r.limit === undefined ? ctx.limits.maxReplayMessages : Number(r.limit);
-        if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > ctx.limits.maxReplayMessages) {
-          throw new JoinError('UnableToReplayMessages', 'Replay params are not valid');
-        }
-        replayParams = { since, limit };
-      }
+      const replay = replayParams(config.replay, this.isPrivate, this.policies?.broadcastRead === true, this.subTopic, ctx.limits.maxReplayMessages);
 
-      const specs = await this.resolveBindings();
+      const resolved = await resolveBindings(ctx, this.pgBindings, this.claims.role);
+      if (!resolved.ok) this.pgError = resolved.error;
+      const specs = resolved.ok ? resolved.specs : undefined;
       if (!this.socket.isOpen() || this.state === 'closed') return;
 
       // Registration happens here, before the reply: any change committed after the
@@ -200,14 +184,14 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
         });
       }
       this.scheduleConfirm();
-      if (specs && specs.length > 0) this.warmCatalog(specs);
+      if (specs && specs.length > 0) warmCatalog(ctx.catalog, specs, this.claims.role);
 
       this.socket.reply(this.joinRef, ref, this.topic, 'ok', { postgres_changes: this.pgBindings.map((b, i) => ({ ...b, id: ids[i] })) });
 
       if (this.presenceEnabled && this.canReadPresence()) this.pushPresenceState();
-      if (replayParams) void this.replay(replayParams);
+      if (replay) void this.replay(replay);
       if (this.pgBindings.length > 0) this.announcePostgres();
-      if (flexBool(broadcast.replication_ready)) this.awaitReplication(Date.now() + ctx.limits.replicationReadyTimeoutMs);
+      if (config.replicationReady) this.awaitReplication(Date.now() + ctx.limits.replicationReadyTimeoutMs);
       for (const p of this.pending.splice(0)) this.handle(p.msg);
     } catch (e) {
       const err = e instanceof JoinError ? e : new JoinError('UnknownErrorOnChannel');
@@ -235,70 +219,6 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
     };
     if (err.disconnect || ctx.limits.joinErrorBackoffMs === 0) send();
     else this.later(ctx.limits.joinErrorBackoffMs, send);
-  }
-
-  /** Parse and check the bindings; undefined (with pgError set) when they cannot be subscribed. */
-  private async resolveBindings(): Promise<BindingSpec[] | undefined> {
-    if (this.pgBindings.length === 0) return [];
-    const { ctx } = this;
-    const specs: BindingSpec[] = [];
-    for (const b of this.pgBindings) {
-      const parsed = parseBinding(b, ctx.limits.maxInFilterValues);
-      if (!parsed.ok) { this.pgError = parsed.error; return undefined; }
-      specs.push(parsed.value);
-    }
-    try {
-      let published = await ctx.catalog.publicationTables();
-      const missing = (list: typeof published): boolean => specs.some((spec) => !list.some((t) => (spec.schema === '*' || t.schema === spec.schema) && (spec.table === '*' || t.table === spec.table)));
-      if (missing(published)) published = await ctx.catalog.publicationTables(true);
-      if (!(await ctx.catalog.roleExists(this.claims.role))) {
-        this.pgError = `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describe(specs[0]!)}]. Exception: ERROR 22023 (invalid_parameter_value) role "${this.claims.role}" does not exist`;
-        return undefined;
-      }
-      for (const spec of specs) {
-        const tables = published.filter((t) => (spec.schema === '*' || t.schema === spec.schema) && (spec.table === '*' || t.table === spec.table));
-        if (tables.length === 0) {
-          this.pgError = `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${describe(spec)}]`;
-          return undefined;
-        }
-        if (spec.filters.length > 0 || spec.select) {
-          for (const t of tables) {
-            const info = await ctx.catalog.tableByName(t.schema, t.table);
-            if (!info) continue;
-            for (const f of spec.filters) {
-              const col = info.byName.get(f.baseColumn);
-              const bad = !col ? `invalid column for filter ${f.column}`
-                : f.op !== 'in' && f.op !== 'is' && f.op !== 'like' && f.op !== 'ilike' && f.op !== 'match' && f.op !== 'imatch' && f.jsonKey === undefined && !castable(col.type, f.value)
-                  ? `invalid input syntax for type ${col.type.name}: "${f.value}"` : undefined;
-              if (bad) {
-                this.pgError = `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describe(spec)}]. Exception: ${bad}`;
-                return undefined;
-              }
-            }
-          }
-        }
-      }
-    } catch (e) {
-      this.pgError = `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describe(specs[0]!)}]. Exception: ${String(e)}`;
-      return undefined;
-    }
-    return specs;
-  }
-
-  /**
-   * Load the subscribed tables' facts and this role's privileges now, in the background,
-   * so the first change after SUBSCRIBED does not wait for catalog queries.
-   */
-  private warmCatalog(specs: BindingSpec[]): void {
-    const { catalog } = this.ctx;
-    const role = this.claims.role;
-    void catalog.publicationTables().then(async (published) => {
-      const tables = published.filter((t) => specs.some((s) => (s.schema === '*' || t.schema === s.schema) && (s.table === '*' || t.table === s.table)));
-      for (const t of tables.slice(0, 20)) {
-        const info = await catalog.tableByName(t.schema, t.table);
-        if (info) await catalog.rolePrivileges(info, role);
-      }
-    }).catch(() => {}); // only a warm-up: the pipeline loads (and reports) for real
   }
 
   private announcePostgres(): void {
@@ -330,20 +250,11 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
 
   private async replay(p: { since: number; limit: number }): Promise<void> {
     try {
-      const rows = await this.ctx.sql<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }>`
-        select id, event, payload, binary_payload from (
-          select id, event, payload, binary_payload, inserted_at from realtime.messages
-           where topic = ${this.subTopic} and private is true and extension = 'broadcast'
-             and inserted_at >= to_timestamp(${p.since / 1000}) at time zone 'utc'
-           order by inserted_at desc limit ${p.limit}) m
-         order by inserted_at`;
+      const messages = await replayMessages(this.ctx.sql, this.subTopic, p);
       if (this.state !== 'joined') return;
-      for (const r of rows) this.replayed.add(r.id);
-      for (const r of rows) {
-        const meta = JSON.stringify({ replayed: true, id: r.id });
-        const msg: BroadcastMessage = { event: r.event ?? '', meta, userBroadcast: true };
-        if (r.binary_payload) msg.binary = r.binary_payload; else msg.json = JSON.stringify(r.payload);
-        const frame = encodeBroadcast(this.vsn, this.topic, msg);
+      for (const m of messages) this.replayed.add(m.id);
+      for (const m of messages) {
+        const frame = encodeBroadcast(this.vsn, this.topic, m.msg);
         if (frame) this.send(wsFrame(frame));
       }
     } catch (e) {
@@ -371,7 +282,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
 
   private async onAccessToken(payload: unknown): Promise<void> {
     const token = asObject(payload).access_token;
-    if (typeof token !== 'string' || token === '' || token.startsWith('sb_') || token === this.accessToken) return;
+    if (!usableToken(token) || token === this.accessToken) return;
     this.accessToken = token;
     const r = await this.ctx.tokens.verify(token);
     if (this.state !== 'joined' || token !== this.accessToken) return;
@@ -387,7 +298,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
         after = { broadcastRead: false, presenceRead: false };
       }
       if (this.state !== 'joined') return;
-      if ((before.broadcastRead && !after.broadcastRead) || (before.presenceRead && !after.presenceRead)) {
+      if (lostRead(before, after)) {
         this.shutdown(`You no longer have permission to read from this Channel topic: ${this.subTopic}`);
         return;
       }
@@ -438,29 +349,14 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
 
   private async onBroadcast(msg: InboundMessage): Promise<void> {
     const { limits, hub } = this.ctx;
-    let out: BroadcastMessage;
-    let size: number;
-    if (msg.kind === 'user-broadcast') {
-      size = msg.payload.length;
-      if (msg.encoding === 1) {
-        const text = msg.payload.toString('utf8');
-        try { JSON.parse(text); } catch {
-          this.ctx.metrics.malformedFrames++;
-          if (this.ackBroadcast) this.socket.reply(this.joinRef, msg.ref, this.topic, 'error', { reason: reason('MalformedFrame', 'broadcast payload is not valid JSON') });
-          return;
-        }
-        out = { event: msg.userEvent, json: text, userBroadcast: true };
-      } else {
-        out = { event: msg.userEvent, binary: msg.payload, userBroadcast: true };
-      }
-    } else if (msg.kind === 'json') {
-      const raw = JSON.stringify(msg.payload ?? {});
-      size = Buffer.byteLength(raw);
-      const event = asObject(msg.payload).event;
-      out = { event: typeof event === 'string' ? event : '', raw, userBroadcast: false };
-    } else {
+    const inbound = inboundBroadcast(msg);
+    if (!inbound) return;
+    if (!inbound.ok) {
+      this.ctx.metrics.malformedFrames++;
+      if (this.ackBroadcast) this.socket.reply(this.joinRef, msg.ref, this.topic, 'error', { reason: inbound.reason });
       return;
     }
+    const { msg: out, size } = inbound;
     const allowed = await this.writeAllowed('broadcast');
     if (this.state !== 'joined' || !allowed) return;
     if (size > limits.maxPayloadBytes) {
@@ -473,31 +369,23 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
 
   private async onPresence(payload: unknown, ref: Ref): Promise<void> {
     const { limits, presence } = this.ctx;
-    const now = Date.now();
-    this.presenceCalls = this.presenceCalls.filter((t) => now - t < limits.presenceWindowMs);
-    if (this.presenceCalls.length >= limits.presenceMaxCallsPerWindow) {
+    if (!this.presenceCalls.allow(Date.now(), limits.presenceWindowMs, limits.presenceMaxCallsPerWindow)) {
       this.ctx.log.warn('presence rate limit', { code: 'ClientPresenceRateLimitReached', topic: this.subTopic });
       this.shutdown('Client presence rate limit exceeded');
       return;
     }
-    this.presenceCalls.push(now);
-    const p = asObject(payload);
-    const event = typeof p.event === 'string' ? p.event.toLowerCase() : '';
-    if (event === 'untrack') {
+    const call = presenceCall(payload);
+    if (call.kind === 'untrack') {
       presence.untrack(this.key, this, this.presenceKey);
       this.trackedPayload = undefined;
       this.socket.reply(this.joinRef, ref, this.topic, 'ok', {});
       return;
     }
-    if (event !== 'track') {
-      this.socket.reply(this.joinRef, ref, this.topic, 'error', { reason: `UnknownPresenceEvent: ${event}` });
+    if (call.kind === 'error') {
+      this.socket.reply(this.joinRef, ref, this.topic, 'error', { reason: call.reason });
       return;
     }
-    const meta = p.payload === undefined ? {} : p.payload;
-    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-      this.socket.reply(this.joinRef, ref, this.topic, 'error', { reason: 'Presence track payload must be a map' });
-      return;
-    }
+    const { meta } = call;
     if (this.isPrivate && this.policies?.presenceRead === undefined) {
       try {
         this.policies = await readPolicies(this.ctx.sql, this.authContext(), true, this.policies ?? {});
@@ -514,7 +402,7 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
       return;
     }
     if (json !== this.trackedPayload) {
-      presence.track(this.key, this, this.presenceKey, meta as Record<string, unknown>);
+      presence.track(this.key, this, this.presenceKey, meta);
       this.trackedPayload = json;
       if (!this.presenceEnabled) {
         this.presenceEnabled = true;
@@ -559,9 +447,4 @@ export class Channel implements HubMember, PresenceMember, ChangeSubscriber {
     this.pending = [];
     this.socket.release(this);
   }
-}
-
-function describe(spec: BindingSpec): string {
-  const filters = spec.filters.map((f) => `{"${f.column}", "${f.op}", "${f.value}"${f.negate ? ', true' : ''}}`).join(', ');
-  return `event: ${spec.action}, schema: ${spec.schema}, table: ${spec.table}, filters: [${filters}], select: ${spec.select ? JSON.stringify(spec.select) : 'nil'}`;
 }

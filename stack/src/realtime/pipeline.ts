@@ -4,17 +4,21 @@
  * of every change (table, event, filters), runs the grouped RLS checks (one query per
  * group per table), then sends every frame in commit order and only then acknowledges
  * the batch's last LSN to PostgreSQL. Inserts on realtime.messages (Broadcast from
- * Database) travel the same ordered path.
+ * Database, decoded by db-broadcast.ts) travel the same ordered path. The pipeline steers
+ * the stream only through FlowControl (flow-control.ts): pause/resume on queue depth, ack
+ * after delivery, reconnect on a failed batch.
  */
 import type { Logger } from '../log.ts';
 import type { Authorizer, Group, Visibility } from './authorizer.ts';
 import type { Catalog, RolePrivileges, TableInfo } from './catalog.ts';
 import type { RealtimeLimits } from './constants.ts';
 import { matchesFilters } from './filters.ts';
-import { hubKey, type BroadcastMessage, type Hub } from './hub.ts';
+import { changeBroadcast, isMessagesTable } from './db-broadcast.ts';
+import type { FlowControl } from './flow-control.ts';
+import type { BroadcastMessage, Hub } from './hub.ts';
 import { nowMs, type Metrics } from './metrics.ts';
 import { commitTimestamp, renderChange, renderError } from './payload.ts';
-import type { ReplicationStream, RowChange, Transaction } from './replication.ts';
+import type { RowChange, Transaction } from './replication.ts';
 import { pushEnvelope, type Envelope } from './serializer.ts';
 import type { ChangeSubscriber, PgSubscription, SubscriptionRegistry } from './subscriptions.ts';
 import { wsFrameOf, type WireFrame } from './ws-frame.ts';
@@ -27,7 +31,8 @@ export interface PipelineDeps {
   authorizer: Authorizer;
   hub: Hub;
   metrics: Metrics;
-  replication: () => ReplicationStream | undefined;
+  /** The stream's flow control (absent while it is not connected). */
+  replication: () => FlowControl | undefined;
 }
 
 /**
@@ -208,8 +213,8 @@ export class ChangePipeline {
       for (const change of tx.changes) {
         metrics.changes++;
         const rel = change.relation;
-        if (rel.schema === 'realtime' && rel.name.startsWith('messages')) {
-          const b = change.kind === 'INSERT' && change.newTuple ? dbBroadcast(change.newTuple) : undefined;
+        if (isMessagesTable(rel)) {
+          const b = changeBroadcast(change);
           if (b) items.push({ kind: 'broadcast', ...b });
           continue;
         }
@@ -481,24 +486,6 @@ interface Delivery {
   /** The subscription of ids[0]. */
   first: PgSubscription;
   more?: Map<Variant, number[]>;
-}
-
-/** A realtime.messages insert → the broadcast Realtime sends (meta {id}). */
-function dbBroadcast(row: Map<string, string | null>): { key: string; msg: BroadcastMessage } | undefined {
-  const topic = row.get('topic');
-  const event = row.get('event');
-  const extension = row.get('extension');
-  const id = row.get('id');
-  if (!topic || event === undefined || event === null || extension !== 'broadcast' || !id) return undefined;
-  if (row.get('skip_broadcast') === 't') return undefined;
-  const isPrivate = row.get('private') === 't';
-  const payload = row.get('payload');
-  const binary = row.get('binary_payload');
-  const msg: BroadcastMessage = { event, meta: JSON.stringify({ id }), userBroadcast: true, dbId: id };
-  if (payload !== null && payload !== undefined) msg.json = payload;
-  else if (binary !== null && binary !== undefined) msg.binary = Buffer.from(binary.replace(/^\\x/, ''), 'hex');
-  else msg.json = 'null';
-  return { key: hubKey(isPrivate, topic), msg };
 }
 
 function forgetPlans(plans: Map<string, unknown>, oid: number): void {

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Db } from './db.ts';
 import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION, MESSAGES_PUBLICATION } from './constants.ts';
+import type { FlowControl } from './flow-control.ts';
 import { nowMs } from './metrics.ts';
 import { PgOutputDecoder, PG_EPOCH_MICROS, lsnToString, type Relation, type Tuple } from './pgoutput.ts';
 import { parseRlsFactsMessage, RLS_FACTS_PREFIX, type TableRlsFacts } from './rls-facts.ts';
@@ -66,7 +67,7 @@ type CopyConnection = {
 
 const STATUS_INTERVAL_MS = 10_000;
 
-export class ReplicationStream {
+export class ReplicationStream implements FlowControl {
   private client: pg.Client | undefined;
   private conn: CopyConnection | undefined;
   private stopped = false;

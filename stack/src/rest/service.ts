@@ -6,7 +6,7 @@ import { JwtVerifier } from './auth.ts';
 import { loadRestConfig } from './config.ts';
 import { applyDbSettings, HONOURED_DB_SETTINGS, queryDbSettings } from './db-config.ts';
 import { openApiDisabled, RestError } from './errors.ts';
-import { currentCache, findTable, type RestContext } from './handlers/common.ts';
+import { currentCache, findTable, type RestContext } from './handlers/context.ts';
 import { handleRead } from './handlers/read.ts';
 import { argumentKeys, findRoutine, handleRpc } from './handlers/rpc.ts';
 import { handleWrite } from './handlers/write.ts';

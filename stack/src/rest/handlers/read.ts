@@ -9,10 +9,12 @@ import type { ApiRequest } from '../request.ts';
 import { errorResponse, type RestResponse } from '../respond.ts';
 import { bodySql, Params, RESPONSE_GUCS_SQL } from '../sql-builder.ts';
 import { inTransaction, type TxOptions } from '../tx.ts';
-import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, findTable, isSingular, planRead, txVars,
-  type RestContext, type ResultRow,
-} from './common.ts';
+import { bodyHandlerFor, contentHeaders, isSingular } from './body-media.ts';
+import { findTable, planRead, type RestContext } from './context.ts';
+import { explainResponse } from './explain.ts';
+import { applyGucs, type ResultRow } from './gucs.ts';
+import { checkStrictPrefs } from './strict-prefs.ts';
+import { txVars } from './tx-vars.ts';
 
 /** EXPLAIN's row estimate for a statement (count=planned / estimated). */
 export async function plannedRows(client: pg.ClientBase, sql: string, values: Array<string | null>): Promise<number | null> {

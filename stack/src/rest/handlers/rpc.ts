@@ -12,10 +12,12 @@ import { notFound, resolveRoutine } from '../routines.ts';
 import { qiKey, type Routine } from '../schema-cache.ts';
 import { bodySql, ident, Params, qualified, RESPONSE_GUCS_SQL, type BodyHandler, type RoutineShape } from '../sql-builder.ts';
 import { inTransaction, type TxOptions } from '../tx.ts';
-import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, currentCache, isSingular, planRead, txVars,
-  type RestContext, type ResultRow,
-} from './common.ts';
+import { bodyHandlerFor, contentHeaders, isSingular } from './body-media.ts';
+import { currentCache, planRead, type RestContext } from './context.ts';
+import { explainResponse } from './explain.ts';
+import { applyGucs, type ResultRow } from './gucs.ts';
+import { checkStrictPrefs } from './strict-prefs.ts';
+import { txVars } from './tx-vars.ts';
 import { plannedRows } from './read.ts';
 
 /**

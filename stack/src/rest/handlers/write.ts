@@ -18,10 +18,12 @@ import {
   type BodyHandler, type FieldContext,
 } from '../sql-builder.ts';
 import { inTransaction, type TxOptions } from '../tx.ts';
-import {
-  applyGucs, bodyHandlerFor, checkStrictPrefs, contentHeaders, explainResponse, findTable, isSingular, planRead, txVars,
-  type RestContext, type ResultRow,
-} from './common.ts';
+import { bodyHandlerFor, contentHeaders, isSingular } from './body-media.ts';
+import { findTable, planRead, type RestContext } from './context.ts';
+import { explainResponse } from './explain.ts';
+import { applyGucs, type ResultRow } from './gucs.ts';
+import { checkStrictPrefs } from './strict-prefs.ts';
+import { txVars } from './tx-vars.ts';
 
 /**
  * POST (insert, bulk, upsert), PATCH, PUT and DELETE on a table, in PostgREST's SQL
