@@ -3,7 +3,8 @@
  * policies"): a burst of hotspot inserts to N realtime-js subscribers of one org (each its
  * own claims, so its own RLS group), timed from the first commit to the last delivery.
  * (ms) and from the last commit to the last delivery (afterLastCommitMs; waitFor polls every
- * 20 ms). Not part of `npm run bench`:
+ * 20 ms), plus the server's RLS stage (batch start → RLS answers) and commit → frames
+ * sent percentiles. Not part of `npm run bench`:
  *   node --import tsx bench/realtime-gate.ts        (HOTWATCH_GATE_ROUNDS, …_SUBSCRIBERS, …_ROWS, …_TXS)
  * Each round runs with the org tables' cut-off policy in place, then (as a floor) on a
  * copy of the facts without it: dropped before, re-created after.
@@ -34,6 +35,7 @@ for (let i = 0; i < SUBS; i++) {
 
 async function burst(label: string): Promise<number> {
   const before = { ...rt.metrics() };
+  rt.resetLag();
   received = 0;
   const t0 = performance.now();
   for (let t = 0; t < TXS; t++) {
@@ -44,7 +46,8 @@ async function burst(label: string): Promise<number> {
   const ms = performance.now() - t0;
   const m = rt.metrics();
   const d = (k: string): number => (m[k] ?? 0) - (before[k] ?? 0);
-  console.log(JSON.stringify({ label, ms: Math.round(ms), afterLastCommitMs: Math.round(performance.now() - written), deliveries: received, probeQueries: d('rlsGroupQueries'), gateChecks: d('rlsGateChecks'), cachedVerdicts: d('rlsCachedVerdicts'), visibilityWaits: d('visibilityWaits') }));
+  console.log(JSON.stringify({ label, ms: Math.round(ms), afterLastCommitMs: Math.round(performance.now() - written), deliveries: received, probeQueries: d('rlsGroupQueries'), gateChecks: d('rlsGateChecks'), cachedVerdicts: d('rlsCachedVerdicts'), visibilityWaits: d('visibilityWaits'),
+    rlsP50Ms: m.rlsP50Ms, rlsP99Ms: m.rlsP99Ms, sendP50Ms: m.sendP50Ms, sendP99Ms: m.sendP99Ms }));
   return ms;
 }
 
