@@ -614,6 +614,75 @@ end;
 $$;
 revoke execute on function realtime.embedded_policy_verdicts(regclass, text[], jsonb, jsonb, jsonb) from public, anon, authenticated;
 
+-- realtime.embedded_policy_gates (embedded stack only): the value, per group (role +
+-- claims), of a table's restrictive policies that read no column of the row (the
+-- Realtime server finds them: policy-purity.ts rowIndependentFunctions; `facts` holds
+-- only those). Such a policy — Hotwatch's cut-off `(select rls.token_account_active())`
+-- — has one value for a group at a given moment whatever the row, so the server
+-- evaluates it once per group per batch and ANDs it with the cached verdicts of the
+-- table's other (pure) policies; evaluated now, as a probe of each row would. Policies
+-- apply as in embedded_policy_verdicts (roles, PUBLIC, bypass, owner unless FORCE).
+-- Returns (group_no, passed); passed is null for a group whose policies raised.
+create or replace function realtime.embedded_policy_gates(groups jsonb, facts jsonb)
+returns table (group_no int, passed boolean)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  g jsonb;
+  i int;
+  r text;
+  prev text;
+  stmt text;
+  restr text;
+  bypass boolean;
+begin
+  for i in 0 .. jsonb_array_length(groups) - 1 loop
+    g := groups -> i;
+    r := g ->> 'role';
+    group_no := i;
+    begin
+      -- Groups of one role share its applicable policies and their prepared statement.
+      if prev is distinct from r then
+        prev := null;
+        select a.rolsuper or a.rolbypassrls
+               or (pg_catalog.pg_has_role(a.oid, (facts ->> 'owner')::oid, 'USAGE') and not (facts ->> 'force')::boolean)
+          into bypass
+          from pg_catalog.pg_roles a where a.rolname = r;
+        if bypass is null then
+          raise exception 'role "%" does not exist', r;
+        end if;
+        select coalesce(string_agg(format('(%s)', p ->> 'qual'), ' and ' order by p ->> 'name'), 'true')
+          into restr
+          from jsonb_array_elements(facts -> 'policies') as p
+         where p ->> 'qual' is not null and not (p ->> 'permissive')::boolean
+           and exists (select 1 from jsonb_array_elements_text(p -> 'roles') as pr(oid)
+                        where pr.oid::oid = 0 or pg_catalog.pg_has_role(r, pr.oid::oid, 'USAGE'));
+        stmt := 'rt_gate_' || left(md5(restr), 16);
+        if not exists (select 1 from pg_catalog.pg_prepared_statements s where s.name = stmt) then
+          execute format('prepare %I as select coalesce((%s), false)', stmt, restr);
+        end if;
+        prev := r;
+      end if;
+      if bypass then
+        passed := true;
+      else
+        perform realtime.embedded_as_group(r, g ->> 'claims');
+        execute format('execute %I', stmt) into passed;
+        perform set_config('role', null, true);
+      end if;
+      return next;
+    exception when others then
+      raise warning 'WarnApplyingRlsToSubscription: %', sqlerrm;
+      passed := null;
+      return next;
+    end;
+  end loop;
+  perform set_config('role', null, true);
+end;
+$$;
+revoke execute on function realtime.embedded_policy_gates(jsonb, jsonb) from public, anon, authenticated;
+
 -- Daily partitions for yesterday through three days ahead; the Realtime server keeps
 -- creating them daily and drops those older than three days, as Supabase's does.
 do $$

@@ -20,6 +20,7 @@ import type { Db } from './db.ts';
 import type { TableInfo } from './catalog.ts';
 import type { Claims } from './jwt.ts';
 import type { Metrics } from './metrics.ts';
+import type { RlsFacts } from './rls-facts.ts';
 
 export interface Group {
   /** role + the claim values the policies read (policy-claims.ts groupKey). */
@@ -50,17 +51,52 @@ export class Authorizer {
 
   /** The table's RLS facts as JSON, once per TableInfo (sent with every verdict query). */
   private readonly factsText = new WeakMap<TableInfo, string>();
+  /** Likewise the table's gate facts. */
+  private readonly gateText = new WeakMap<TableInfo, string>();
 
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
   private factsJson(table: TableInfo): string {
     let text = this.factsText.get(table);
-    if (text === undefined) { text = JSON.stringify({ oid: table.oid, ...table.facts }); this.factsText.set(table, text); }
+    if (text === undefined) { text = JSON.stringify({ oid: table.oid, ...table.verdictFacts }); this.factsText.set(table, text); }
     return text;
   }
 
-  /** Visibility of tuples of `table.verdictColumns` values for each group (pure policies). */
+  /**
+   * Visibility of tuples of `table.verdictColumns` values for each group: the cached pure
+   * verdicts, AND'ed with the table's gate (row-independent restrictive policies such as
+   * the cut-off's) evaluated now, once per group for the whole batch — as a probe of each
+   * row would find it, without reading the rows.
+   */
   async verdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
+    const [out, gate] = await Promise.all([this.pureVerdicts(table, tuples, groups), table.gate ? this.gates(table, table.gate, groups) : undefined]);
+    if (!gate) return out;
+    groups.forEach((_, gi) => {
+      if (gate.failed.has(gi)) { out.failed.add(gi); out.visible.delete(gi); }
+      else if (!gate.visible.has(gi)) out.visible.delete(gi);
+    });
+    return out;
+  }
+
+  /** Which groups pass the gate policies (`gate`: facts holding only those policies). */
+  private async gates(table: TableInfo, gate: RlsFacts, groups: Group[]): Promise<Visibility> {
+    const out: Visibility = { visible: new Map(), failed: new Set() };
+    if (groups.length === 0) return out;
+    let text = this.gateText.get(table);
+    if (text === undefined) { text = JSON.stringify({ oid: table.oid, ...gate }); this.gateText.set(table, text); }
+    const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
+    const rows = await this.sql<{ group_no: number; passed: boolean | null }>`
+      select group_no, passed from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${text}::jsonb)`;
+    this.metrics.rlsGateChecks += groups.length;
+    for (const r of rows) {
+      if (r.passed === null) out.failed.add(r.group_no);
+      else if (r.passed) out.visible.set(r.group_no, new Set([0]));
+    }
+    return out;
+  }
+
+  /** The cached verdicts of the policies that are pure functions of the row and the claims. */
+  private async pureVerdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };
     let cache = this.cache.get(table);
     if (!cache || cache.size > MAX_CACHED_VERDICTS) { cache = { size: 0, byGroup: new Map() }; this.cache.set(table, cache); }

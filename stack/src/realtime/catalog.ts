@@ -10,8 +10,8 @@ import type { Logger } from '../log.ts';
 import { CHANGES_PUBLICATION } from './constants.ts';
 import { kindFor, type PgType } from './pg-values.ts';
 import { claimPathsOf, mergeClaimPaths, type ClaimPaths } from './policy-claims.ts';
-import { policyInputs } from './policy-purity.ts';
-import { parseRlsFacts, RlsFactsHistory, type RlsFacts } from './rls-facts.ts';
+import { policyInputs, rowIndependentFunctions } from './policy-purity.ts';
+import { parseRlsFacts, RlsFactsHistory, type PolicyFact, type RlsFacts } from './rls-facts.ts';
 
 export interface ColumnInfo {
   name: string;
@@ -39,6 +39,15 @@ export interface TableInfo {
    * the time, settings, user-defined functions): each change is probed by primary key.
    */
   verdictColumns: string[] | null;
+  /** The facts cached verdicts are computed from: `facts` without the gate's policies. */
+  verdictFacts: RlsFacts;
+  /**
+   * Restrictive policies that read no column of the row but are not pure (the cut-off's
+   * `(select rls.token_account_active())` reads auth.users): evaluated once per group per
+   * batch (authorizer.ts realtime.embedded_policy_gates), never cached; as facts holding
+   * only those policies. Null: none.
+   */
+  gate: RlsFacts | null;
 }
 
 export interface RolePrivileges {
@@ -176,14 +185,35 @@ export class Catalog {
   }
 
   /** What the RLS facts mean for Realtime: claim paths (groups) and verdict columns (purity). */
-  private async rlsView(cols: ColumnInfo[], facts: RlsFacts): Promise<Pick<TableInfo, 'rls' | 'facts' | 'claimPaths' | 'verdictColumns'>> {
+  private async rlsView(cols: ColumnInfo[], facts: RlsFacts): Promise<Pick<TableInfo, 'rls' | 'facts' | 'claimPaths' | 'verdictColumns' | 'verdictFacts' | 'gate'>> {
     const builtins = await this.builtinFunctions();
-    return {
-      rls: facts.rls,
-      facts,
-      claimPaths: mergeClaimPaths(facts.policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))),
-      verdictColumns: await this.verdictColumns(facts.policies.map((p) => p.tree), cols),
-    };
+    const base = { rls: facts.rls, facts, claimPaths: mergeClaimPaths(facts.policies.map((p) => claimPathsOf(p.qual, (n) => builtins.has(n)))) };
+    const verdictColumns = await this.verdictColumns(facts.policies.map((p) => p.tree), cols);
+    if (verdictColumns !== null) return { ...base, verdictColumns, verdictFacts: facts, gate: null };
+    // Not pure as a whole: pure once the row-independent restrictive policies are set apart?
+    const gated = await this.gatePolicies(facts.policies);
+    if (gated.length === 0) return { ...base, verdictColumns: null, verdictFacts: facts, gate: null };
+    const rest = facts.policies.filter((p) => !gated.includes(p));
+    const restColumns = await this.verdictColumns(rest.map((p) => p.tree), cols);
+    if (restColumns === null) return { ...base, verdictColumns: null, verdictFacts: facts, gate: null };
+    return { ...base, verdictColumns: restColumns, verdictFacts: { ...facts, policies: rest }, gate: { ...facts, policies: gated } };
+  }
+
+  /**
+   * Restrictive policies whose expression reads no column of the row (policy-purity.ts
+   * rowIndependentFunctions) and calls no volatile function: one value per group at a
+   * time, whichever row. (A volatile one could differ row by row: it keeps the probe.)
+   */
+  private async gatePolicies(policies: PolicyFact[]): Promise<PolicyFact[]> {
+    const candidates = policies.flatMap((p) => {
+      const fns = !p.permissive && p.qual !== null && p.tree !== null ? rowIndependentFunctions(p.tree) : null;
+      return fns ? [{ p, fns }] : [];
+    });
+    const fns = [...new Set(candidates.flatMap((c) => c.fns))];
+    if (fns.length === 0) return candidates.map((c) => c.p);
+    const rows = await this.sql<{ oid: number }>`select oid::int as oid from pg_proc where oid = any(${fns}::oid[]) and provolatile <> 'v'`;
+    const ok = new Set(rows.map((r) => r.oid));
+    return candidates.filter((c) => c.fns.every((f) => ok.has(f))).map((c) => c.p);
   }
 
   /**

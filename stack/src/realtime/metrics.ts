@@ -51,6 +51,8 @@ export class Metrics {
   rlsBatches = 0;
   /** (group, change) verdicts served from the authorizer's cache (pure policies), no query. */
   rlsCachedVerdicts = 0;
+  /** Row-independent restrictive policies ("gates", authorizer.ts) evaluated: one per group per table per batch. */
+  rlsGateChecks = 0;
   /** 1 ms waits for a decoded commit to become visible before its RLS check (bootstrap.sql). */
   visibilityWaits = 0;
   /** (change, RLS group) pairs RLS could not decide: logged as RealtimeRlsUndecided. */

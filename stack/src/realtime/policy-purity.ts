@@ -52,3 +52,22 @@ export function policyInputs(trees: Array<string | null>): PolicyInputs | null {
   }
   return { attnums: [...attnums].sort((a, b) => a - b), functions: [...functions].sort((a, b) => a - b) };
 }
+
+/**
+ * The functions a policy expression calls when it reads no column of the row at all — no
+ * VAR node anywhere, not even inside a sub-select (conservative: a sub-select over a
+ * relation that names its own columns is not recognised) — or null. Such an expression
+ * (the cut-off policy's `(select rls.token_account_active())`) has one value per role,
+ * claims and database state, whatever the row: the authorizer evaluates it once per group
+ * per batch instead of probing every row (authorizer.ts "gate").
+ */
+export function rowIndependentFunctions(tree: string): number[] | null {
+  if (/(?<!\\)\{VAR\b/.test(tree)) return null;
+  const functions = new Set<number>();
+  for (const m of tree.matchAll(/:(funcid|opfuncid) (\d+)/g)) {
+    const oid = Number(m[2]);
+    if (oid === 0) return null;
+    functions.add(oid);
+  }
+  return [...functions].sort((a, b) => a - b);
+}

@@ -154,6 +154,66 @@ describe('grouped RLS checks', () => {
     expect(cols.map((c) => c.items.map((p) => p.new.id))).toEqual(Array(10).fill([1, 4]));
   });
 
+  it('a restrictive policy that reads no column (the cut-off shape) is evaluated once per group per batch; the pure rest stays cached', async () => {
+    const secret = stack.config.keys.jwtSecret;
+    const org = await createTestOrg(stack.sql, 'gate');
+    const t = await scratchTable(stack.sql, 'gate', 'id bigint primary key, org_id uuid not null', { rls: true });
+    const q = (s: string): Promise<unknown> => stack.sql.unsafe(s.replaceAll('$T', `${SCRATCH_SCHEMA}.${t}`));
+    await q(`create table $T_blocked (sub uuid primary key)`);
+    await q(`create function $T_open() returns boolean language sql stable security definer set search_path = '' as
+               $$ select not exists (select 1 from $T_blocked b where b.sub = (select auth.uid())) $$`);
+    await q(`grant execute on function $T_open() to authenticated`);
+    await q(`create policy members on $T for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
+    await q(`create policy open on $T as restrictive for select to authenticated using ((select $T_open()))`);
+    const claims = [memberClaims([org.id]), memberClaims([org.id])];
+    const cols = claims.map(() => collector<Change>());
+    await Promise.all(claims.map(async (c, i) => subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, c) })
+      .channel(`gate-${i}`).on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(cols[i]!.push)))));
+    /** What PostgreSQL's own SELECT shows the subscriber. */
+    const selectAs = (c: Record<string, unknown>): Promise<number[]> => stack.sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'authenticated', ...c })}, true), set_config('role', 'authenticated', true)`;
+      return (await tx.unsafe(`select id from ${SCRATCH_SCHEMA}.${t} order by id`)).map((r) => Number(r.id));
+    });
+    const ids = (i: number): number[] => cols[i]!.items.map((p) => Number(p.new.id));
+
+    await q(`insert into $T values (1, '${org.id}')`);
+    for (const c of cols) await c.wait(1);
+    let before = rt.metrics();
+    await q(`insert into $T values (2, '${org.id}')`);
+    for (const c of cols) await c.wait(2);
+    await sleep(300);
+    let after = rt.metrics();
+    // Two groups (each token its own claims): the gate once each, the org_roles verdicts cached, no probe.
+    expect(after.rlsGateChecks! - before.rlsGateChecks!).toBe(2);
+    expect(after.rlsCachedVerdicts! - before.rlsCachedVerdicts!).toBe(2);
+    expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(0);
+
+    // Blocking the second subscriber's account applies from the next change on, as its SELECT does.
+    await q(`insert into $T_blocked values ('${String(claims[1]!.sub)}')`);
+    await q(`insert into $T values (3, '${org.id}')`);
+    await cols[0]!.wait(3);
+    await sleep(500);
+    expect(ids(0)).toEqual([1, 2, 3]);
+    expect(ids(1)).toEqual([1, 2]);
+    expect(await selectAs(claims[0]!)).toEqual([1, 2, 3]);
+    expect(await selectAs(claims[1]!)).toEqual([]);
+    await q(`delete from $T_blocked`);
+    await q(`insert into $T values (4, '${org.id}')`);
+    await cols[1]!.wait(3);
+    expect(ids(1)).toEqual([1, 2, 4]);
+    expect(await selectAs(claims[1]!)).toEqual([1, 2, 3, 4]);
+
+    // A gate that raises: that group gets Error 500, as a probe would report.
+    before = rt.metrics();
+    await q(`create or replace function $T_open() returns boolean language plpgsql stable security definer set search_path = '' as
+               $$ begin if (select auth.uid()) = '${String(claims[1]!.sub)}' then raise exception 'no'; end if; return true; end $$`);
+    await q(`insert into $T values (5, '${org.id}')`);
+    await cols[0]!.wait(4);
+    await waitFor(() => cols[1]!.items.length >= 4, 10_000, 'the error payload');
+    expect(cols[1]!.items[3]!.errors).toEqual(['Error 500: Internal Server Error, RLS policy evaluation failed']);
+    expect(rt.metrics().rlsUndecided! - before.rlsUndecided!).toBe(1);
+  });
+
   it('a changed policy applies from the next change on (the stream re-describes the table)', async () => {
     const secret = stack.config.keys.jwtSecret;
     const t = await scratchTable(stack.sql, 'polchg', 'id bigint primary key, org_id uuid not null', { rls: true });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { policyInputs } from '../../../stack/src/realtime/policy-purity.ts';
+import { policyInputs, rowIndependentFunctions } from '../../../stack/src/realtime/policy-purity.ts';
 
 type Fixture = Record<string, { using: string; tree: string }>;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,5 +54,30 @@ describe('policy purity (node trees from PostgreSQL 17)', () => {
   it('no policies, or none with a USING clause: nothing to read', () => {
     expect(policyInputs([])).toEqual({ attnums: [], functions: [] });
     expect(policyInputs([null])).toEqual({ attnums: [], functions: [] });
+  });
+});
+
+describe('row-independent policies (the gate)', () => {
+  // `(select rls.token_account_active())` as PostgreSQL 17 stores it (trimmed): a sub-select
+  // without a range table around a call without arguments — no VAR anywhere.
+  const cutOff = '{SUBLINK :subLinkType 4 :subLinkId 0 :testexpr <> :operName <> :subselect {QUERY :commandType 1 :rtable <> '
+    + ':jointree {FROMEXPR :fromlist <> :quals <>} :targetList ({TARGETENTRY :expr {FUNCEXPR :funcid 17300 :funcresulttype 16 '
+    + ':funcretset false :args <> :location 8} :resno 1 :resname token_account_active :resjunk false})} :location -1}';
+
+  it('a policy that reads no column is row-independent; its functions are named for the volatility check', () => {
+    expect(rowIndependentFunctions(cutOff)).toEqual([17300]);
+    expect(policyInputs([cutOff])).not.toBeNull(); // pure nodes: only the catalog's function check refuses it
+  });
+
+  it('any column reference, even inside a sub-select, makes it row-dependent', () => {
+    expect(rowIndependentFunctions(tree('org_roles'))).toBeNull();
+    expect(rowIndependentFunctions(tree('exists_from_table'))).toBeNull();
+    expect(rowIndependentFunctions(tree('udf'))).toBeNull(); // f(org_id)
+    expect(rowIndependentFunctions('{VAR :varno 1 :varattno 0 :vartype 2249}')).toBeNull(); // whole row
+  });
+
+  it('refuses an unresolved function; an escaped brace in a name is not a VAR', () => {
+    expect(rowIndependentFunctions('{OPEXPR :opno 96 :opfuncid 0 :args ({CONST :consttype 23})}')).toBeNull();
+    expect(rowIndependentFunctions('{TARGETENTRY :resname a\\{VAR :resno 1}')).toEqual([]);
   });
 });
