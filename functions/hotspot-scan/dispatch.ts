@@ -17,7 +17,8 @@
 import type { ScanDispatchStats } from '../_shared/contract.ts';
 import type { ErrorReporter } from '../_shared/http.ts';
 import type { Sql } from 'postgres';
-import { claimDueScan, dropUnscheduledNews, failAbandonedRunsEverywhere, releaseClaim, releaseDispatchLease, takeDispatchLease } from './store/dispatch.ts';
+import { claimDueScan, dropUnscheduledNews, releaseClaim, releaseDispatchLease, takeDispatchLease } from './store/dispatch.ts';
+import { failAbandonedRuns } from './store/scan-runs.ts';
 import { DEFAULT_SCAN_CONFIG } from './rules/config.ts';
 
 export interface DispatchOptions {
@@ -77,10 +78,12 @@ export async function dispatchRound(deps: DispatchDeps, opts: DispatchOptions, r
   const report = (e: unknown): void => deps.report?.(e, req);
   const t0 = Date.now();
   const left = (): number => opts.budgetMs - (Date.now() - t0);
-  if (!(await takeDispatchLease(sql, opts.budgetMs + LEASE_SLACK_MS))) return null;
+  const lease = await takeDispatchLease(sql, opts.budgetMs + LEASE_SLACK_MS);
+  if (lease === null) return null;
   const stats: ScanDispatchStats = { scanned: 0, succeeded: 0, skipped: 0, failed: 0, abandoned: 0, dropped_news: 0, ms: 0 };
   try {
-    stats.abandoned = await failAbandonedRunsEverywhere(sql, DEFAULT_SCAN_CONFIG.abandonedRunAfterMs);
+    // An org with nothing new is not scanned, so the round marks every org's abandoned runs.
+    stats.abandoned = (await failAbandonedRuns(sql, null, DEFAULT_SCAN_CONFIG.abandonedRunAfterMs)).length;
     stats.dropped_news = await dropUnscheduledNews(sql);
     const lane = async (): Promise<void> => {
       while (left() > 0) {
@@ -103,7 +106,7 @@ export async function dispatchRound(deps: DispatchDeps, opts: DispatchOptions, r
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, lane));
   } finally {
-    await releaseDispatchLease(sql).catch(report);
+    await releaseDispatchLease(sql, lease).catch(report);
   }
   stats.ms = Date.now() - t0;
   return stats;

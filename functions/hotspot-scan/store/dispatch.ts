@@ -5,7 +5,6 @@
  * and expires on its own if the worker dies.
  */
 import type { ISql } from 'postgres';
-import { ABANDONED_RUN_ERROR } from './scan-runs.ts';
 
 export interface DueScan {
   orgId: string;
@@ -16,16 +15,22 @@ export interface DueScan {
 
 const secs = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-/** Take (or extend) the dispatcher lease; false when another dispatcher holds it. */
-export async function takeDispatchLease(sql: ISql, holdMs: number): Promise<boolean> {
-  const rows = await sql`
+/**
+ * Take the dispatcher lease: what identifies it (its expiry in epoch microseconds, exact),
+ * or null when another dispatcher holds it.
+ */
+export async function takeDispatchLease(sql: ISql, holdMs: number): Promise<string | null> {
+  const [row] = await sql<Array<{ lease: string }>>`
     update public.scan_dispatcher set leased_until = now() + make_interval(secs => ${secs(holdMs)})
-     where id = 1 and (leased_until is null or leased_until < now()) returning id`;
-  return rows.length === 1;
+     where id = 1 and (leased_until is null or leased_until < now())
+    returning (extract(epoch from leased_until) * 1000000)::bigint::text as lease`;
+  return row?.lease ?? null;
 }
 
-export async function releaseDispatchLease(sql: ISql): Promise<void> {
-  await sql`update public.scan_dispatcher set leased_until = null where id = 1`;
+/** Give the lease back — only if it is still ours (a round that outlived it must not end the next one's). */
+export async function releaseDispatchLease(sql: ISql, lease: string): Promise<void> {
+  await sql`update public.scan_dispatcher set leased_until = null
+             where id = 1 and (extract(epoch from leased_until) * 1000000)::bigint = ${lease}::bigint`;
 }
 
 /** The most overdue org, claimed for `leaseMs`; null when none is due. */
@@ -37,18 +42,6 @@ export async function claimDueScan(sql: ISql, leaseMs: number): Promise<DueScan 
 
 export async function releaseClaim(sql: ISql, orgId: string): Promise<void> {
   await sql`update public.org_scan_state set claimed_until = null where org_id = ${orgId}`;
-}
-
-/**
- * Runs of any org still `running` after `afterMs` are abandoned (a scan marks its own
- * org's, but an org with nothing new is no longer scanned every minute).
- */
-export async function failAbandonedRunsEverywhere(sql: ISql, afterMs: number): Promise<number> {
-  const rows = await sql`
-    update public.scan_runs set status = 'failed', finished_at = now(), error = ${ABANDONED_RUN_ERROR}
-     where status = 'running' and started_at < now() - make_interval(secs => ${afterMs}::float8 / 1000)
-    returning id`;
-  return rows.length;
 }
 
 /** News of orgs the schedule does not scan (an HTTP scan consumes it anyway). */

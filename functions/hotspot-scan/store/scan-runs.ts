@@ -20,11 +20,12 @@ import type { ScanTrigger } from '../../_shared/contract.ts';
 
 export const ABANDONED_RUN_ERROR = 'abandoned: did not finish within the function wall-clock limit (worker or database connection lost)';
 
-/** Mark the org's runs still `running` after `afterMs` as failed; returns their ids. */
-export async function failAbandonedRuns(sql: ISql, orgId: string, afterMs: number): Promise<number[]> {
+/** Mark the runs still `running` after `afterMs` as failed — the org's, or every org's (null); returns their ids. */
+export async function failAbandonedRuns(sql: ISql, orgId: string | null, afterMs: number): Promise<number[]> {
   const rows = await sql<Array<{ id: string }>>`
     update public.scan_runs set status = 'failed', finished_at = now(), error = ${ABANDONED_RUN_ERROR}
-     where org_id = ${orgId} and status = 'running' and started_at < now() - make_interval(secs => ${afterMs}::float8 / 1000)
+     where (${orgId}::uuid is null or org_id = ${orgId}) and status = 'running'
+       and started_at < now() - make_interval(secs => ${afterMs}::float8 / 1000)
     returning id`;
   return rows.map((r) => Number(r.id));
 }

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanCube } from '../../../functions/_shared/detection/index.ts';
 import type { Phraser } from '../../../functions/hotspot-scan/llm.ts';
 import { runScan } from '../../../functions/hotspot-scan/run.ts';
+import { releaseDispatchLease, takeDispatchLease } from '../../../functions/hotspot-scan/store/dispatch.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { serviceJwt, stackInfo, userJwt } from '../../support/hardening.ts';
@@ -68,6 +69,21 @@ describe('the schedule scans orgs with news', () => {
     expect(job!.schedule).toBe('* * * * *');
     expect(job!.command).toContain("jsonb_build_object('trigger', 'cron')");
     expect(job!.command).not.toMatch(/from public\.orgs/);
+  });
+
+  it('the dispatcher lease is given back only by the round that holds it', async () => {
+    // In a transaction rolled back at the end, so the stack's own rounds are not disturbed.
+    await sql.begin(async (tx) => {
+      await tx`update public.scan_dispatcher set leased_until = null`;
+      const lease = await takeDispatchLease(tx, 60_000);
+      expect(lease).not.toBeNull();
+      expect(await takeDispatchLease(tx, 60_000)).toBeNull();
+      await releaseDispatchLease(tx, String(BigInt(lease!) - 1n)); // a lease that is not ours
+      expect(await takeDispatchLease(tx, 60_000)).toBeNull();
+      await releaseDispatchLease(tx, lease!);
+      expect(await takeDispatchLease(tx, 60_000)).not.toBeNull();
+      throw new Error('rollback');
+    }).catch((e: unknown) => { if (!(e instanceof Error && e.message === 'rollback')) throw e; });
   });
 
   it('a POST from the schedule is answered 202 at once; only the service role starts a round', async () => {
