@@ -86,6 +86,47 @@ describe('the schedule scans orgs with news', () => {
     }).catch((e: unknown) => { if (!(e instanceof Error && e.message === 'rollback')) throw e; });
   });
 
+  it('concurrent claims never hand out one org twice', async () => {
+    // Lanes start together and see the same due list: the claim must re-check the org's claim
+    // on the row it locks, or a lane that locks after another lane's claim committed takes the
+    // same org again (two scans of one org, one of them skipped).
+    const orgs = await Promise.all(Array.from({ length: 12 }, (_, i) => createTestOrg(sql, `dispatch-race${i}`)));
+    const cells = area(40.75, -73.99, 1);
+    for (const o of orgs) await hold(o.id, true);
+    for (const o of orgs) await insertWorld(sql, o.id, [eventAt(`r-${o.id}`, 'fire', Date.now() - 60_000, cells[0]!)]);
+    // Keep the stack's rounds out while the test claims (it holds the dispatcher lease).
+    let lease: string | null = null;
+    for (let i = 0; i < 90 && lease === null; i++) {
+      lease = await takeDispatchLease(sql, 60_000);
+      if (lease === null) await new Promise((ok) => setTimeout(ok, 1000));
+    }
+    expect(lease, 'dispatcher lease').not.toBeNull();
+    const claimers = adminSql(8);
+    const claimed: string[] = [];
+    try {
+      for (const o of orgs) await hold(o.id, false);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          for (;;) {
+            const [row] = await claimers<{ org_id: string }[]>`select org_id from public.claim_due_scan(interval '1 minute')`;
+            if (!row) return;
+            claimed.push(row.org_id);
+          }
+        }));
+        const dup = claimed.filter((id, i) => claimed.indexOf(id) !== i);
+        expect(dup, 'orgs claimed twice').toEqual([]);
+        for (const o of orgs) expect(claimed).toContain(o.id);
+        // Give back every claim (ours and any other file's org's) and go again.
+        await sql`update public.org_scan_state set claimed_until = null where org_id = any(${claimed}::uuid[])`;
+        claimed.length = 0;
+      }
+    } finally {
+      await sql`update public.org_scan_state set claimed_until = null where org_id = any(${claimed}::uuid[])`;
+      await releaseDispatchLease(sql, lease!);
+      await claimers.end();
+    }
+  }, 150_000);
+
   it('a POST from the schedule is answered 202 at once; only the service role starts a round', async () => {
     const t0 = Date.now();
     const r = await round({ trigger: 'cron' });
