@@ -49,6 +49,12 @@ const LAT_WARMUP_SECONDS = Number(process.env.HOTWATCH_BENCH_RT_WARMUP_SECONDS ?
  * shows in the p99. The gated run spreads them over 4; a second pass with all of them in
  * one process is reported beside it, without a gate.
  */
+/**
+ * The latency gates (issue #26, "Realtime headroom"): what Realtime may add on top of the
+ * raw pgoutput floor measured in the same pass — one more process hop, RLS, fan-out.
+ */
+const P50_HEADROOM_MS = 2;
+const P99_HEADROOM_MS = 6;
 const LAT_CLIENT_PROCS = Number(process.env.HOTWATCH_BENCH_RT_CLIENT_PROCS ?? 4);
 const TP_SUBSCRIBERS = 1_000;
 const IDLE_CONNECTIONS = 2_000;
@@ -238,9 +244,9 @@ async function latencyWith(e: Env, procs: Child[], gated: boolean): Promise<void
     return;
   }
   e.figures.push(
-    { metric: 'latency: commit → realtime-js callback p50', value: p50, unit: 'ms', floor: f50, gate: '≤ floor + 4 ms', pass: p50 <= f50 + 4, anchor: 'Supabase Broadcast from DB at 10,000 msg/s: p50 46 ms' },
+    { metric: 'latency: commit → realtime-js callback p50', value: p50, unit: 'ms', floor: f50, gate: `≤ floor + ${P50_HEADROOM_MS} ms`, pass: p50 <= f50 + P50_HEADROOM_MS, anchor: 'Supabase Broadcast from DB at 10,000 msg/s: p50 46 ms' },
     { metric: 'latency: commit → callback p95', value: p95, unit: 'ms', floor: f95, anchor: 'Supabase: p95 132 ms' },
-    { metric: 'latency: commit → callback p99', value: p99, unit: 'ms', floor: f99, gate: '≤ 30 ms', pass: p99 <= 30, anchor: 'Supabase: p99 159 ms' },
+    { metric: 'latency: commit → callback p99', value: p99, unit: 'ms', floor: f99, gate: `≤ floor + ${P99_HEADROOM_MS} ms`, pass: p99 <= f99 + P99_HEADROOM_MS, anchor: 'Supabase: p99 159 ms' },
     { metric: 'latency: commit → frames written by the server p50', value: after.sendP50Ms!, unit: 'ms' },
     { metric: 'latency: commit → frames written by the server p99', value: after.sendP99Ms!, unit: 'ms' },
     { metric: 'latency run: deliveries/s', value: lat.length / Number(w.elapsed), unit: 'msg/s', anchor: 'target 10,000/s (1,000 changes/s × 10 subscribers each)' },
