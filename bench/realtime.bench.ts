@@ -49,6 +49,12 @@ const LAT_WARMUP_SECONDS = Number(process.env.HOTWATCH_BENCH_RT_WARMUP_SECONDS ?
  * shows in the p99. The gated run spreads them over 4; a second pass with all of them in
  * one process is reported beside it, without a gate.
  */
+/**
+ * The latency gates (issue #26, "Realtime headroom"): what Realtime may add on top of the
+ * raw pgoutput floor measured in the same pass — one more process hop, RLS, fan-out.
+ */
+const P50_HEADROOM_MS = 2;
+const P99_HEADROOM_MS = 6;
 const LAT_CLIENT_PROCS = Number(process.env.HOTWATCH_BENCH_RT_CLIENT_PROCS ?? 4);
 const TP_SUBSCRIBERS = 1_000;
 const IDLE_CONNECTIONS = 2_000;
@@ -238,15 +244,17 @@ async function latencyWith(e: Env, procs: Child[], gated: boolean): Promise<void
     return;
   }
   e.figures.push(
-    { metric: 'latency: commit → realtime-js callback p50', value: p50, unit: 'ms', floor: f50, gate: '≤ floor + 4 ms', pass: p50 <= f50 + 4, anchor: 'Supabase Broadcast from DB at 10,000 msg/s: p50 46 ms' },
+    { metric: 'latency: commit → realtime-js callback p50', value: p50, unit: 'ms', floor: f50, gate: `≤ floor + ${P50_HEADROOM_MS} ms`, pass: p50 <= f50 + P50_HEADROOM_MS, anchor: 'Supabase Broadcast from DB at 10,000 msg/s: p50 46 ms' },
     { metric: 'latency: commit → callback p95', value: p95, unit: 'ms', floor: f95, anchor: 'Supabase: p95 132 ms' },
-    { metric: 'latency: commit → callback p99', value: p99, unit: 'ms', floor: f99, gate: '≤ 30 ms', pass: p99 <= 30, anchor: 'Supabase: p99 159 ms' },
+    { metric: 'latency: commit → callback p99', value: p99, unit: 'ms', floor: f99, gate: `≤ floor + ${P99_HEADROOM_MS} ms`, pass: p99 <= f99 + P99_HEADROOM_MS, anchor: 'Supabase: p99 159 ms' },
     { metric: 'latency: commit → frames written by the server p50', value: after.sendP50Ms!, unit: 'ms' },
     { metric: 'latency: commit → frames written by the server p99', value: after.sendP99Ms!, unit: 'ms' },
     { metric: 'latency run: deliveries/s', value: lat.length / Number(w.elapsed), unit: 'msg/s', anchor: 'target 10,000/s (1,000 changes/s × 10 subscribers each)' },
     { metric: 'latency run: deliveries received / expected', value: lat.length / expected, unit: 'fraction' },
   );
   e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, spread over ${procs.length} client processes, ${LAT_RATE} single-row inserts/s for ${LAT_WARMUP_SECONDS} s of warm-up and ${LAT_SECONDS} s measured, from 8 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches, ${(after.rlsCachedVerdicts ?? 0) - (before.rlsCachedVerdicts ?? 0)} (group, change) verdicts from the authorizer's cache; ${(after.visibilityWaits ?? 0) - (before.visibilityWaits ?? 0)} 1-ms waits for a decoded commit to become visible.`);
+  // Where the headroom went: the server's own commit → decoded against the floor's commit → receipt (the same hop, PostgreSQL → a Node process).
+  e.notes.push(`Latency run, headroom used: p50 +${(p50 - f50).toFixed(1)} ms (gate ${P50_HEADROOM_MS}), p99 +${(p99 - f99).toFixed(1)} ms (gate ${P99_HEADROOM_MS}); of the p99, the stack process's WAL commit → decoded is ${(after.walP99Ms! - f99).toFixed(1)} ms above the floor's commit → receipt, frames written → callback adds ${(p99 - after.sendP99Ms!).toFixed(1)} ms.`);
   const st = (s: string): string => `${after[`${s}P50Ms`]!.toFixed(1)}/${after[`${s}P99Ms`]!.toFixed(1)}`;
   e.notes.push(`Latency run, server stages p50/p99 ms: WAL commit → decoded ${st('wal')}; waiting for a batch slot ${st('queue')}; batch start → RLS answered ${st('rls')}; waiting for earlier batches ${st('order')}; writing a batch's frames ${st('emit')}; commit → frames written ${st('send')}. Server event-loop delay p50/p99/max ${after.loopDelayP50Ms!.toFixed(1)}/${after.loopDelayP99Ms!.toFixed(1)}/${after.loopDelayMaxMs!.toFixed(1)} ms; GC in the server process: ${gcStats}.`);
   e.notes.push(`Latency run, commit → callback p50/p99/max ms per second of the run (first client process; the first ${LAT_WARMUP_SECONDS} are the warm-up): ${perSecond.join(', ')}.`);
