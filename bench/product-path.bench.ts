@@ -72,6 +72,10 @@ export async function run(): Promise<BenchResult> {
       cmd: 'sdk-latency', apiUrl: stack.apiUrl, anonKey: stack.config.keys.anonKey,
       subscribers: subscribers.filter((_, i) => i % procs.length === k),
     })));
+    // Time spent in PL/pgSQL functions (triggers and the Realtime server's RLS functions alike) during the run.
+    await db.sql`alter system set track_functions = 'pl'`;
+    await db.sql`select pg_reload_conf()`;
+    await db.sql`select pg_stat_reset()`;
     const before = rt.metrics();
     rt.resetLag();
     const warm = setTimeout(() => rt.resetLag(), WARMUP_SECONDS * 1_000 + 100);
@@ -79,6 +83,9 @@ export async function run(): Promise<BenchResult> {
       .finally(() => clearTimeout(warm));
     await new Promise((r) => setTimeout(r, 2_000));
     const after = rt.metrics();
+    const fnTimes = await db.sql<{ fn: string; calls: string; total: number; self: number }[]>`
+      select schemaname || '.' || funcname as fn, calls::text, total_time as total, self_time as self
+        from pg_stat_user_functions order by total_time desc limit 8`;
     const stopped = await Promise.all(procs.map((p) => p.call({ cmd: 'sdk-latency-stop' })));
     const floorReply = await floorProc.call({ cmd: 'floor-stop' });
     await db.sql`select pg_drop_replication_slot('bench_pp_floor_slot')`.catch(() => {});
@@ -113,7 +120,8 @@ export async function run(): Promise<BenchResult> {
     );
     notes.push(`Product path: ${SUBSCRIBERS} createHotwatch subscribers (default options: postgres_changes, org_id=eq filter, RLS) on hotspots, alerts and recommendations, ${ORGS} orgs × ${SUBSCRIBERS / ORGS} members with their own JWTs, over ${CLIENT_PROCS} client processes; a writer process with ${WRITERS} connections updating ${ORGS * CHAINS_PER_ORG} hotspot→alert→recommendation chains in transactions of ≈ ${PER_TX} changes over one org's rows (every trigger: version stamp, Broadcast from Database, alert lifecycle), default synchronous_commit; ${String(w.total)} changes in ${Number(w.elapsed).toFixed(1)} s (${WARMUP_SECONDS} s warm-up left out, then ${SECONDS} s measured: ${measuredChanges} changes, ${sdkLat.length} SDK deliveries of ${expected} expected; ${unmatched} receipts without a decoded commit).`);
     notes.push(`Product path: floor p50/p95/p99 ${f50.toFixed(1)}/${f95.toFixed(1)}/${f99.toFixed(1)} ms = pg-logical-replication on its own pgoutput slot in its own process, commit time truncated to the millisecond for both.`);
-    notes.push(`Product path, ${stagesNote(after)}; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches, ${(after.visibilityWaits ?? 0) - (before.visibilityWaits ?? 0)} 1-ms visibility waits.`);
+    notes.push(`Product path, ${stagesNote(after)}; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches, ${(after.rlsCachedVerdicts ?? 0) - (before.rlsCachedVerdicts ?? 0)} (group, change) verdicts from the authorizer's cache, ${(after.rlsGateChecks ?? 0) - (before.rlsGateChecks ?? 0)} gate checks, ${(after.visibilityWaits ?? 0) - (before.visibilityWaits ?? 0)} 1-ms visibility waits.`);
+    notes.push(`Product path, PL/pgSQL functions during the run (pg_stat_user_functions; calls, total/self ms): ${fnTimes.map((f) => `${f.fn} ${f.calls}, ${f.total.toFixed(0)}/${f.self.toFixed(0)}`).join('; ')}.`);
     notes.push(`Product path, SDK client processes: ${stopped.map((r, k) => `process ${k + 1}: ${String(r.process)}`).join('; ')}.`);
     notes.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg()[0]!.toFixed(1)} at the end.`);
     return { name: 'product-path latency', figures, notes };
