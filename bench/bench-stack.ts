@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { freePort } from '../stack/src/postgres/embedded.ts';
+import type { StackConfig } from '../stack/src/config.ts';
 import { startStack, type Stack } from '../stack/src/start.ts';
 
 export interface BenchDb {
@@ -16,7 +17,7 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
-export async function benchDb(label: string): Promise<BenchDb> {
+export async function benchDb(label: string, overrides: Partial<StackConfig> = {}): Promise<BenchDb> {
   const external = process.env.HOTWATCH_BENCH_DB_URL;
   if (external) {
     const sql = postgres(external, { max: 8, onnotice: () => {} });
@@ -28,6 +29,7 @@ export async function benchDb(label: string): Promise<BenchDb> {
     dataDir: path.join(root, 'pg'), apiPort: await freePort(), dbPort: await freePort(), fresh: true, quiet: true,
     // Free ports for the local inbox too: the defaults may be taken by a running `npm start`.
     mailPort: await freePort(), smtpPort: await freePort(),
+    ...overrides,
   });
   const sql = postgres(stack.dbUrl, { max: 8, onnotice: () => {} });
   return {

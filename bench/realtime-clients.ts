@@ -8,12 +8,18 @@ import { RealtimeClient } from '@supabase/supabase-js';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { createHotwatch, type Hotwatch, type StreamName } from '../client-sdk/src/index.ts';
 import { watchProcess } from './gc-watch.ts';
+import { memberClient } from './member-client.ts';
+import { startLoad, type Chain } from './stream-load.ts';
 
 type Cmd =
   | { cmd: 'latency'; apiUrl: string; anonKey: string; tokens: string[]; first: number; every: number; schema: string; table: string }
   | { cmd: 'latency-stop' }
-  | { cmd: 'floor'; dbUrl: string; slot: string; table: string }
+  | { cmd: 'floor'; dbUrl: string; slot: string; table: string; keyed?: string[] }
+  | { cmd: 'sdk-latency'; apiUrl: string; anonKey: string; subscribers: Array<{ token: string; orgId: string }> }
+  | { cmd: 'sdk-latency-stop' }
+  | { cmd: 'product-write'; dbUrl: string; orgs: Chain[][]; perSecond: number; seconds: number; workers: number; perTransaction: number }
   | { cmd: 'floor-stop' }
   | { cmd: 'write'; dbUrl: string; schema: string; table: string; orgIds: string[]; perSecond: number; seconds: number; workers: number }
   | { cmd: 'burst'; dbUrl: string; schema: string; table: string; orgId: string; count: number }
@@ -54,12 +60,52 @@ async function latency(c: Extract<Cmd, { cmd: 'latency' }>): Promise<void> {
   reply({ ok: 'latency-ready' });
 }
 
+// ---- SDK latency: createHotwatch with its default options, receipt per (stream, id, version) ---
+const SDK_STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
+let hotwatches: Hotwatch[] = [];
+let sdkReceipts: Array<[string, number]> = [];
+
+async function sdkLatency(c: Extract<Cmd, { cmd: 'sdk-latency' }>): Promise<void> {
+  sdkReceipts = [];
+  for (const s of c.subscribers) {
+    const hw = createHotwatch(memberClient(c.apiUrl, c.anonKey, s.token));
+    hotwatches.push(hw);
+    for (const stream of SDK_STREAMS) {
+      hw.subscribe(stream, (e) => {
+        if (e.type === 'upsert' && e.source === 'live') sdkReceipts.push([`${stream}:${e.row.id}:${e.row.version}`, now()]);
+      }, { orgId: s.orgId });
+    }
+  }
+  const deadline = Date.now() + 60_000;
+  while (!hotwatches.every((h) => h.status === 'live')) {
+    if (Date.now() > deadline) throw new Error(`SDK subscribers not live: ${hotwatches.map((h) => h.status).join(',')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  watching = watchProcess();
+  reply({ ok: 'sdk-ready' });
+}
+
+async function productWrite(c: Extract<Cmd, { cmd: 'product-write' }>): Promise<void> {
+  const sql = postgres(c.dbUrl, { max: c.workers, onnotice: () => {} });
+  const start = now();
+  const load = startLoad(sql, c.orgs, { rate: c.perSecond, writers: c.workers, perTransaction: c.perTransaction });
+  await new Promise((r) => setTimeout(r, c.seconds * 1000));
+  const total = await load.stop();
+  const elapsed = (now() - start) / 1000;
+  await sql.end();
+  reply({ ok: 'written', total, elapsed, start });
+}
+
 // ---- floor: a raw pgoutput consumer, commit → receipt ---------------------------------------
 let floorService: LogicalReplicationService | undefined;
 let floorLat: number[] = [];
+/** keyed mode: `table:id:version` → [commit ms, receipt ms] for updates and inserts on those tables. */
+let floorKeyed: Array<[string, number, number]> = [];
 
 async function floor(c: Extract<Cmd, { cmd: 'floor' }>): Promise<void> {
   floorLat = [];
+  floorKeyed = [];
+  const keyed = new Set(c.keyed ?? []);
   const sql = postgres(c.dbUrl, { max: 1, onnotice: () => {} });
   await sql`select pg_create_logical_replication_slot(${c.slot}, 'pgoutput')`;
   await sql.end();
@@ -68,9 +114,14 @@ async function floor(c: Extract<Cmd, { cmd: 'floor' }>): Promise<void> {
     { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) },
     { acknowledge: { auto: true, timeoutSeconds: 10 } });
   let commitMs = 0;
-  floorService.on('data', (_lsn: string, msg: { tag: string; commitTime?: bigint; relation?: { name: string } }) => {
+  floorService.on('data', (_lsn: string, msg: { tag: string; commitTime?: bigint; relation?: { name: string }; new?: { id?: unknown; version?: unknown } }) => {
     if (msg.tag === 'begin' && msg.commitTime !== undefined) commitMs = Math.floor(Number(msg.commitTime / 1000n)); // ms, truncated like Realtime's
     else if (msg.tag === 'insert' && msg.relation?.name === c.table) floorLat.push(now() - commitMs);
+    else if ((msg.tag === 'insert' || msg.tag === 'update') && keyed.has(msg.relation?.name ?? '')) {
+      const t = now();
+      floorLat.push(t - commitMs);
+      floorKeyed.push([`${msg.relation!.name}:${String(msg.new?.id)}:${String(msg.new?.version)}`, commitMs, t]);
+    }
   });
   floorService.on('error', () => {});
   void floorService.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['supabase_realtime'] }), c.slot).catch(() => {});
@@ -205,10 +256,19 @@ process.on('message', (m: Cmd) => {
         watching = undefined;
         return reply({ ok: 'latencies', values: latencies, process: stats });
       }
+      case 'sdk-latency': return sdkLatency(m);
+      case 'sdk-latency-stop': {
+        await Promise.all(hotwatches.map((h) => h.close().catch(() => {})));
+        hotwatches = [];
+        const stats = watching?.stop() ?? '';
+        watching = undefined;
+        return reply({ ok: 'receipts', values: sdkReceipts, process: stats });
+      }
+      case 'product-write': return productWrite(m);
       case 'floor': return floor(m);
       case 'floor-stop': {
         await floorService?.stop();
-        return reply({ ok: 'floor-values', values: floorLat });
+        return reply({ ok: 'floor-values', values: floorLat, keyed: floorKeyed });
       }
       case 'write': return write(m);
       case 'burst': return burst(m);

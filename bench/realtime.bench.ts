@@ -12,12 +12,10 @@
  *     beside raw `ws` fan-out of frames of the same size from one process.
  *  3. Memory per idle connection on the server (RSS and heap+external deltas, after GC).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { SignJWT } from 'jose';
@@ -26,11 +24,11 @@ import { freePort } from '../stack/src/postgres/embedded.ts';
 import type { RealtimeService } from '../stack/src/realtime/service.ts';
 import { startStack, type Stack } from '../stack/src/start.ts';
 import { isMain, writeResult } from './bench-stack.ts';
+import { Child, pct, stagesNote } from './child.ts';
 import { watchGc } from './gc-watch.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
 import { freeStackPorts } from '../tests/support/ports.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const LAT_SUBSCRIBERS = 100;
 const LAT_ORGS = 10;
 const LAT_RATE = 1_000;
@@ -61,37 +59,6 @@ const IDLE_CONNECTIONS = 2_000;
 /** Run only some parts while investigating: HOTWATCH_BENCH_RT_ONLY=latency,throughput,memory. */
 const ONLY = (process.env.HOTWATCH_BENCH_RT_ONLY ?? 'latency,throughput,memory').split(',');
 
-type Reply = { ok?: string; error?: string; [k: string]: unknown };
-
-class Child {
-  private readonly proc: ChildProcess;
-  private queue: Array<(r: Reply) => void> = [];
-  readonly started: Promise<Reply>;
-
-  constructor(name: string) {
-    // Its own session, hence its own scheduling group (sched_autogroup) as every PostgreSQL
-    // backend has: otherwise the server and all client, writer and floor processes share
-    // one group's CPU share against each backend's.
-    this.proc = fork(path.join(here, 'realtime-clients.ts'), [name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
-    const proc = this.proc;
-    process.once('exit', () => proc.kill());
-    this.started = new Promise((resolve) => this.queue.push(resolve));
-    this.proc.on('message', (m: Reply) => this.queue.shift()?.(m));
-  }
-
-  call(msg: Record<string, unknown>, timeoutMs = 600_000): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`child timeout on ${String(msg.cmd)}`)), timeoutMs);
-      this.queue.push((r) => { clearTimeout(t); if (r.error) reject(new Error(r.error)); else resolve(r); });
-      this.proc.send(msg);
-    });
-  }
-
-  kill(): void {
-    this.proc.kill();
-  }
-}
-
 /** Wait until the clients counted `want` frames, or nothing new arrived for 5 s. */
 async function waitCount(clients: Child, want: number): Promise<void> {
   let last = -1;
@@ -103,12 +70,6 @@ async function waitCount(clients: Child, want: number): Promise<void> {
     if (Date.now() - stalledSince > 5_000) return;
     await sleep(100);
   }
-}
-
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 interface CpuSnap { at: number; server: number; serverSystem: number; serverPreempted: number; clients: number; clientsPreempted: number; writer: number; floor: number; busy: number; total: number }
@@ -255,8 +216,7 @@ async function latencyWith(e: Env, procs: Child[], gated: boolean): Promise<void
   e.notes.push(`Latency run: ${LAT_SUBSCRIBERS} realtime-js 2.109 subscribers (vsn 2.0.0) in ${LAT_ORGS} orgs, spread over ${procs.length} client processes, ${LAT_RATE} single-row inserts/s for ${LAT_WARMUP_SECONDS} s of warm-up and ${LAT_SECONDS} s measured, from 8 writer connections (${String(w.late)} inserts started > 5 ms late), ${lat.length} callbacks; ${after.rlsGroupQueries! - before.rlsGroupQueries!} RLS group queries in ${after.rlsBatches! - before.rlsBatches!} batches, ${(after.rlsCachedVerdicts ?? 0) - (before.rlsCachedVerdicts ?? 0)} (group, change) verdicts from the authorizer's cache; ${(after.visibilityWaits ?? 0) - (before.visibilityWaits ?? 0)} 1-ms waits for a decoded commit to become visible.`);
   // Where the headroom went: the server's own commit → decoded against the floor's commit → receipt (the same hop, PostgreSQL → a Node process).
   e.notes.push(`Latency run, headroom used: p50 +${(p50 - f50).toFixed(1)} ms (gate ${P50_HEADROOM_MS}), p99 +${(p99 - f99).toFixed(1)} ms (gate ${P99_HEADROOM_MS}); of the p99, the stack process's WAL commit → decoded is ${(after.walP99Ms! - f99).toFixed(1)} ms above the floor's commit → receipt, frames written → callback adds ${(p99 - after.sendP99Ms!).toFixed(1)} ms.`);
-  const st = (s: string): string => `${after[`${s}P50Ms`]!.toFixed(1)}/${after[`${s}P99Ms`]!.toFixed(1)}`;
-  e.notes.push(`Latency run, server stages p50/p99 ms: WAL commit → decoded ${st('wal')}; waiting for a batch slot ${st('queue')}; batch start → RLS answered ${st('rls')}; waiting for earlier batches ${st('order')}; writing a batch's frames ${st('emit')}; commit → frames written ${st('send')}. Server event-loop delay p50/p99/max ${after.loopDelayP50Ms!.toFixed(1)}/${after.loopDelayP99Ms!.toFixed(1)}/${after.loopDelayMaxMs!.toFixed(1)} ms; GC in the server process: ${gcStats}.`);
+  e.notes.push(`Latency run, ${stagesNote(after)}; GC in the server process: ${gcStats}.`);
   e.notes.push(`Latency run, commit → callback p50/p99/max ms per second of the run (first client process; the first ${LAT_WARMUP_SECONDS} are the warm-up): ${perSecond.join(', ')}.`);
   e.notes.push(`Latency run, realtime-js client processes (from subscribing to the end): ${clientStats}.`);
   e.notes.push(`Latency run, CPU used during the run (% of one core): server process (the whole stack) ${cpu.server} (${cpu.serverSystem} in the kernel; preempted ${cpu.serverPreempted} times/s), realtime-js client processes (together) ${cpu.clients} (preempted ${cpu.clientsPreempted} times/s), writer process ${cpu.writer}, floor consumer ${cpu.floor}; the whole machine was ${cpu.machineBusy} busy (both cores; other users included).`);

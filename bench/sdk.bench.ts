@@ -17,15 +17,15 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
-import type { Sql } from 'postgres';
-import WebSocket from 'ws';
 import { createHotwatch, type Database, type Hotwatch, type StreamName } from '../client-sdk/src/index.ts';
 import { insertChain } from '../tests/integration/sdk/helpers.ts';
 import { createTestOrg } from '../tests/support/fixtures.ts';
 import { BUNDLE_GATE_BYTES, buildSdk, bundleSize, SDK_DIR } from '../tests/support/sdk-package.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
+import { memberClient } from './member-client.ts';
+import { startLoad, type Chain } from './stream-load.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
 
 const RATE = 500;
@@ -33,6 +33,7 @@ const GAPS_S = (process.env.HOTWATCH_BENCH_SDK_GAPS ?? '1,10,60').split(',').map
 const OVERHEAD_SECONDS = 10;
 const CHAINS = 500;
 const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
+const LOAD = { rate: RATE, writers: 3, perTransaction: 1 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number): number => {
@@ -74,64 +75,6 @@ class Proxy {
     this.cut();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-interface Chain { hotspot: number; alert: number; recommendation: number }
-
-
-/**
- * `RATE` row changes per second over the chains (three writers on disjoint chains)
- * until stopped; `onCommit` sees each batch's hotspot (id, version) pairs after commit.
- */
-function startLoad(sql: Sql, chains: Chain[], onCommit: (pairs: Array<[number, number]>, at: number) => void): { stop(): Promise<number> } {
-  let stopped = false;
-  const writers = 3;
-  const loop = async (part: Chain[]): Promise<number> => {
-    const start = Date.now();
-    let done = 0;
-    while (!stopped) {
-      const due = Math.floor((RATE / writers) * (Date.now() - start) / 1000) - done;
-      if (due <= 0) { await sleep(5); continue; }
-      const ids: Record<StreamName, Set<number>> = { hotspots: new Set(), alerts: new Set(), recommendations: new Set() };
-      for (let i = 0; i < Math.min(due, 60); i++) {
-        const c = part[Math.floor(Math.random() * part.length)]!;
-        const s = STREAMS[i % 3]!;
-        ids[s].add(s === 'hotspots' ? c.hotspot : s === 'alerts' ? c.alert : c.recommendation);
-      }
-      try {
-        const pairs = await sql.begin(async (tx) => {
-          const h = await tx<{ id: string; version: number }[]>`update public.hotspots set observed = observed + 1 where id = any(${[...ids.hotspots]}) returning id, version`;
-          await tx`update public.alerts set notify_count = notify_count + 1 where id = any(${[...ids.alerts]})`;
-          await tx`update public.recommendations set score = score + 1 where id = any(${[...ids.recommendations]})`;
-          return h.map((r) => [Number(r.id), r.version] as [number, number]);
-        });
-        onCommit(pairs, performance.now());
-        done += ids.hotspots.size + ids.alerts.size + ids.recommendations.size;
-      } catch (e) {
-        if ((e as { code?: string }).code !== '40P01') throw e;
-      }
-    }
-    return done;
-  };
-  const parts: Chain[][] = Array.from({ length: writers }, () => []);
-  chains.forEach((c, i) => parts[i % writers]!.push(c));
-  const running = Promise.all(parts.map(loop));
-  return {
-    async stop() {
-      stopped = true;
-      return (await running).reduce((a, b) => a + b, 0);
-    },
-  };
-}
-
-function memberClient(url: string, anonKey: string, token: string): SupabaseClient<Database> {
-  const c = createClient<Database>(url, anonKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { headers: { Authorization: `Bearer ${token}` } },
-    realtime: { transport: WebSocket as never },
-  });
-  void c.realtime.setAuth(token);
-  return c;
 }
 
 async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -208,8 +151,10 @@ export async function run(): Promise<BenchResult> {
   await proxy.start();
   const hws: Hotwatch[] = [];
   const clients: SupabaseClient<Database>[] = [];
-  // The writer's commits need not wait for fsync (visibility is unchanged).
-  const wsql = (await import('postgres')).default(stack.dbUrl, { max: 6, onnotice: () => {}, connection: { synchronous_commit: 'off' } });
+  // Default synchronous_commit, as the product's functions commit: a logical walsender
+  // decodes only WAL that is flushed, so asynchronous commits reach Realtime only when the
+  // WAL writer flushes them (wal_writer_delay, 200 ms) — see docs/realtime.md.
+  const wsql = (await import('postgres')).default(stack.dbUrl, { max: 6, onnotice: () => {} });
   try {
     const org = await createTestOrg(db.sql, 'bench-sdk');
     const [pb] = await db.sql<{ id: string }[]>`insert into public.playbooks (org_id, slug, title, category, body)
@@ -244,7 +189,7 @@ export async function run(): Promise<BenchResult> {
     hws.push(hwDirect);
     hwDirect.subscribe('hotspots', (e) => { if (e.type === 'upsert' && e.source === 'live') sdkAt.set(`${e.row.id}:${e.row.version}`, performance.now()); }, { orgId: org.id });
     await waitFor(() => bareReady && hwDirect.status === 'live', 30_000, 'both subscribers live');
-    let load = startLoad(wsql, chains, (pairs, at) => { for (const [id, v] of pairs) commitAt.set(`${id}:${v}`, at); });
+    let load = startLoad(wsql, [chains], LOAD, (pairs, at) => { for (const [id, v] of pairs) commitAt.set(`${id}:${v}`, at); });
     await sleep(OVERHEAD_SECONDS * 1000);
     let written = await load.stop();
     await sleep(2_000);
@@ -277,7 +222,7 @@ export async function run(): Promise<BenchResult> {
     hw.onError(() => {}); // expected while the network is down
     for (const s of STREAMS) hw.subscribe(s, () => {}, { orgId: org.id });
     await waitFor(() => hw.status === 'live', 30_000, 'gap subscriber live');
-    load = startLoad(wsql, chains, () => {});
+    load = startLoad(wsql, [chains], LOAD);
     await sleep(2_000);
     for (const gap of GAPS_S) {
       const before = hw.feeds().reduce((a, f) => a + f.stats.rowsFetched, 0);
@@ -304,7 +249,7 @@ export async function run(): Promise<BenchResult> {
       await sleep(3_000);
     }
     written = await load.stop();
-    notes.push(`Writers: ${RATE} changes/s target over ${CHAINS} hotspot→alert→recommendation chains, three concurrent transactions of up to 60 rows, synchronous_commit off; the SDK runs with default options and is told when the network is back (hw.reconnect(), as on a browser's online event).`);
+    notes.push(`Writers: ${RATE} changes/s target over ${CHAINS} hotspot→alert→recommendation chains, three concurrent transactions of up to 60 rows, default synchronous_commit (on), as the functions commit; the SDK runs with default options and is told when the network is back (hw.reconnect(), as on a browser's online event).`);
     notes.push('Without that signal the SDK notices the network within its next retry: full jitter under a 10 s cap, 5 s on average (realtime-js alone would retry on fixed 1/2/5/10 s steps).');
   } finally {
     await Promise.all(hws.map((h) => h.close().catch(() => {})));

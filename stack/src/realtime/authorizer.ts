@@ -51,8 +51,10 @@ export class Authorizer {
 
   /** The table's RLS facts as JSON, once per TableInfo (sent with every verdict query). */
   private readonly factsText = new WeakMap<TableInfo, string>();
-  /** Likewise the table's gate facts. */
+  /** Likewise the table's gate facts (without the table: the SQL reads owner, force and policies). */
   private readonly gateText = new WeakMap<TableInfo, string>();
+  /** Gate checks being gathered for this tick, by gate facts (gates()). */
+  private readonly gateRounds = new Map<string, { members: Map<string, Group>; passed: Promise<Map<string, boolean | null>> }>();
 
   constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
@@ -83,15 +85,35 @@ export class Authorizer {
     const out: Visibility = { visible: new Map(), failed: new Set() };
     if (groups.length === 0) return out;
     let text = this.gateText.get(table);
-    if (text === undefined) { text = JSON.stringify({ oid: table.oid, ...gate }); this.gateText.set(table, text); }
+    if (text === undefined) { text = JSON.stringify(gate); this.gateText.set(table, text); }
+    // Tables whose gates are the same policies (the cut-off on every stream table) share
+    // one evaluation per group for the checks asked in this tick, i.e. one batch: an SDK
+    // subscriber's three streams cost one gate check, not three.
+    let round = this.gateRounds.get(text);
+    if (!round) {
+      const members = new Map<string, Group>();
+      const facts = text;
+      round = { members, passed: Promise.resolve().then(() => { this.gateRounds.delete(facts); return this.evaluateGates(facts, [...members.values()]); }) };
+      this.gateRounds.set(text, round);
+    }
+    for (const g of groups) round.members.set(g.key, g);
+    const passed = await round.passed;
+    groups.forEach((g, gi) => {
+      const p = passed.get(g.key);
+      if (p === null) out.failed.add(gi);
+      else if (p) out.visible.set(gi, new Set([0]));
+    });
+    return out;
+  }
+
+  /** realtime.embedded_policy_gates for these groups: group key → passed (null: the policies raised). */
+  private async evaluateGates(facts: string, groups: Group[]): Promise<Map<string, boolean | null>> {
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const rows = await this.sql<{ group_no: number; passed: boolean | null }>`
-      select group_no, passed from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${text}::jsonb)`;
+      select group_no, passed from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${facts}::jsonb)`;
     this.metrics.rlsGateChecks += groups.length;
-    for (const r of rows) {
-      if (r.passed === null) out.failed.add(r.group_no);
-      else if (r.passed) out.visible.set(r.group_no, new Set([0]));
-    }
+    const out = new Map<string, boolean | null>();
+    for (const r of rows) out.set(groups[r.group_no]!.key, r.passed);
     return out;
   }
 
