@@ -10,7 +10,8 @@ import { applyStorageSchema } from './storage/schema.ts';
 import { storageDirFor } from './storage/service.ts';
 import { isPortTaken, PortInUseError, startEmbeddedPostgres, type RunningPostgres } from './postgres/embedded.ts';
 import { pendingMigrations, pushMigrations } from './postgres/migrate.ts';
-import { SERVICE_FACTORIES, type StackContext, type StackService } from './services.ts';
+import { SERVICE_FACTORIES } from './services.ts';
+import type { StackContext, StackService } from './service-types.ts';
 import { supervise, type Supervisor } from './supervisor.ts';
 
 export interface Stack {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
 import { createInternalDb } from '../postgres/internal-db.ts';
 import { gotrueCorsHeaders } from './cors.ts';
-import type { ServiceFactory } from '../services.ts';
+import type { ServiceFactory } from '../service-types.ts';
 import { AUTH_ERROR, AuthError, sendError, sendJson } from './errors.ts';
 import { passwordGrant, refreshTokenGrant, type TokenContext } from './grants.ts';
 import { loadAuthSettings } from './settings.ts';

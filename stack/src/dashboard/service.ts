@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { REPORT_STYLE_SOURCE } from '../../../after-action/report-style-hash.ts';
-import type { ServiceFactory } from '../services.ts';
+import type { ServiceFactory } from '../service-types.ts';
 import { dashboardCsp } from '../../../dashboard/src/csp.ts';
 import { createInternalDb } from '../postgres/internal-db.ts';
 import { DIST_DIR, ensureDashboardBuilt } from './build.ts';

@@ -1,5 +1,5 @@
 import { createInternalDb } from '../postgres/internal-db.ts';
-import type { ServiceFactory } from '../services.ts';
+import type { ServiceFactory } from '../service-types.ts';
 import { startCronWorker } from './cron.ts';
 import { startNetWorker } from './net.ts';
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { StackContext } from '../services.ts';
+import type { StackContext } from '../service-types.ts';
 import { readSupabaseConfig, table } from '../supabase-config.ts';
 
 /** dotenv subset: KEY=VALUE lines, optional quotes, # comments. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { REPO_ROOT } from '../config.ts';
-import type { ServiceFactory, StackContext, StackService } from '../services.ts';
+import type { ServiceFactory, StackContext, StackService } from '../service-types.ts';
 import { loadFunctions, type ExtraFunction, type FunctionDef } from './config.ts';
 import { functionEnv } from './function-env.ts';
 import { checkJwt } from './jwt-check.ts';

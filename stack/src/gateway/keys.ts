@@ -13,22 +13,53 @@ export function mapOpaqueKey(key: string, keys: StackKeys): string {
   return key;
 }
 
-export function normalizeApiKeyHeaders(req: IncomingMessage, keys: StackKeys): void {
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  const headerKey = req.headers.apikey;
-  const queryKey = url.searchParams.get('apikey');
-  const apikey = typeof headerKey === 'string' ? headerKey : queryKey ?? undefined;
+/** Header access the key mapping needs, over Node's `req.headers` or a fetch `Headers`. */
+interface HeaderAccess {
+  get(name: string): string | undefined;
+  set(name: string, value: string): void;
+}
 
+/**
+ * The apikey query parameter mapped in `req.url` (a Request's URL is fixed once built, so this
+ * runs on the Node request before the adapter). Returns the (mapped) query key.
+ */
+function mapQueryKey(req: IncomingMessage, keys: StackKeys): { url: URL; queryKey: string | null } {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const queryKey = url.searchParams.get('apikey');
   if (queryKey !== null && queryKey.startsWith('sb_')) {
     url.searchParams.set('apikey', mapOpaqueKey(queryKey, keys));
     req.url = url.pathname + url.search;
   }
-  if (typeof headerKey === 'string' && headerKey.startsWith('sb_')) req.headers.apikey = mapOpaqueKey(headerKey, keys);
+  return { url, queryKey };
+}
 
-  const auth = req.headers.authorization;
-  const bearerIsOpaque = typeof auth === 'string' && /^bearer sb_/i.test(auth);
+function mapKeyHeaders(h: HeaderAccess, queryKey: string | null, keys: StackKeys): void {
+  const headerKey = h.get('apikey');
+  const apikey = headerKey ?? queryKey ?? undefined;
+  if (headerKey !== undefined && headerKey.startsWith('sb_')) h.set('apikey', mapOpaqueKey(headerKey, keys));
+  const auth = h.get('authorization');
+  const bearerIsOpaque = auth !== undefined && /^bearer sb_/i.test(auth);
   if (auth === undefined || bearerIsOpaque) {
     const source = apikey ?? (bearerIsOpaque ? auth.slice(7).trim() : undefined);
-    if (source !== undefined && source !== '') req.headers.authorization = `Bearer ${mapOpaqueKey(source, keys)}`;
+    if (source !== undefined && source !== '') h.set('authorization', `Bearer ${mapOpaqueKey(source, keys)}`);
   }
+}
+
+/** Node mounts and upgrades: query and headers mapped on the IncomingMessage. */
+export function normalizeApiKeyHeaders(req: IncomingMessage, keys: StackKeys): void {
+  const { queryKey } = mapQueryKey(req, keys);
+  mapKeyHeaders({
+    get: (name) => { const v = req.headers[name]; return typeof v === 'string' ? v : undefined; },
+    set: (name, value) => { req.headers[name] = value; },
+  }, queryKey, keys);
+}
+
+/** Fetch mounts: the query on the Node request (before the adapter builds the Request)… */
+export function normalizeApiKeyQuery(req: IncomingMessage, keys: StackKeys): string | null {
+  return mapQueryKey(req, keys).queryKey;
+}
+
+/** …and the headers on the Request the mount gets. */
+export function normalizeApiKeyRequestHeaders(headers: Headers, queryKey: string | null, keys: StackKeys): void {
+  mapKeyHeaders({ get: (name) => headers.get(name) ?? undefined, set: (name, value) => headers.set(name, value) }, queryKey, keys);
 }

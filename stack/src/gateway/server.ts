@@ -3,22 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { PortInUseError } from '../postgres/embedded.ts';
 import { answerPreflight, applyCorsHeaderFilter, isPreflight } from './cors.ts';
-import { normalizeApiKeyHeaders } from './keys.ts';
+import { normalizeApiKeyHeaders, normalizeApiKeyQuery } from './keys.ts';
 import type { StackKeys } from '../keys.ts';
+import { findMount, type HttpMount } from './mount.ts';
+import { fetchMountListener } from './node-adapter.ts';
 
-/** A service mounted under a path prefix (e.g. /rest/v1), as Kong routes for Supabase. */
-export interface HttpMount {
-  /** Path prefix without trailing slash, e.g. "/rest/v1". */
-  prefix: string;
-  /** Handle a request; `subpath` is the path after the prefix (always starts with "/"). */
-  handle(req: IncomingMessage, res: ServerResponse, subpath: string): void | Promise<void>;
-  /** Handle a WebSocket upgrade under this prefix. */
-  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, subpath: string): void;
-  /** Map opaque sb_publishable_/sb_secret_ keys to JWTs before the handler (default true). */
-  mapKeys?: boolean;
-  /** Kong's `cors` plugin on this route, as the CLI's kong.yml has it on every service (default true). */
-  cors?: boolean;
-}
+export type { HttpMount } from './mount.ts';
 
 export interface Gateway {
   server: http.Server;
@@ -34,17 +24,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Longest-prefix match on a path boundary. */
-function findMount(mounts: HttpMount[], pathname: string): { mount: HttpMount; subpath: string } | undefined {
-  let best: HttpMount | undefined;
-  for (const m of mounts) {
-    if ((pathname === m.prefix || pathname.startsWith(m.prefix + '/')) && (!best || m.prefix.length > best.prefix.length)) best = m;
-  }
-  if (!best) return undefined;
-  const rest = pathname.slice(best.prefix.length);
-  return { mount: best, subpath: rest === '' ? '/' : rest };
-}
-
 /**
  * One HTTP server on 127.0.0.1:54321 that services mount onto, as Supabase's Kong
  * gateway does: /rest/v1, /auth/v1, /realtime/v1, /functions/v1 (and /dashboard).
@@ -53,6 +32,7 @@ function findMount(mounts: HttpMount[], pathname: string): { mount: HttpMount; s
 export async function startGateway(opts: { host: string; port: number; keys: StackKeys; log: Logger }): Promise<Gateway> {
   const mounts: HttpMount[] = [];
   const { log } = opts;
+  const fetchListener = fetchMountListener(mounts, opts.keys, log);
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -63,8 +43,15 @@ export async function startGateway(opts: { host: string; port: number; keys: Sta
       if (isPreflight(req)) return answerPreflight(req, res);
       applyCorsHeaderFilter(res);
     }
-    if (found.mount.mapKeys !== false) normalizeApiKeyHeaders(req, opts.keys);
-    Promise.resolve(found.mount.handle(req, res, found.subpath)).catch((e: unknown) => {
+    const { mount } = found;
+    if (mount.fetch) {
+      if (mount.mapKeys !== false) normalizeApiKeyQuery(req, opts.keys);
+      void fetchListener(req, res);
+      return;
+    }
+    if (!mount.handle) return sendJson(res, 404, { message: 'no Route matched with those values' });
+    if (mount.mapKeys !== false) normalizeApiKeyHeaders(req, opts.keys);
+    Promise.resolve(mount.handle(req, res, found.subpath)).catch((e: unknown) => {
       log.error('unhandled error in mount', { prefix: found.mount.prefix, error: String(e) });
       if (!res.headersSent) sendJson(res, 500, { message: 'An invalid response was received from the upstream server' });
       else res.destroy();

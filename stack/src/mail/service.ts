@@ -1,4 +1,4 @@
-import type { ServiceFactory, StackService } from '../services.ts';
+import type { ServiceFactory, StackService } from '../service-types.ts';
 import { startMailCatcher, type MailCatcher } from './catcher.ts';
 
 export interface MailService extends StackService { catcher: MailCatcher }

@@ -11,7 +11,7 @@
  * Options: startStack({ realtime: { systemMessageDelayMs: 2000, … } }) or the
  * HOTWATCH_REALTIME_* environment variables (constants.ts LIMIT_ENV).
  */
-import type { ServiceFactory, StackService } from '../services.ts';
+import type { ServiceFactory, StackService } from '../service-types.ts';
 import { resolveRealtimeLimits } from './config.ts';
 import { CLOSE_CODES, type RealtimeLimits } from './constants.ts';
 import { RealtimeServer } from './server.ts';

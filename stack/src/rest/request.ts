@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { RestConfig } from './config.ts';
 import { invalidResourcePath, invalidRpcMethod, unacceptableSchema, unsupportedMethod } from './errors.ts';
 import { decodeMediaType, parseAccept, type MediaType } from './media.ts';
@@ -31,7 +30,8 @@ export interface ApiRequest {
   accepts: MediaType[];
   contentType: MediaType;
   payload: Payload | undefined;
-  headers: IncomingMessage['headers'];
+  /** The request's headers, lower-case names, repeated ones joined with ", " (as fetch's Headers). */
+  headers: Record<string, string>;
 }
 
 const TABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS']);
@@ -47,13 +47,10 @@ function parseResource(subpath: string): Resource {
   throw invalidResourcePath();
 }
 
-function headerValues(req: IncomingMessage, name: string): string[] {
-  const raw = req.headersDistinct[name];
-  return raw ?? [];
-}
-
-export async function buildApiRequest(req: IncomingMessage, subpath: string, rawQuery: string, cfg: RestConfig, timezones: ReadonlySet<string>): Promise<ApiRequest> {
-  const method = (req.method ?? 'GET').toUpperCase();
+export async function buildApiRequest(req: Request, subpath: string, rawQuery: string, cfg: RestConfig, timezones: ReadonlySet<string>): Promise<ApiRequest> {
+  const method = req.method.toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const [k, v] of req.headers) headers[k] = v;
   const resource = parseResource(subpath);
   if (resource.kind === 'rpc' && !RPC_METHODS.has(method)) throw invalidRpcMethod(method);
   if (!TABLE_METHODS.has(method)) throw unsupportedMethod(method);
@@ -63,8 +60,7 @@ export async function buildApiRequest(req: IncomingMessage, subpath: string, raw
   let schema = defaultSchema;
   if (negotiatedByProfile) {
     const isWrite = WRITE_METHODS.has(method);
-    const header = req.headers[isWrite ? 'content-profile' : 'accept-profile'];
-    const requested = typeof header === 'string' ? header : undefined;
+    const requested = headers[isWrite ? 'content-profile' : 'accept-profile'];
     if (requested !== undefined) {
       if (!cfg.dbSchemas.includes(requested)) throw unacceptableSchema(requested, cfg.dbSchemas);
       schema = requested;
@@ -75,27 +71,25 @@ export async function buildApiRequest(req: IncomingMessage, subpath: string, raw
   const pairs = parseQueryString(rawQuery).filter((p) => p.key !== 'apikey');
   const isRpcRead = resource.kind === 'rpc' && (method === 'GET' || method === 'HEAD');
   const query = parseQueryParams(pairs, isRpcRead);
-  const prefs = parsePreferences(headerValues(req, 'prefer'), cfg.txAllowOverride, timezones);
+  const prefs = parsePreferences(headers.prefer === undefined ? [] : [headers.prefer], cfg.txAllowOverride, timezones);
 
-  const rangeHeader = method === 'GET' ? req.headers.range : undefined;
-  const range = requestedRange(query.limits.get(''), query.offsets.get(''), typeof rangeHeader === 'string' ? rangeHeader : undefined);
+  const rangeHeader = method === 'GET' ? headers.range : undefined;
+  const range = requestedRange(query.limits.get(''), query.offsets.get(''), rangeHeader);
 
-  const accept = req.headers.accept;
-  const ct = req.headers['content-type'];
-  const contentType = decodeMediaType(typeof ct === 'string' && ct.trim() !== '' ? ct : 'application/json');
+  const accept = headers.accept;
+  const ct = headers['content-type'];
+  const contentType = decodeMediaType(ct !== undefined && ct.trim() !== '' ? ct : 'application/json');
 
   let payload: Payload | undefined;
   const hasBody = method === 'POST' || method === 'PATCH' || method === 'PUT';
   if (hasBody && resource.kind !== 'root') {
     const body = await readBody(req, cfg.maxBodyBytes);
     payload = parsePayload(body, contentType, { isRpc: resource.kind === 'rpc', columns: query.columns });
-  } else if (!req.readableEnded) {
-    req.resume();
   }
 
   const path = subpath === '' ? '/' : subpath;
   return {
     method, resource, path, schema, negotiatedByProfile, pairs, query, prefs, range,
-    accepts: parseAccept(typeof accept === 'string' ? accept : undefined), contentType, payload, headers: req.headers,
+    accepts: parseAccept(accept), contentType, payload, headers,
   };
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RestError } from './errors.ts';
 
 /** A response as PostgREST builds it: status, ordered headers, body. */
@@ -25,21 +24,27 @@ export function errorResponse(e: RestError): RestResponse {
   return { status: e.status, headers, body };
 }
 
-export function corsHeaders(req: IncomingMessage): Array<[string, string]> {
-  return req.headers.origin === undefined ? [] : [['Access-Control-Expose-Headers', EXPOSED]];
+function corsHeaders(req: Request): Array<[string, string]> {
+  return req.headers.has('origin') ? [['Access-Control-Expose-Headers', EXPOSED]] : [];
 }
 
-export function send(req: IncomingMessage, res: ServerResponse, r: RestResponse): void {
-  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+/**
+ * The web Response: headers in PostgREST's order (a later one of the same name replaces the
+ * earlier), Content-Length always (PostgREST's bodies are built whole), empty for HEAD.
+ */
+export function toResponse(req: Request, r: RestResponse): Response {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const names = new Map<string, string>();
   const add = (k: string, v: string): void => {
-    const existing = Object.keys(headers).find((h) => h.toLowerCase() === k.toLowerCase());
-    if (existing === undefined) headers[k] = v;
-    else headers[existing] = v;
+    const lower = k.toLowerCase();
+    const existing = names.get(lower);
+    if (existing === undefined) { names.set(lower, k); headers[k] = v; } else headers[existing] = v;
   };
   for (const [k, v] of r.headers) add(k, v);
-  for (const [k, v] of corsHeaders(req)) if (!Object.keys(headers).some((h) => h.toLowerCase() === k.toLowerCase())) add(k, v);
-  const body = req.method === 'HEAD' ? '' : r.body;
-  headers['Content-Length'] = String(Buffer.byteLength(body));
-  res.writeHead(r.status, headers);
-  res.end(body);
+  for (const [k, v] of corsHeaders(req)) if (!names.has(k.toLowerCase())) add(k, v);
+  const head = req.method === 'HEAD';
+  headers['Content-Length'] = head ? '0' : String(Buffer.byteLength(r.body));
+  // Node's Buffers are ArrayBuffer-backed (never shared memory): no copy.
+  const body = typeof r.body === 'string' ? r.body : r.body as Uint8Array<ArrayBuffer>;
+  return new Response(head || r.body.length === 0 ? null : body, { status: r.status, headers });
 }

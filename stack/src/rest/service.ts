@@ -1,17 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { guardPoolErrors } from '../postgres/pool-errors.ts';
-import type { ServiceFactory } from '../services.ts';
+import type { ServiceFactory } from '../service-types.ts';
 import { JwtVerifier } from './auth.ts';
 import { loadRestConfig } from './config.ts';
 import { applyDbSettings, HONOURED_DB_SETTINGS, queryDbSettings } from './db-config.ts';
-import { openApiDisabled, RestError } from './errors.ts';
-import { currentCache, findTable, type RestContext } from './handlers/context.ts';
-import { handleRead } from './handlers/read.ts';
-import { argumentKeys, findRoutine, handleRpc } from './handlers/rpc.ts';
-import { handleWrite } from './handlers/write.ts';
-import { buildApiRequest, type ApiRequest } from './request.ts';
-import { errorResponse, send, type RestResponse } from './respond.ts';
+import type { RestContext } from './handlers/context.ts';
+import { restFetchHandler } from './mount.ts';
 import { DDL_WATCH_SQL, loadSchemaCache, SchemaCacheHolder } from './schema-cache.ts';
 
 /**
@@ -34,23 +28,6 @@ export function authenticatorUrl(dbUrl: string): string {
 
 /** Values come back as PostgreSQL's text: JSON bodies are passed through byte for byte. */
 const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
-
-async function options(ctx: RestContext, api: ApiRequest): Promise<RestResponse> {
-  let allow = 'OPTIONS,GET,HEAD';
-  if (api.resource.kind === 'table') {
-    const t = await findTable(ctx, api.schema, api.resource.name);
-    const parts = ['OPTIONS,GET,HEAD'];
-    if (t.insertable) parts.push('POST');
-    if (t.insertable && t.updatable && t.pk.length > 0) parts.push('PUT');
-    if (t.updatable) parts.push('PATCH');
-    if (t.deletable) parts.push('DELETE');
-    allow = parts.join(',');
-  } else if (api.resource.kind === 'rpc') {
-    const r = await findRoutine(ctx, api.schema, api.resource.name, argumentKeys({ ...api, method: 'GET' }), false, api.contentType);
-    allow = r.volatility === 'volatile' ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST';
-  }
-  return { status: 200, headers: [['Allow', allow]], body: '' };
-}
 
 export const startRest: ServiceFactory = async (sctx) => {
   const fileConfig = loadRestConfig();
@@ -139,40 +116,9 @@ export const startRest: ServiceFactory = async (sctx) => {
   const ctx: RestContext = { config, pool, cache, log: sctx.log };
   const jwt = new JwtVerifier(sctx.config.keys.jwtSecret, config.dbAnonRole);
 
-  async function respond(req: IncomingMessage, subpath: string): Promise<RestResponse> {
-    const auth = await jwt.authenticate(req.headers.authorization);
-    const search = new URL(req.url ?? '/', 'http://rest').search;
-    const api = await buildApiRequest(req, subpath, search, config, currentCache(ctx).timezones);
-    if (api.method === 'OPTIONS') return options(ctx, api);
-    switch (api.resource.kind) {
-      case 'root': throw openApiDisabled();
-      case 'rpc': return handleRpc(ctx, api, auth, api.resource.name);
-      case 'table':
-        return api.method === 'GET' || api.method === 'HEAD'
-          ? handleRead(ctx, api, auth, api.resource.name)
-          : handleWrite(ctx, api, auth, api.resource.name);
-    }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
-    let r: RestResponse;
-    try {
-      r = await respond(req, subpath);
-    } catch (e) {
-      if (!(e instanceof RestError)) {
-        sctx.log.error('unexpected REST failure', { error: e instanceof Error ? e.stack ?? e.message : String(e) });
-        e = new RestError(500, 'PGRSTX00', e instanceof Error ? e.message : String(e));
-      }
-      r = errorResponse(e as RestError);
-      if (r.status >= 500) sctx.log.warn('REST error', { status: r.status, body: (e as RestError).body });
-    }
-    if (!req.readableEnded) req.resume();
-    send(req, res, r);
-  }
-
   return {
     name: 'rest',
-    mounts: [{ prefix: '/rest/v1', handle }],
+    mounts: [{ prefix: '/rest/v1', fetch: restFetchHandler(ctx, jwt) }],
     async stop() {
       stopping = true;
       if (retry) clearTimeout(retry);

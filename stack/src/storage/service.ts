@@ -5,7 +5,7 @@ import { jwtVerify } from 'jose';
 import type { AuthResult } from '../rest/auth.ts';
 import type { Json } from '../rest/errors.ts';
 import { authenticatorUrl } from '../rest/service.ts';
-import type { ServiceFactory } from '../services.ts';
+import type { ServiceFactory } from '../service-types.ts';
 import { createBucket, deleteBucket, emptyBucket, getBucket, listBuckets, updateBucket } from './buckets.ts';
 import { sendJson, type RouteRequest, type StorageContext } from './context.ts';
 import { StorageDb } from './db.ts';

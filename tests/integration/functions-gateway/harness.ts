@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../../../stack/src/gateway/server.ts
 import { createLogger, fileSink } from '../../../stack/src/log.ts';
 import { testLogFile } from '../../support/stack-log.ts';
 import { freePort } from '../../../stack/src/postgres/embedded.ts';
-import type { StackService } from '../../../stack/src/services.ts';
+import type { StackService } from '../../../stack/src/service-types.ts';
 import { FIXTURE_FUNCTIONS } from '../../fixtures/functions/fixtures.ts';
 
 /**

@@ -16,10 +16,7 @@ function cookies(header: string | undefined): Record<string, string> {
 }
 
 export function txVars(ctx: RestContext, req: ApiRequest, auth: AuthResult, cache: SchemaCache, funcSettings: Array<[string, string]> = []): TxVars {
-  const headers = Object.fromEntries(Object.entries(req.headers)
-    .filter((e): e is [string, string | string[]] => e[0] !== 'cookie' && e[1] !== undefined)
-    .map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-  const cookieHeader = req.headers.cookie;
+  const { cookie: cookieHeader, ...headers } = req.headers;
   return {
     schema: req.schema,
     extraSearchPath: ctx.config.dbExtraSearchPath,
@@ -29,7 +26,7 @@ export function txVars(ctx: RestContext, req: ApiRequest, auth: AuthResult, cach
     method: req.method,
     path: req.path,
     headersJson: JSON.stringify(headers),
-    cookiesJson: JSON.stringify(cookies(typeof cookieHeader === 'string' ? cookieHeader : undefined)),
+    cookiesJson: JSON.stringify(cookies(cookieHeader)),
     timezone: req.prefs.timezone,
     funcSettings,
   };
