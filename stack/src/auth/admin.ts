@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { Queryable } from '../postgres/internal-db.ts';
 import { confirmUser, createUser, mergeMetadata, updatePassword } from './accounts.ts';
 import { isUuid } from './bearer.ts';
 import { checkPasswordStrength, obj, str, temporaryPassword, validateEmail, type AuthContext, type AuthRequest } from './context.ts';
 import { actionLink, sendInvite, type LinkType } from './emails.ts';
-import { AUTH_ERROR, AuthError, sendJson } from './errors.ts';
+import { AUTH_ERROR, AuthError, jsonReply, type AuthReply } from './errors.ts';
 import { generateOtp, saveOneTimeToken, tokenHash } from './one-time-tokens.ts';
 import { getReferrer, isRedirectUrlValid } from './redirect.ts';
 import { parseDurationSeconds } from './settings.ts';
@@ -24,7 +23,7 @@ export async function invite(ctx: AuthContext, r: AuthRequest): Promise<Record<s
   const data = obj(r.params.data) ?? {};
   const existing = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
   if (existing && isConfirmed(existing)) throw new AuthError(422, AUTH_ERROR.emailExists, DUPLICATE_EMAIL);
-  const redirect = getReferrer(ctx.settings, r.req, r.url, r.params);
+  const redirect = getReferrer(ctx.settings, r.headers, r.url, r.params);
   const user = await ctx.sql.begin(async (tx) => {
     const u = existing ?? await createUser(tx, { email, passwordHash: '', data, aud: ctx.settings.audience });
     return sendInvite(ctx, tx, u, redirect);
@@ -40,7 +39,7 @@ async function loadUser(ctx: AuthContext, id: string): Promise<UserRow> {
 }
 
 /** GET /admin/users?page=&per_page=: newest first, X-Total-Count and Link headers as GoTrue's addPaginationHeaders. */
-export async function listUsers(ctx: AuthContext, r: AuthRequest, res: ServerResponse): Promise<void> {
+export async function listUsers(ctx: AuthContext, r: AuthRequest): Promise<AuthReply> {
   const num = (k: string, d: number): number => {
     const v = r.url.searchParams.get(k);
     if (v === null || v === '') return d;
@@ -63,7 +62,7 @@ export async function listUsers(ctx: AuthContext, r: AuthRequest, res: ServerRes
     ...(page < last ? [`<${base}?page=${page + 1}&per_page=${perPage}>; rel="next"`] : []),
     `<${base}?page=${last}&per_page=${perPage}>; rel="last"`,
   ];
-  sendJson(res, 200, { users: rows.map((u) => userJson(u)), aud: ctx.settings.audience },
+  return jsonReply(200, { users: rows.map((u) => userJson(u)), aud: ctx.settings.audience },
     { 'x-total-count': String(total), link: links.join(', '), 'access-control-expose-headers': 'x-supabase-api-version, x-total-count, link' });
 }
 
@@ -176,7 +175,7 @@ export async function generateLink(ctx: AuthContext, r: AuthRequest): Promise<Re
   let type = str(p.type);
   const email = validateEmail(str(p.email));
   const wanted = str(p.redirect_to);
-  const referrer = isRedirectUrlValid(ctx.settings, wanted) ? wanted : getReferrer(ctx.settings, r.req, r.url);
+  const referrer = isRedirectUrlValid(ctx.settings, wanted) ? wanted : getReferrer(ctx.settings, r.headers, r.url);
   let user = await findUserByEmail(ctx.sql, email, ctx.settings.audience);
   let password = str(p.password);
   if (!user) {

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { AUTH_ERROR, AuthError } from './errors.ts';
 import type { TokenContext } from './grants.ts';
@@ -8,15 +7,15 @@ import { findUserById, isBanned, type UserRow } from './users.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** GoTrue's requireAuthentication: a Bearer JWT (HS256, project secret), its claims. */
-export async function bearerClaims(ctx: TokenContext, req: IncomingMessage): Promise<JWTPayload> {
-  const m = /^bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
+export async function bearerClaims(ctx: TokenContext, headers: Headers): Promise<JWTPayload> {
+  const m = /^bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
   if (!m?.[1]) throw new AuthError(401, AUTH_ERROR.noAuthorization, 'This endpoint requires a valid Bearer token');
   return verifyAccessToken(m[1], ctx.jwtSecret);
 }
 
 /** requireAuthentication + maybeLoadUserOrSession: the token's user (sub) and, when it names one, its session. */
-export async function authenticate(ctx: TokenContext, req: IncomingMessage): Promise<{ user: UserRow; sessionId?: string }> {
-  const claims = await bearerClaims(ctx, req);
+export async function authenticate(ctx: TokenContext, headers: Headers): Promise<{ user: UserRow; sessionId?: string }> {
+  const claims = await bearerClaims(ctx, headers);
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new AuthError(403, AUTH_ERROR.badJwt, 'invalid claim: missing sub claim');
   if (!UUID.test(claims.sub)) throw new AuthError(400, AUTH_ERROR.badJwt, 'invalid claim: sub claim must be a UUID');
   const user = await findUserById(ctx.sql, claims.sub);
@@ -32,8 +31,8 @@ export async function authenticate(ctx: TokenContext, req: IncomingMessage): Pro
 }
 
 /** GoTrue's requireAdmin: the token's role is one of GOTRUE_JWT_ADMIN_ROLES (service_role, supabase_admin). */
-export async function requireAdmin(ctx: TokenContext, req: IncomingMessage): Promise<JWTPayload> {
-  const claims = await bearerClaims(ctx, req);
+export async function requireAdmin(ctx: TokenContext, headers: Headers): Promise<JWTPayload> {
+  const claims = await bearerClaims(ctx, headers);
   if (claims.role !== 'service_role' && claims.role !== 'supabase_admin') throw new AuthError(403, AUTH_ERROR.notAdmin, 'User not allowed');
   return claims;
 }

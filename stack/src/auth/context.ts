@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { AUTH_ERROR, AuthError, weakPassword } from './errors.ts';
 import type { TokenContext } from './grants.ts';
@@ -13,7 +12,8 @@ export interface AuthContext extends TokenContext {
 
 /** One request as the endpoints see it. */
 export interface AuthRequest {
-  req: IncomingMessage;
+  /** The request's headers (fetch's Headers: lower-case names, repeats joined with ", "). */
+  headers: Headers;
   url: URL;
   params: Record<string, unknown>;
   meta: { userAgent?: string; ip?: string };

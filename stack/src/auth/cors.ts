@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 /**
  * GoTrue's own CORS middleware on an actual (non-preflight) request, as supabase/auth's
  * api.go configures rs/cors: origins `http://*` / `https://*`, credentials allowed, exposed
@@ -8,9 +6,9 @@ import type { IncomingMessage } from 'node:http';
  * Access-Control-Allow-Origin is overwritten with `*` (Kong's cors plugin, gateway/cors.ts),
  * and preflights never get here.
  */
-export function gotrueCorsHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin;
-  if (typeof origin !== 'string' || !/^https?:\/\//i.test(origin)) return {};
+export function gotrueCorsHeaders(headers: Headers): Record<string, string> {
+  const origin = headers.get('origin');
+  if (origin === null || !/^https?:\/\//i.test(origin)) return {};
   return {
     'Vary': 'Origin',
     'Access-Control-Allow-Origin': origin,

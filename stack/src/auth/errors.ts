@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
 /**
  * Supabase Auth (GoTrue) error codes used by this subset, from supabase/auth
- * internal/api/apierrors/errorcode.go. One registry; every error leaves through send().
+ * internal/api/apierrors/errorcode.go. One registry; every error leaves through errorReply().
  */
 export const AUTH_ERROR = {
   validationFailed: 'validation_failed',
@@ -58,28 +56,29 @@ export function weakPassword(min: number): AuthError {
 /** The API version auth-js sends (X-Supabase-Api-Version) that switches the error shape. */
 export const API_VERSION_2024_01_01 = '2024-01-01';
 
-function requestApiVersion(req: IncomingMessage): string | undefined {
-  const v = req.headers['x-supabase-api-version'];
-  const s = Array.isArray(v) ? v[0] : v;
+function requestApiVersion(headers: Headers): string | undefined {
+  const s = headers.get('x-supabase-api-version') ?? undefined;
   return s !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(s) ? s : undefined;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+/** An Auth answer before it becomes a web Response (mount.ts): status, JSON body (none: empty), headers. */
+export interface AuthReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
+
+export const jsonReply = (status: number, body: unknown, headers: Record<string, string> = {}): AuthReply => ({ status, body, headers });
 
 /**
  * GoTrue's HandleResponseError: with X-Supabase-Api-Version ≥ 2024-01-01 (auth-js always
  * sends it) the body is {"code":"<error_code>","message":"…"} and the version is echoed;
  * otherwise the initial shape {"code":<status>,"error_code":"…","msg":"…"}.
  */
-export function sendError(req: IncomingMessage, res: ServerResponse, e: AuthError): void {
-  const version = requestApiVersion(req);
+export function errorReply(headers: Headers, e: AuthError): AuthReply {
+  const version = requestApiVersion(headers);
   if (version !== undefined && version >= API_VERSION_2024_01_01) {
-    sendJson(res, e.status, { code: e.code, message: e.message, ...e.extra }, { 'x-supabase-api-version': API_VERSION_2024_01_01 });
-  } else {
-    sendJson(res, e.status, { code: e.status, error_code: e.code, msg: e.message, ...e.extra });
+    return jsonReply(e.status, { code: e.code, message: e.message, ...e.extra }, { 'x-supabase-api-version': API_VERSION_2024_01_01 });
   }
+  return jsonReply(e.status, { code: e.status, error_code: e.code, msg: e.message, ...e.extra });
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { AuthSettings } from './settings.ts';
 
@@ -84,21 +83,20 @@ export function isRedirectUrlValid(settings: AuthSettings, redirectUrl: string):
 }
 
 /** GoTrue's getRedirectTo: a `redirect_to` header, else the query's (or a form body's). */
-function requestedRedirect(req: IncomingMessage, url: URL, params?: Record<string, unknown>): string {
-  const header = req.headers.redirect_to;
-  const h = Array.isArray(header) ? header[0] : header;
+function requestedRedirect(headers: Headers, url: URL, params?: Record<string, unknown>): string {
+  const h = headers.get('redirect_to');
   if (h) return h;
   const q = url.searchParams.get('redirect_to');
   if (q) return q;
-  return typeof params?.redirect_to === 'string' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+  return typeof params?.redirect_to === 'string' && (headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')
     ? params.redirect_to : '';
 }
 
 /** GoTrue's GetReferrer: the requested redirect if valid, else the Referer if valid, else site_url. */
-export function getReferrer(settings: AuthSettings, req: IncomingMessage, url: URL, params?: Record<string, unknown>): string {
-  const wanted = requestedRedirect(req, url, params);
+export function getReferrer(settings: AuthSettings, headers: Headers, url: URL, params?: Record<string, unknown>): string {
+  const wanted = requestedRedirect(headers, url, params);
   if (isRedirectUrlValid(settings, wanted)) return wanted;
-  const referer = String(req.headers.referer ?? '');
+  const referer = headers.get('referer') ?? '';
   if (isRedirectUrlValid(settings, referer)) return referer;
   return settings.siteUrl;
 }

@@ -12,7 +12,7 @@ import { findUserByEmail, isConfirmed, userJson, type UserRow } from './users.ts
  * magic_link.go, recover.go, resend.go), email provider only.
  */
 
-const referrer = (ctx: AuthContext, r: AuthRequest): string => getReferrer(ctx.settings, r.req, r.url, r.params);
+const referrer = (ctx: AuthContext, r: AuthRequest): string => getReferrer(ctx.settings, r.headers, r.url, r.params);
 
 /** GoTrue's sanitizeUser: a look-alike answer for an address that is already registered. */
 function sanitizedUser(email: string, data: Record<string, unknown>, aud: string): Record<string, unknown> {

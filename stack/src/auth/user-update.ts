@@ -70,7 +70,7 @@ export async function updateUser(ctx: AuthContext, r: AuthRequest, user: UserRow
     }
     hash = await ctx.hashPassword(password);
   }
-  const redirect = getReferrer(ctx.settings, r.req, r.url, r.params);
+  const redirect = getReferrer(ctx.settings, r.headers, r.url, r.params);
   const updated = await ctx.sql.begin(async (tx) => {
     let u = user;
     if (hash !== undefined) {

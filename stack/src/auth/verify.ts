@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import type { Queryable } from '../postgres/internal-db.ts';
 import { confirmEmailChange, confirmUser, spendRecoveryToken, updatePassword } from './accounts.ts';
 import { str, temporaryPassword, validateEmail, type AuthContext, type AuthRequest } from './context.ts';
-import { AUTH_ERROR, AuthError } from './errors.ts';
+import { AUTH_ERROR, AuthError, type AuthReply } from './errors.ts';
 import { issueSession, type TokenResponse } from './grants.ts';
 import { clearOneTimeTokens, isOtpExpired, tokenHash } from './one-time-tokens.ts';
 import { authMethodOf, issueAuthCode, PKCE_PREFIX } from './pkce.ts';
@@ -130,11 +129,11 @@ function redirectWith(rurl: string, fragment: Record<string, string> | undefined
 }
 
 /** GET /verify?token=<hash>&type=…&redirect_to=… → 303 to redirect_to (or site_url) with the outcome in the fragment. */
-export async function verifyGet(ctx: AuthContext, r: AuthRequest, res: ServerResponse): Promise<void> {
+export async function verifyGet(ctx: AuthContext, r: AuthRequest): Promise<AuthReply> {
   const type = requireType(r.url.searchParams.get('type') ?? '');
   const token = (r.url.searchParams.get('token') ?? '').replaceAll('-', '');
   if (token === '') throw new AuthError(400, AUTH_ERROR.validationFailed, 'Verify requires a token or a token hash');
-  const redirectTo = getReferrer(ctx.settings, r.req, r.url);
+  const redirectTo = getReferrer(ctx.settings, r.headers, r.url);
   const pkce = token.startsWith(PKCE_PREFIX);
   let location: string;
   try {
@@ -167,8 +166,7 @@ export async function verifyGet(ctx: AuthContext, r: AuthRequest, res: ServerRes
     if (oauth) fragment.error = oauth;
     location = redirectWith(redirectTo, fragment, pkce ? fragment : undefined);
   }
-  res.writeHead(303, { location, 'content-length': 0 });
-  res.end();
+  return { status: 303, headers: { location } };
 }
 
 /** POST /verify {type, token_hash} or {type, email, token}: the session as JSON. */

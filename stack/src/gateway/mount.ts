@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+/** The client connection behind a request (what GoTrue's RemoteAddr is when no X-Forwarded-For). */
+export interface MountPeer {
+  remoteAddress?: string;
+}
+
 /**
  * A service mounted under a path prefix (e.g. /rest/v1), as Kong routes for Supabase.
  * A mount answers HTTP either web-standard (`fetch`: Request → Response, testable in-process
@@ -10,8 +15,11 @@ import type { Duplex } from 'node:stream';
 export interface HttpMount {
   /** Path prefix without trailing slash, e.g. "/rest/v1". */
   prefix: string;
-  /** Web-standard handler; `subpath` is the path after the prefix (always starts with "/"). */
-  fetch?(request: Request, subpath: string): Response | Promise<Response>;
+  /**
+   * Web-standard handler; `subpath` is the path after the prefix (always starts with "/");
+   * `peer` is the connection's far end as the adapter saw it (absent in-process).
+   */
+  fetch?(request: Request, subpath: string, peer?: MountPeer): Response | Promise<Response>;
   /** Node handler, for mounts without `fetch`. */
   handle?(req: IncomingMessage, res: ServerResponse, subpath: string): void | Promise<void>;
   /** Handle a WebSocket upgrade under this prefix. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { StackKeys } from '../keys.ts';
 import type { Logger } from '../log.ts';
 import { normalizeApiKeyRequestHeaders } from './keys.ts';
@@ -20,13 +20,13 @@ const json = (status: number, body: unknown): Response =>
  * before (server.ts); the header key mapping runs here on the Request.
  */
 export function fetchMountListener(mounts: readonly HttpMount[], keys: StackKeys, log: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return getRequestListener(async (request: Request): Promise<Response> => {
+  return getRequestListener(async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const url = new URL(request.url);
     const found = findMount(mounts, url.pathname);
     if (!found?.mount.fetch) return json(404, { message: 'no Route matched with those values' });
     if (found.mount.mapKeys !== false) normalizeApiKeyRequestHeaders(request.headers, url.searchParams.get('apikey'), keys);
     try {
-      return await found.mount.fetch(request, found.subpath);
+      return await found.mount.fetch(request, found.subpath, { remoteAddress: env.incoming.socket.remoteAddress });
     } catch (e) {
       log.error('unhandled error in mount', { prefix: found.mount.prefix, error: String(e) });
       return json(500, UPSTREAM_FAILED);

@@ -1,3 +1,4 @@
+import { readBodyWithin } from '../gateway/body.ts';
 import { invalidBody, payloadTooLarge } from './errors.ts';
 import type { MediaType } from './media.ts';
 
@@ -12,32 +13,9 @@ export type Payload =
   | { kind: 'json'; raw: string; keys: string[]; isObject: boolean }
   | { kind: 'raw'; raw: Buffer };
 
-/**
- * The body, refused (413) as soon as it passes `limit`, without reading the rest. With a
- * Content-Length within the limit it is read in one go (the adapter's fast path, no stream;
- * a body that does not match its length is an error there), otherwise counted as it streams.
- */
-export async function readBody(req: Request, limit: number): Promise<Buffer> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared)) {
-    if (Number(declared) > limit) throw payloadTooLarge(limit);
-    return Buffer.from(await req.arrayBuffer());
-  }
-  if (req.body === null) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void reader.cancel().catch(() => {});
-      throw payloadTooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+/** The body, refused (413, PGRST413) as soon as it passes `limit` (gateway/body.ts). */
+export function readBody(req: Request, limit: number): Promise<Buffer> {
+  return readBodyWithin(req, limit, () => payloadTooLarge(limit));
 }
 
 const sortKeys = (keys: Iterable<string>): string[] => [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
