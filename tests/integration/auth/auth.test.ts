@@ -47,8 +47,9 @@ describe('auth: password sign-in', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
     expect(claims.amr).toEqual([{ method: 'password', timestamp: expect.any(Number) }]);
     expect(session?.user).toMatchObject({ id: claims.sub, email: 'operator@northside.demo', aud: 'authenticated', role: 'authenticated' });
-    const [row] = await sql`select 1 from auth.sessions where id = ${String(claims.session_id)}`;
-    expect(row).toBeDefined();
+    const [row] = await sql<{ ip: string }[]>`select host(ip) as ip from auth.sessions where id = ${String(claims.session_id)}`;
+    // No X-Forwarded-For: GoTrue records the connection's address (the fetch adapter's MountPeer).
+    expect(row?.ip).toBe('127.0.0.1');
   });
 
   it('puts every membership of a fresh org into org_roles', async () => {
