@@ -5,6 +5,7 @@ import { resolveConfig } from '../../../stack/src/config.ts';
 import { createFunctionsGateway, type FunctionsGateway } from '../../../stack/src/functions-gateway/service.ts';
 import { createLogger } from '../../../stack/src/log.ts';
 import { FIXTURE_FUNCTIONS } from '../../fixtures/functions/fixtures.ts';
+import { callMount } from '../../support/mount-request.ts';
 
 // The /functions/v1 mount called in-process with `new Request(…)`: no socket, no Deno worker,
 // no database. What it covers is what the gateway answers itself before a worker is asked —
@@ -30,10 +31,7 @@ afterAll(async () => {
 });
 
 async function call(path: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: string }> {
-  const mount = gw.mounts?.[0];
-  if (!mount?.fetch) throw new Error('the functions gateway has no fetch mount');
-  const url = new URL(`http://127.0.0.1:54321/functions/v1${path}`);
-  const res = await mount.fetch(new Request(url, init), url.pathname.slice('/functions/v1'.length) || '/');
+  const res = await callMount(gw.mounts, path, init);
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
 
