@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { jwtVerify } from 'jose';
 
 /**
@@ -6,8 +5,7 @@ import { jwtVerify } from 'jose';
  * `Authorization: Bearer <jwt>`, HS256 with the project secret; only signature and
  * expiry matter, not the role. Answers are the runtime's own 401 bodies.
  */
-export async function checkJwt(req: IncomingMessage, secret: CryptoKey): Promise<{ msg: string } | undefined> {
-  const header = req.headers.authorization;
+export async function checkJwt(header: string | null, secret: CryptoKey): Promise<{ msg: string } | undefined> {
   if (!header) return { msg: 'Error: Missing authorization header' };
   const [bearer, token] = header.split(' ');
   if (bearer !== 'Bearer') return { msg: "Error: Auth header is not 'Bearer {token}'" };

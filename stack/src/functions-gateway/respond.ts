@@ -1,17 +1,13 @@
-import type { ServerResponse } from 'node:http';
 import { FUNCTION_ERRORS, type FunctionError } from './limits.ts';
 import type { EndReason } from './worker.ts';
 
-/** The gateway's own JSON answers (a response already streaming is cut instead). */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) { res.destroy(); return; }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** The gateway's own JSON answers (the edge runtime's bodies, `content-type: application/json`). */
+export function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-export function sendFunctionError(res: ServerResponse, e: FunctionError): void {
-  sendJson(res, e.status, { code: e.code, message: e.message });
+export function functionError(e: FunctionError): Response {
+  return jsonResponse(e.status, { code: e.code, message: e.message });
 }
 
 /** The edge runtime's error for a worker that ended under a request. */

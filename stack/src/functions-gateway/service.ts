@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { REPO_ROOT } from '../config.ts';
 import type { ServiceFactory, StackContext, StackService } from '../service-types.ts';
@@ -8,7 +7,7 @@ import { functionEnv } from './function-env.ts';
 import { checkJwt } from './jwt-check.ts';
 import { DEFAULT_FUNCTION_LIMITS, type FunctionLimits } from './limits.ts';
 import { proxy } from './proxy.ts';
-import { sendJson } from './respond.ts';
+import { jsonResponse } from './respond.ts';
 import type { FunctionWorker } from './worker.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -47,28 +46,23 @@ export async function createFunctionsGateway(ctx: StackContext, options: Functio
   const pool = new WorkerPool({ limits, env, log: ctx.log, denoDir });
   let stopping = false;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://functions');
+  /** Request → the function's answer (or the runtime's own: 404, 401, limits, worker failures). */
+  async function fetch(request: Request, subpath: string): Promise<Response> {
     const m = /^\/([^/]+)(\/.*)?$/.exec(subpath);
     const fn = m?.[1] ? functions.get(m[1]) : undefined;
-    if (!fn || stopping) {
-      req.resume();
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('Function not found');
-      return;
+    if (!fn || stopping) return new Response('Function not found', { status: 404, headers: { 'content-type': 'text/plain' } });
+    if (request.method !== 'OPTIONS' && fn.verifyJwt) {
+      const rejected = await checkJwt(request.headers.get('authorization'), secret);
+      if (rejected) return jsonResponse(401, rejected);
     }
-    if (req.method !== 'OPTIONS' && fn.verifyJwt) {
-      const rejected = await checkJwt(req, secret);
-      if (rejected) { req.resume(); return sendJson(res, 401, rejected); }
-    }
-    await proxy(pool, limits, req, res, fn, m?.[2] ?? '', url.search);
+    return proxy(pool, limits, request, fn, m?.[2] ?? '', new URL(request.url).search);
   }
 
   return {
     name: 'functions',
     functions,
     limits,
-    mounts: [{ prefix: '/functions/v1', handle }],
+    mounts: [{ prefix: '/functions/v1', fetch }],
     worker: (name) => pool.worker(name),
     async stop() {
       stopping = true;

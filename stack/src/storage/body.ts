@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { badRequest, entityTooLarge } from './errors.ts';
 
 /** Past this many bytes beyond a limit the connection is cut instead of drained. */
@@ -6,32 +5,26 @@ const DRAIN_CAP = 8 * 1024 * 1024;
 
 /**
  * The request body, refused with Storage's EntityTooLarge once it passes `limit` bytes.
- * The rest is drained (up to DRAIN_CAP, then the socket is cut) so the client reads the
- * error instead of a reset.
+ * The rest is drained first (up to DRAIN_CAP; past it the stream is cancelled and the
+ * gateway's adapter cuts the connection) so the client reads the error instead of a reset.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (over) {
-        if (size > limit + DRAIN_CAP) req.destroy();
-        return;
-      }
-      if (size > limit) { over = true; chunks.length = 0; return; }
-      chunks.push(c);
-    });
-    req.on('end', () => (over ? reject(entityTooLarge()) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-    req.on('close', () => { if (over) reject(entityTooLarge()); });
-  });
+export async function readBody(request: Request, limit: number): Promise<Buffer> {
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let c = await reader.read(); !c.done; c = await reader.read()) {
+    size += c.value.byteLength;
+    if (size > limit + DRAIN_CAP) { await reader.cancel().catch(() => undefined); throw entityTooLarge(); }
+    if (size <= limit) chunks.push(c.value);
+  }
+  if (size > limit) throw entityTooLarge();
+  return Buffer.concat(chunks);
 }
 
 /** A JSON object body (bucket and list requests); Fastify's wording for the bad ones. */
-export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = await readBody(req, 1024 * 1024);
+export async function readJson(request: Request): Promise<Record<string, unknown>> {
+  const raw = await readBody(request, 1024 * 1024);
   if (raw.length === 0) return {};
   let v: unknown;
   try { v = JSON.parse(raw.toString('utf8')); } catch { throw badRequest('Body is not valid JSON'); }
@@ -66,8 +59,8 @@ function parseMetadata(text: string | undefined, base64: boolean): Record<string
  * `cacheControl` and `metadata` fields) or the raw bytes with `content-type`,
  * `cache-control` and base64 `x-metadata` headers.
  */
-export async function parseUpload(req: IncomingMessage, raw: Buffer): Promise<UploadPayload> {
-  const contentType = req.headers['content-type'] ?? '';
+export async function parseUpload(request: Request, raw: Buffer): Promise<UploadPayload> {
+  const contentType = request.headers.get('content-type') ?? '';
   if (/^multipart\/form-data/i.test(contentType)) {
     let form: FormData;
     try {
@@ -87,11 +80,10 @@ export async function parseUpload(req: IncomingMessage, raw: Buffer): Promise<Up
       userMetadata: parseMetadata(typeof md === 'string' ? md : undefined, false),
     };
   }
-  const xm = req.headers['x-metadata'];
   return {
     bytes: raw,
     mimetype: contentType || 'application/octet-stream',
-    cacheControl: cacheControlOf(typeof req.headers['cache-control'] === 'string' ? req.headers['cache-control'] : undefined),
-    userMetadata: parseMetadata(typeof xm === 'string' ? xm : undefined, true),
+    cacheControl: cacheControlOf(request.headers.get('cache-control') ?? undefined),
+    userMetadata: parseMetadata(request.headers.get('x-metadata') ?? undefined, true),
   };
 }

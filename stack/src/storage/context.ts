@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthResult } from '../rest/auth.ts';
 import type { StorageDb } from './db.ts';
 import type { FileStore } from './files.ts';
@@ -14,17 +13,15 @@ export interface StorageContext {
 }
 
 export interface RouteRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
+  request: Request;
   /** The request's role and claims (anon when the route is public). */
   auth: () => Promise<AuthResult>;
   query: URLSearchParams;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
-  res.end(text);
+/** Storage's JSON answers (the gateway's adapter sets Content-Length). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 }
 
 /** storage.objects `owner` (a uuid) and `owner_id` (text) from the JWT's `sub`. */

@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { FileStore } from './files.ts';
 import { invalidRange, resourceNotFound } from './errors.ts';
 import { parseRange } from './range.ts';
+import { json } from './context.ts';
 
 /** The `metadata` Storage keeps on storage.objects for each upload. */
 export interface ObjectMetadata {
@@ -23,10 +23,10 @@ export interface ObjectMetadata {
  * (src/storage/renderer/renderer.ts) writes it.
  */
 export async function sendObject(
-  req: IncomingMessage, res: ServerResponse, files: FileStore, id: string, md: ObjectMetadata, query: URLSearchParams,
+  request: Request, files: FileStore, id: string, md: ObjectMetadata, query: URLSearchParams,
   /** A signed URL's expiry: sent as `Expires` instead of the object's Cache-Control, as Storage does. */
   expires?: Date,
-): Promise<void> {
+): Promise<Response> {
   const headers: Record<string, string> = {
     // Storage's renderer never serves text/html as such (no stored-XSS through a bucket).
     'content-type': md.mimetype.includes('text/html') ? 'text/plain' : md.mimetype,
@@ -41,26 +41,19 @@ export async function sendObject(
     const name = encodeURIComponent(download);
     headers['content-disposition'] = download === '' ? 'attachment;' : `attachment; filename=${name}; filename*=UTF-8''${name};`;
   }
-  if (req.headers['if-none-match'] === md.eTag) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, md.size);
+  if (request.headers.get('if-none-match') === md.eTag) return new Response(null, { status: 304, headers });
+  const range = parseRange(request.headers.get('range') ?? undefined, md.size);
   if (range.kind === 'unsatisfiable') {
-    const body = JSON.stringify(invalidRange().render());
-    res.writeHead(416, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-range': `bytes */${md.size}`, 'content-length': String(Buffer.byteLength(body)) });
-    res.end(body);
-    return;
+    return json(416, invalidRange().render(), { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-range': `bytes */${md.size}` });
   }
   const partial = range.kind === 'partial';
   const start = partial ? range.start : 0;
   const end = partial ? range.end : md.size - 1;
   headers['content-length'] = String(Math.max(0, end - start + 1));
   if (partial) headers['content-range'] = `bytes ${start}-${end}/${md.size}`;
-  const body = req.method === 'HEAD' || md.size === 0 ? undefined : await files.open(id, { start, end });
-  if (body === undefined && req.method !== 'HEAD' && md.size > 0) throw resourceNotFound();
-  res.writeHead(partial ? 206 : 200, headers);
-  if (!body) { res.end(); return; }
-  await pipeline(body, res);
+  const body = request.method === 'HEAD' || md.size === 0 ? undefined : await files.open(id, { start, end });
+  if (body === undefined && request.method !== 'HEAD' && md.size > 0) throw resourceNotFound();
+  // The file streamed as it is read (a cancel — client gone — destroys the file stream).
+  const stream = body ? Readable.toWeb(body) as ReadableStream<Uint8Array> : null;
+  return new Response(stream, { status: partial ? 206 : 200, headers });
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -26,7 +27,7 @@ export class FileStore {
   }
 
   /** A stream of the object's bytes, opened before any header is sent; undefined when the file is gone. */
-  async open(id: string, range: { start: number; end: number }): Promise<NodeJS.ReadableStream | undefined> {
+  async open(id: string, range: { start: number; end: number }): Promise<Readable | undefined> {
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(this.file(id), 'r');

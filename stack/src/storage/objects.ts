@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { parseUpload, readBody, readJson } from './body.ts';
-import { ownerOf, sendJson, type RouteRequest, type StorageContext } from './context.ts';
+import { json, ownerOf, type RouteRequest, type StorageContext } from './context.ts';
 import { sendObject, type ObjectMetadata } from './download.ts';
 import {
   badRequest, entityTooLarge, invalidJwt, invalidKey, invalidMimeType, invalidSignature, noSuchBucket, noSuchKey,
@@ -27,18 +27,18 @@ function checkKey(name: string): void {
   if (name === '' || /[\u0000-\u001f\u007f]/.test(name)) throw invalidKey(name);
 }
 
-export async function uploadObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string, upsert: boolean): Promise<void> {
+export async function uploadObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string, upsert: boolean): Promise<Response> {
   checkKey(name);
   const auth = await r.auth();
   const buckets = await ctx.db.asSuperUser((su) => su<{ file_size_limit: string | null; allowed_mime_types: string[] | null }>`
     select file_size_limit, allowed_mime_types from storage.buckets where id = ${bucketId}`);
   const bucket = buckets[0];
-  if (!bucket) { r.req.resume(); throw noSuchBucket(); }
+  if (!bucket) throw noSuchBucket();
   const bucketLimit = bucket.file_size_limit === null ? Infinity : Number(bucket.file_size_limit);
   const limit = Math.min(ctx.settings.fileSizeLimit, bucketLimit);
-  const multipart = /^multipart\/form-data/i.test(r.req.headers['content-type'] ?? '');
-  const raw = await readBody(r.req, multipart ? limit + MULTIPART_SLACK : limit);
-  const upload = await parseUpload(r.req, raw);
+  const multipart = /^multipart\/form-data/i.test(r.request.headers.get('content-type') ?? '');
+  const raw = await readBody(r.request, multipart ? limit + MULTIPART_SLACK : limit);
+  const upload = await parseUpload(r.request, raw);
   if (upload.bytes.length > limit) throw entityTooLarge();
   if (!mimeAllowed(upload.mimetype, bucket.allowed_mime_types)) throw invalidMimeType(upload.mimetype);
 
@@ -71,7 +71,7 @@ export async function uploadObject(ctx: StorageContext, r: RouteRequest, bucketI
     await ctx.files.write(objectId, upload.bytes);
     return objectId;
   });
-  sendJson(r.res, 200, { Id: id, Key: `${bucketId}/${name}` });
+  return json(200, { Id: id, Key: `${bucketId}/${name}` });
 }
 
 async function findVisible(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<ObjectRow> {
@@ -81,19 +81,19 @@ async function findVisible(ctx: StorageContext, r: RouteRequest, bucketId: strin
   return rows[0];
 }
 
-export async function getObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+export async function getObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const row = await findVisible(ctx, r, bucketId, name);
-  await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query);
+  return sendObject(r.request, ctx.files, row.id, row.metadata, r.query);
 }
 
-export async function getPublicObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+export async function getPublicObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const row = await ctx.db.asSuperUser(async (su) => {
     const b = await su`select 1 from storage.buckets where id = ${bucketId} and public`;
     if (!b[0]) throw noSuchBucket();
     return (await su<ObjectRow>`select id, metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`)[0];
   });
   if (!row) throw noSuchKey();
-  await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query);
+  return sendObject(r.request, ctx.files, row.id, row.metadata, r.query);
 }
 
 type DescribedRow = ObjectRow & Record<string, unknown>;
@@ -114,9 +114,9 @@ async function describe(ctx: StorageContext, r: RouteRequest, bucketId: string, 
 }
 
 /** GET /object/info/{bucket}/{path}: Storage's InfoRenderer body. */
-export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const o = await describe(ctx, r, bucketId, name);
-  sendJson(r.res, 200, {
+  return json(200, {
     id: o.id, name: o.name, version: o.version, bucket_id: o.bucket_id, size: o.metadata.size,
     content_type: o.metadata.mimetype, cache_control: o.metadata.cacheControl, etag: o.metadata.eTag,
     metadata: o.user_metadata, last_modified: o.updated_at, created_at: o.created_at,
@@ -124,17 +124,17 @@ export async function getObjectInfo(ctx: StorageContext, r: RouteRequest, bucket
 }
 
 /** HEAD /object/{bucket}/{path} and /object/authenticated/…: the download's headers, no body. */
-export async function headObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+export async function headObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const o = await describe(ctx, r, bucketId, name);
-  await sendObject(r.req, r.res, ctx.files, o.id, o.metadata, r.query);
+  return sendObject(r.request, ctx.files, o.id, o.metadata, r.query);
 }
 
 function intField(v: unknown, fallback: number): number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback;
 }
 
-export async function listObjects(ctx: StorageContext, r: RouteRequest, bucketId: string): Promise<void> {
-  const body = await readJson(r.req);
+export async function listObjects(ctx: StorageContext, r: RouteRequest, bucketId: string): Promise<Response> {
+  const body = await readJson(r.request);
   let prefix = typeof body.prefix === 'string' ? body.prefix : '';
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
   const levels = prefix.split('/').length;
@@ -143,11 +143,11 @@ export async function listObjects(ctx: StorageContext, r: RouteRequest, bucketId
     select * from storage.search(${prefix}, ${bucketId}, ${intField(body.limit, 100)}, ${levels}, ${intField(body.offset, 0)},
       ${typeof body.search === 'string' ? body.search : ''}, ${typeof sortBy.column === 'string' ? sortBy.column : 'name'},
       ${typeof sortBy.order === 'string' ? sortBy.order : 'asc'})`);
-  sendJson(r.res, 200, rows);
+  return json(200, rows);
 }
 
-export async function deleteObjects(ctx: StorageContext, r: RouteRequest, bucketId: string): Promise<void> {
-  const body = await readJson(r.req);
+export async function deleteObjects(ctx: StorageContext, r: RouteRequest, bucketId: string): Promise<Response> {
+  const body = await readJson(r.request);
   const prefixes = body.prefixes;
   if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string')) throw badRequest("body must have required property 'prefixes'");
   if (prefixes.length < 1) throw badRequest('body/prefixes must NOT have fewer than 1 items');
@@ -156,32 +156,31 @@ export async function deleteObjects(ctx: StorageContext, r: RouteRequest, bucket
   const rows = await ctx.db.as(await r.auth(), (tx) => tx.unsafe<{ id: string }>(
     `delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning ${OBJECT_COLUMNS}`, [bucketId, prefixes]));
   await ctx.files.remove(rows.map((o) => o.id));
-  sendJson(r.res, 200, rows);
+  return json(200, rows);
 }
 
-export async function deleteObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
-  r.req.resume();
+export async function deleteObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const rows = await ctx.db.as(await r.auth(), (tx) => tx<{ id: string }>`
     delete from storage.objects where bucket_id = ${bucketId} and name = ${name} returning id`);
   if (!rows[0]) throw noSuchKey();
   await ctx.files.remove(rows.map((o) => o.id));
-  sendJson(r.res, 200, { message: 'Successfully deleted' });
+  return json(200, { message: 'Successfully deleted' });
 }
 
 /** POST /object/sign/{bucket}/{path}: a JWT `{url, iat, exp}` signed with the project's secret. */
-export async function signObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
-  const body = await readJson(r.req);
+export async function signObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
+  const body = await readJson(r.request);
   const expiresIn = body.expiresIn;
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 1) throw badRequest('body/expiresIn must be >= 1');
   await findVisible(ctx, r, bucketId, name);
   const url = `${bucketId}/${name}`;
   const token = await new SignJWT({ url }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + Math.floor(expiresIn)).sign(ctx.jwtSecret);
-  sendJson(r.res, 200, { signedURL: `/object/sign/${url}?token=${token}` });
+  return json(200, { signedURL: `/object/sign/${url}?token=${token}` });
 }
 
 /** GET /object/sign/{bucket}/{path}?token=…: the object, for whoever holds a valid token. */
-export async function getSignedObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<void> {
+export async function getSignedObject(ctx: StorageContext, r: RouteRequest, bucketId: string, name: string): Promise<Response> {
   const token = r.query.get('token');
   if (!token) throw badRequest("querystring must have required property 'token'");
   let url: unknown;
@@ -196,5 +195,5 @@ export async function getSignedObject(ctx: StorageContext, r: RouteRequest, buck
   const row = (await ctx.db.asSuperUser((su) => su<ObjectRow>`
     select id, metadata from storage.objects where bucket_id = ${bucketId} and name = ${name}`))[0];
   if (!row) throw noSuchKey();
-  await sendObject(r.req, r.res, ctx.files, row.id, row.metadata, r.query, exp === undefined ? undefined : new Date(exp * 1000));
+  return sendObject(r.request, ctx.files, row.id, row.metadata, r.query, exp === undefined ? undefined : new Date(exp * 1000));
 }

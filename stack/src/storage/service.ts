@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createInternalDb } from '../postgres/internal-db.ts';
 import { jwtVerify } from 'jose';
@@ -7,7 +6,7 @@ import type { Json } from '../rest/errors.ts';
 import { authenticatorUrl } from '../rest/service.ts';
 import type { ServiceFactory } from '../service-types.ts';
 import { createBucket, deleteBucket, emptyBucket, getBucket, listBuckets, updateBucket } from './buckets.ts';
-import { sendJson, type RouteRequest, type StorageContext } from './context.ts';
+import { json, type RouteRequest, type StorageContext } from './context.ts';
 import { StorageDb } from './db.ts';
 import { accessDenied, StorageError } from './errors.ts';
 import { FileStore } from './files.ts';
@@ -41,8 +40,8 @@ export const startStorage: ServiceFactory = async (sctx) => {
    * (`Invalid Compact JWS`, `"exp" claim timestamp check failed`, …), except on routes that
    * allow it (object info, HEAD /object/{bucket}/{path}), where the caller is anon. The role is the token's `role` claim.
    */
-  const authOf = (req: IncomingMessage, allowInvalid: boolean) => async (): Promise<AuthResult> => {
-    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+  const authOf = (request: Request, allowInvalid: boolean) => async (): Promise<AuthResult> => {
+    const token = (request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, '');
     const anon: AuthResult = { role: 'anon', claims: { role: 'anon' }, authed: false };
     if (token === '' && allowInvalid) return anon;
     let claims: Record<string, Json>;
@@ -56,16 +55,12 @@ export const startStorage: ServiceFactory = async (sctx) => {
     return { role, claims: { ...claims, role }, authed: role !== 'anon' };
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://storage');
+  /** Request → Storage's answer; an unread request body is drained by the gateway's adapter. */
+  async function fetch(request: Request, subpath: string): Promise<Response> {
     try {
-      const m = route(req.method ?? 'GET', subpath);
-      const r: RouteRequest = { req, res, auth: authOf(req, m?.name === 'getObjectInfo' || m?.name === 'headObject'), query: url.searchParams };
-      if (!m) {
-        req.resume();
-        sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: `Route ${req.method ?? 'GET'}:/storage/v1${subpath} not found` });
-        return;
-      }
+      const m = route(request.method, subpath);
+      if (!m) return json(404, { statusCode: 404, error: 'Not Found', message: `Route ${request.method}:/storage/v1${subpath} not found` });
+      const r: RouteRequest = { request, auth: authOf(request, m.name === 'getObjectInfo' || m.name === 'headObject'), query: new URL(request.url).searchParams };
       const { b = '', k = '' } = m.params;
       switch (m.name) {
         case 'listBuckets': return await listBuckets(ctx, r);
@@ -82,7 +77,7 @@ export const startStorage: ServiceFactory = async (sctx) => {
         case 'headAuthenticatedObject': return await headObject(ctx, r, b, k);
         case 'getPublicObject': return await getPublicObject(ctx, r, b, k);
         case 'getObject': return await getObject(ctx, r, b, k);
-        case 'createObject': return await uploadObject(ctx, r, b, k, req.headers['x-upsert'] === 'true');
+        case 'createObject': return await uploadObject(ctx, r, b, k, request.headers.get('x-upsert') === 'true');
         case 'updateObject': return await uploadObject(ctx, r, b, k, true);
         case 'deleteObjects': return await deleteObjects(ctx, r, b);
         case 'deleteObject': return await deleteObject(ctx, r, b, k);
@@ -90,15 +85,13 @@ export const startStorage: ServiceFactory = async (sctx) => {
     } catch (e) {
       const err = e instanceof StorageError ? e : new StorageError(500, 'InternalError', e instanceof Error ? e.message : String(e));
       if (err.httpStatus >= 500) sctx.log.warn('storage error', { error: e instanceof Error ? e.stack ?? e.message : String(e) });
-      if (!req.readableEnded) req.resume();
-      if (res.headersSent) { res.destroy(); return; }
-      sendJson(res, err.httpStatus, err.render());
+      return json(err.httpStatus, err.render());
     }
   }
 
   return {
     name: 'storage',
-    mounts: [{ prefix: '/storage/v1', handle }],
+    mounts: [{ prefix: '/storage/v1', fetch }],
     async stop() { await db.end(); },
   };
 };

@@ -130,6 +130,56 @@ describe('functions gateway: routing, JWT and env', () => {
   });
 });
 
+describe('functions gateway: streaming both ways', () => {
+  const url = (path: string): string => `${h.apiUrl}/functions/v1/hello-open/${path}`;
+
+  it('passes a Server-Sent Events body on as it comes (the second event is only sent after the first was read)', async () => {
+    const res = await fetch(url('stream'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('data: first\n\n');
+    expect(await fetch(url('stream-release')).then((r) => r.json())).toEqual({ released: true });
+    let rest = '';
+    for (let c = await reader.read(); !c.done; c = await reader.read()) rest += new TextDecoder().decode(c.value);
+    expect(rest).toBe('data: second\n\n');
+  });
+
+  it('cancels the function\'s response stream when the client goes away', async () => {
+    const count = async (): Promise<number> => ((await fetch(url('stream-cancelled')).then((r) => r.json())) as { cancelled: number }).cancelled;
+    const before = await count();
+    const abort = new AbortController();
+    const res = await fetch(url('stream-forever'), { signal: abort.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('data: tick');
+    abort.abort();
+    const deadline = Date.now() + 15_000;
+    while ((await count()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('streams the request body to the function and refuses a chunked body once it passes the limit', async () => {
+    const chunked = (bytes: number): ReadableStream<Uint8Array> => {
+      let left = bytes;
+      return new ReadableStream({
+        pull(c) {
+          const n = Math.min(left, 64 * 1024);
+          if (n === 0) { c.close(); return; }
+          c.enqueue(new Uint8Array(n).fill(120));
+          left -= n;
+        },
+      });
+    };
+    const small = await fetch(url('echo'), { method: 'POST', body: chunked(100_000), duplex: 'half' } as RequestInit);
+    expect(small.status).toBe(200);
+    expect(((await small.json()) as Echo).body).toBe('x'.repeat(100_000));
+    const big = await fetch(url('echo'), { method: 'POST', body: chunked(h.functionsGateway.limits.maxBodyBytes + 1), duplex: 'half' } as RequestInit);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body exceeds the functions gateway limit' });
+  });
+});
+
 describe('functions gateway: failures and limits', () => {
   it('answers 503 BOOT_ERROR for a function that cannot start', async () => {
     const res = await fetch(`${h.apiUrl}/functions/v1/boot-error`);
