@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createHotwatch, type Hotwatch, type StreamName } from '../client-sdk/src/index.ts';
 import { watchProcess } from './gc-watch.ts';
-import { memberClient } from './member-client.ts';
+import { memberClient } from '../tests/support/member-client.ts';
 import { startLoad, type Chain } from './stream-load.ts';
 
 type Cmd =

@@ -24,7 +24,7 @@ import { insertChain } from '../tests/integration/sdk/helpers.ts';
 import { createTestOrg } from '../tests/support/fixtures.ts';
 import { BUNDLE_GATE_BYTES, buildSdk, bundleSize, SDK_DIR } from '../tests/support/sdk-package.ts';
 import { benchDb, isMain, writeResult } from './bench-stack.ts';
-import { memberClient } from './member-client.ts';
+import { memberClient } from '../tests/support/member-client.ts';
 import { startLoad, type Chain } from './stream-load.ts';
 import type { BenchFigure, BenchResult } from './types.ts';
 

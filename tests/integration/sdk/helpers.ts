@@ -4,12 +4,13 @@
  * writes done directly in SQL as the service would, and a comparison with the database.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import type { Sql } from 'postgres';
 import WebSocket from 'ws';
 import type { Database, StreamEvent, StreamName } from '../../../client-sdk/src/index.ts';
 import { insertStreamRows } from '../data-model/stream-rows.ts';
+import { memberClient as bareMemberClient } from '../../support/member-client.ts';
 
 export const STREAMS: StreamName[] = ['hotspots', 'alerts', 'recommendations'];
 
@@ -26,14 +27,9 @@ export function viewerClaims(orgId: string, sub: string = randomUUID(), role = '
 
 const clients: SupabaseClient<Database>[] = [];
 
-/** A subscriber's client: Realtime and REST both carry `token`. */
+/** A subscriber's client: Realtime and REST both carry `token` (closed after the file). */
 export function memberClient(apiUrl: string, anonKey: string, token: string): SupabaseClient<Database> {
-  const client = createClient<Database>(apiUrl, anonKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { headers: { Authorization: `Bearer ${token}` } },
-    realtime: { transport: WebSocket as never },
-  });
-  void client.realtime.setAuth(token);
+  const client = bareMemberClient(apiUrl, anonKey, token);
   clients.push(client);
   return client;
 }
