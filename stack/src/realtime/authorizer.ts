@@ -68,14 +68,20 @@ export class Authorizer {
    * Visibility of tuples of `table.verdictColumns` values for each group: the cached pure
    * verdicts, AND'ed with the table's gate (row-independent restrictive policies such as
    * the cut-off's) evaluated now, once per group for the whole batch — as a probe of each
-   * row would find it, without reading the rows.
+   * row would find it, without reading the rows. Only groups the pure verdicts let see a
+   * row of the batch are gated: an AND that is already false needs no second operand, and
+   * with one group per member (the cut-off reads `sub`) a batch of one org's rows then
+   * costs that org's members' checks, not every subscriber's.
    */
   async verdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
-    const [out, gate] = await Promise.all([this.pureVerdicts(table, tuples, groups), table.gate ? this.gates(table, table.gate, groups) : undefined]);
-    if (!gate) return out;
-    groups.forEach((_, gi) => {
-      if (gate.failed.has(gi)) { out.failed.add(gi); out.visible.delete(gi); }
-      else if (!gate.visible.has(gi)) out.visible.delete(gi);
+    const out = await this.pureVerdicts(table, tuples, groups);
+    if (!table.gate) return out;
+    const seeing = [...out.visible.keys()];
+    if (seeing.length === 0) return out;
+    const gate = await this.gates(table, table.gate, seeing.map((gi) => groups[gi]!));
+    seeing.forEach((gi, j) => {
+      if (gate.failed.has(j)) { out.failed.add(gi); out.visible.delete(gi); }
+      else if (!gate.visible.has(j)) out.visible.delete(gi);
     });
     return out;
   }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createClient, FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -120,6 +121,21 @@ describe('functions gateway: routing, JWT and env', () => {
     const a = await fetch(`${h.apiUrl}/functions/v1/hello-open`).then((r) => r.json() as Promise<Echo>);
     const b = await fetch(`${h.apiUrl}/functions/v1/hello-open`).then((r) => r.json() as Promise<Echo>);
     expect(b.pid).toBe(a.pid);
+  });
+
+  it('leaves no listener on the request\'s signal once the exchange is over (the soak saw ≈ 24 KB kept per request)', async () => {
+    const mount = h.functionsGateway.mounts!.find((m) => m.prefix === '/functions/v1')!;
+    for (const method of ['GET', 'POST']) {
+      const abort = new AbortController();
+      const req = new Request(`${h.apiUrl}/functions/v1/hello-open`, { method, signal: abort.signal, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const res = await mount.fetch!(req, '/hello-open', {});
+      expect(res.status).toBe(200);
+      await res.text();
+      // The upstream's 'close' (which ends the exchange) follows the body's end.
+      const deadline = Date.now() + 5_000;
+      while (getEventListeners(req.signal, 'abort').length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(getEventListeners(req.signal, 'abort')).toHaveLength(0);
+    }
   });
 
   it('refuses bodies over the gateway limit', async () => {

@@ -165,7 +165,9 @@ describe('grouped RLS checks', () => {
     await q(`grant execute on function $T_open() to authenticated`);
     await q(`create policy members on $T for select to authenticated using (((select auth.jwt()) -> 'org_roles') ? (org_id)::text)`);
     await q(`create policy open on $T as restrictive for select to authenticated using ((select $T_open()))`);
-    const claims = [memberClaims([org.id]), memberClaims([org.id])];
+    const other = await createTestOrg(stack.sql, 'gate-other');
+    // The third subscriber is a member of another org: it sees none of these rows, so its gate is never asked.
+    const claims = [memberClaims([org.id]), memberClaims([org.id]), memberClaims([other.id])];
     const cols = claims.map(() => collector<Change>());
     await Promise.all(claims.map(async (c, i) => subscribed(rtClient(stack.apiUrl, stack.config.keys.anonKey, { token: await mintToken(secret, c) })
       .channel(`gate-${i}`).on('postgres_changes', { event: 'INSERT', schema: SCRATCH_SCHEMA, table: t }, as(cols[i]!.push)))));
@@ -177,15 +179,16 @@ describe('grouped RLS checks', () => {
     const ids = (i: number): number[] => cols[i]!.items.map((p) => Number(p.new.id));
 
     await q(`insert into $T values (1, '${org.id}')`);
-    for (const c of cols) await c.wait(1);
+    for (const c of cols.slice(0, 2)) await c.wait(1);
     let before = rt.metrics();
     await q(`insert into $T values (2, '${org.id}')`);
-    for (const c of cols) await c.wait(2);
+    for (const c of cols.slice(0, 2)) await c.wait(2);
     await sleep(300);
     let after = rt.metrics();
-    // Two groups (each token its own claims): the gate once each, the org_roles verdicts cached, no probe.
+    // Three groups (each token its own claims): the gate once for each of the two that see the row,
+    // none for the other org's member; the org_roles verdicts cached, no probe.
     expect(after.rlsGateChecks! - before.rlsGateChecks!).toBe(2);
-    expect(after.rlsCachedVerdicts! - before.rlsCachedVerdicts!).toBe(2);
+    expect(after.rlsCachedVerdicts! - before.rlsCachedVerdicts!).toBe(3);
     expect(after.rlsGroupQueries! - before.rlsGroupQueries!).toBe(0);
 
     // Blocking the second subscriber's account applies from the next change on, as its SELECT does.
@@ -212,6 +215,7 @@ describe('grouped RLS checks', () => {
     await waitFor(() => cols[1]!.items.length >= 4, 10_000, 'the error payload');
     expect(cols[1]!.items[3]!.errors).toEqual(['Error 500: Internal Server Error, RLS policy evaluation failed']);
     expect(rt.metrics().rlsUndecided! - before.rlsUndecided!).toBe(1);
+    expect(cols[2]!.items).toEqual([]);
   });
 
   it('a changed policy applies from the next change on (the stream re-describes the table)', async () => {
