@@ -44,10 +44,12 @@ const MAX_CACHED_VERDICTS = 100_000;
 
 export class Authorizer {
   /**
-   * group key → values → visible, per TableInfo: the catalog reloads a table's facts
-   * (policies included) at least every 5 s and at once on DDL, which starts afresh.
+   * group key → values → visible, per table and the facts the verdicts were asked under
+   * (oid, verdict columns, policies: factsJson). The catalog reloads a table's facts at least
+   * every 5 s and at once on DDL; keyed by what they say rather than by the reloaded object,
+   * a reload that changed nothing keeps the verdicts, and a changed policy starts afresh.
    */
-  private readonly cache = new WeakMap<TableInfo, { size: number; byGroup: Map<string, Map<string, boolean>> }>();
+  private readonly cache = new Map<number, { facts: string; size: number; byGroup: Map<string, Map<string, boolean>> }>();
 
   /** The table's RLS facts as JSON, once per TableInfo (sent with every verdict query). */
   private readonly factsText = new WeakMap<TableInfo, string>();
@@ -126,8 +128,12 @@ export class Authorizer {
   /** The cached verdicts of the policies that are pure functions of the row and the claims. */
   private async pureVerdicts(table: TableInfo, tuples: Array<Array<string | null>>, groups: Group[]): Promise<Visibility> {
     const out: Visibility = { visible: new Map(), failed: new Set() };
-    let cache = this.cache.get(table);
-    if (!cache || cache.size > MAX_CACHED_VERDICTS) { cache = { size: 0, byGroup: new Map() }; this.cache.set(table, cache); }
+    const facts = `${JSON.stringify(table.verdictColumns)}:${this.factsJson(table)}`;
+    let cache = this.cache.get(table.oid);
+    if (!cache || cache.facts !== facts || cache.size > MAX_CACHED_VERDICTS) {
+      cache = { facts, size: 0, byGroup: new Map() };
+      this.cache.set(table.oid, cache);
+    }
     const { byGroup } = cache;
     const tupleKeys = tuples.map((t) => JSON.stringify(t));
     const see = (gi: number, ti: number): void => {
