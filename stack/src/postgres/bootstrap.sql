@@ -380,6 +380,38 @@ end;
 $$;
 revoke execute on function realtime.embedded_as_group(text, text) from public, anon, authenticated;
 
+-- realtime.embedded_wait_visible (embedded stack only): wait until every one of `xids`
+-- (32-bit ids of transactions whose commits the server decoded) is visible to a new
+-- snapshot (why: embedded_visible_keys below); bounded at 2,000 waits of 1 ms. Returns
+-- the number of waits, negated when it gave up. Volatile: each check takes a new snapshot.
+create or replace function realtime.embedded_wait_visible(xids bigint[])
+returns int
+language plpgsql
+set search_path = ''
+as $$
+declare
+  waited int := 0;
+begin
+  -- A 32-bit xid becomes the xid8 nearest to the snapshot's xmax.
+  while cardinality(xids) > 0 and exists (
+    select 1
+      from (select pg_catalog.pg_current_snapshot() as snap) s
+      cross join lateral (select pg_catalog.pg_snapshot_xmax(s.snap)::text::bigint as xm) m
+      cross join unnest(xids) as t(x)
+     where not pg_catalog.pg_visible_in_snapshot(
+       greatest(m.xm + ((t.x - m.xm % 4294967296 + 6442450944) % 4294967296 - 2147483648), 3)::text::xid8, s.snap)) loop
+    if waited >= 2000 then
+      raise warning 'WarnCommitNotVisible: transactions % still not visible after % waits', xids, waited;
+      return -waited;
+    end if;
+    perform pg_catalog.pg_sleep(0.001);
+    waited := waited + 1;
+  end loop;
+  return waited;
+end;
+$$;
+revoke execute on function realtime.embedded_wait_visible(bigint[]) from public, anon, authenticated;
+
 -- realtime.embedded_visible_keys (embedded stack only): the batched RLS check. For each
 -- group (role + claims) run ONE query — which of these primary keys can the group
 -- select from `entity`? — and return (group_no, key_no) pairs; key_no = -1 marks a
@@ -407,23 +439,9 @@ declare
   waited int := 0;
   gave_up boolean := false;
 begin
-  -- Each statement of this volatile function takes a new snapshot, so every check sees
-  -- the latest commits. A 32-bit xid becomes the xid8 nearest to the snapshot's xmax.
-  while cardinality(xids) > 0 and exists (
-    select 1
-      from (select pg_current_snapshot() as snap) s
-      cross join lateral (select pg_snapshot_xmax(s.snap)::text::bigint as xm) m
-      cross join unnest(xids) as t(x)
-     where not pg_visible_in_snapshot(
-       greatest(m.xm + ((t.x - m.xm % 4294967296 + 6442450944) % 4294967296 - 2147483648), 3)::text::xid8, s.snap)) loop
-    if waited >= 2000 then
-      raise warning 'WarnCommitNotVisible: transactions % still not visible after % waits', xids, waited;
-      gave_up := true;
-      exit;
-    end if;
-    perform pg_sleep(0.001);
-    waited := waited + 1;
-  end loop;
+  waited := realtime.embedded_wait_visible(xids);
+  gave_up := waited < 0;
+  waited := abs(waited);
   if waited > 0 then
     group_no := case when gave_up then -2 else -1 end;
     key_no := waited;
@@ -619,12 +637,18 @@ revoke execute on function realtime.embedded_policy_verdicts(regclass, text[], j
 -- Realtime server finds them: policy-purity.ts rowIndependentFunctions; `facts` holds
 -- only those). Such a policy — Hotwatch's cut-off `(select rls.token_account_active())`
 -- — has one value for a group at a given moment whatever the row, so the server
--- evaluates it once per group per batch and ANDs it with the cached verdicts of the
--- table's other (pure) policies; evaluated now, as a probe of each row would. Policies
--- apply as in embedded_policy_verdicts (roles, PUBLIC, bypass, owner unless FORCE).
--- Returns (group_no, passed); passed is null for a group whose policies raised.
-create or replace function realtime.embedded_policy_gates(groups jsonb, facts jsonb)
-returns table (group_no int, passed boolean)
+-- evaluates it per group and ANDs it with the cached verdicts of the table's other
+-- (pure) policies; evaluated now, as a probe of each row would. Policies apply as in
+-- embedded_policy_verdicts (roles, PUBLIC, bypass, owner unless FORCE).
+-- Returns (group_no, passed, cacheable); passed is null for a group whose policies raised.
+-- `cacheable`: every table the evaluation read (this backend's scan counters before and
+-- after, pg_stat_xact_all_tables) carries the realtime_embedded_gate_deps trigger below,
+-- so any later change to what the values depend on reaches the server in the WAL, in
+-- commit order, and the server may keep the values until then (authorizer.ts).
+drop function if exists realtime.embedded_policy_gates(jsonb, jsonb);
+drop function if exists realtime.embedded_policy_gates(jsonb, jsonb, bigint[]);
+create function realtime.embedded_policy_gates(groups jsonb, facts jsonb, xids bigint[] default '{}')
+returns table (group_no int, passed boolean, cacheable boolean)
 language plpgsql
 set search_path = ''
 as $$
@@ -636,11 +660,23 @@ declare
   stmt text;
   restr text;
   bypass boolean;
+  nos int[] := '{}';
+  vals boolean[] := '{}';
+  scans_before jsonb;
+  ok boolean;
+  seen boolean;
 begin
+  -- `xids`: the transactions that changed what gates read, decoded since the server last
+  -- kept values; evaluated before their commits are visible, a value could miss a ban.
+  seen := realtime.embedded_wait_visible(xids) >= 0;
+  select coalesce(jsonb_object_agg(t.relid::text, t.seq_scan + coalesce(t.idx_scan, 0)), '{}')
+    into scans_before
+    from pg_catalog.pg_stat_xact_all_tables t
+   where t.schemaname not in ('pg_catalog', 'information_schema', 'pg_toast');
   for i in 0 .. jsonb_array_length(groups) - 1 loop
     g := groups -> i;
     r := g ->> 'role';
-    group_no := i;
+    nos := nos || i;
     begin
       -- Groups of one role share its applicable policies and their prepared statement.
       if prev is distinct from r then
@@ -665,23 +701,52 @@ begin
         prev := r;
       end if;
       if bypass then
-        passed := true;
+        ok := true;
       else
         perform realtime.embedded_as_group(r, g ->> 'claims');
-        execute format('execute %I', stmt) into passed;
+        execute format('execute %I', stmt) into ok;
         perform set_config('role', null, true);
       end if;
-      return next;
     exception when others then
       raise warning 'WarnApplyingRlsToSubscription: %', sqlerrm;
-      passed := null;
-      return next;
+      ok := null;
     end;
+    vals := vals || ok;
   end loop;
   perform set_config('role', null, true);
+  cacheable := seen and not exists (
+    select 1 from pg_catalog.pg_stat_xact_all_tables t
+     where t.schemaname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       and t.seq_scan + coalesce(t.idx_scan, 0) > coalesce((scans_before ->> t.relid::text)::bigint, 0)
+       and not exists (select 1 from pg_catalog.pg_trigger tg
+                        where tg.tgrelid = t.relid and tg.tgname = 'realtime_embedded_gate_deps' and tg.tgenabled <> 'D'));
+  return query select u.n, u.v, cacheable from unnest(nos, vals) as u(n, v);
 end;
 $$;
-revoke execute on function realtime.embedded_policy_gates(jsonb, jsonb) from public, anon, authenticated;
+revoke execute on function realtime.embedded_policy_gates(jsonb, jsonb, bigint[]) from public, anon, authenticated;
+
+-- What a gate read changed: a transactional logical message at the changing statement's
+-- position, so the Realtime server drops the gate values it keeps before it judges any
+-- change committed after this one (authorizer.ts). On auth.users, which the cut-off
+-- reads (a ban is an auth.users update); a table of one's own gets the same with
+-- `create trigger realtime_embedded_gate_deps after insert or update or delete or truncate
+-- on <table> for each statement execute function realtime.embedded_gate_deps_changed()`.
+-- Security definer: only superusers may emit logical messages here (above).
+create or replace function realtime.embedded_gate_deps_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_logical_emit_message(true, 'hotwatch.realtime.gate-deps', tg_relid::text);
+  return null;
+end;
+$$;
+revoke execute on function realtime.embedded_gate_deps_changed() from public, anon, authenticated;
+drop trigger if exists realtime_embedded_gate_deps on auth.users;
+create trigger realtime_embedded_gate_deps after insert or update or delete or truncate on auth.users
+  for each statement execute function realtime.embedded_gate_deps_changed();
 
 -- Daily partitions for yesterday through three days ahead; the Realtime server keeps
 -- creating them daily and drops those older than three days, as Supabase's does.

@@ -42,6 +42,16 @@ export interface Visibility {
 /** Remembered verdicts per table before the cache is started afresh. */
 const MAX_CACHED_VERDICTS = 100_000;
 
+/**
+ * How long a kept gate value may be used. A change to what the gate read drops it at
+ * once (forgetGates, in WAL order); this bounds what no WAL record announces: time
+ * (`banned_until > now()` ending), role attributes.
+ */
+export const GATE_TTL_MS = 1_000;
+
+/** Kept gate values before they are started afresh. */
+const MAX_KEPT_GATES = 100_000;
+
 export class Authorizer {
   /**
    * group key → values → visible, per table and the facts the verdicts were asked under
@@ -57,8 +67,32 @@ export class Authorizer {
   private readonly gateText = new WeakMap<TableInfo, string>();
   /** Gate checks being gathered for this tick, by gate facts (gates()). */
   private readonly gateRounds = new Map<string, { members: Map<string, Group>; passed: Promise<Map<string, boolean | null>> }>();
+  /**
+   * Gate values kept between batches: gate facts + group key → value and when it was
+   * asked. Only values whose evaluation read nothing but tables that announce their
+   * changes in the WAL (realtime.embedded_policy_gates `cacheable`), dropped when one
+   * of those changes is decoded (forgetGates) and after GATE_TTL_MS.
+   */
+  private keptGates = new Map<string, { passed: boolean; at: number }>();
+  /** Bumped by forgetGates: an evaluation begun before must not be kept. */
+  private gateEpoch = 0;
+  /** Gate values being asked again in the background (renewGates). */
+  private readonly renewing = new Set<string>();
+  /** The transactions behind forgetGates since values were last kept: evaluations wait until they are visible. */
+  private gateXids: number[] = [];
 
-  constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
+  constructor(private readonly sql: Db, private readonly metrics: Metrics, private readonly clock: () => number = Date.now) {}
+
+  /**
+   * A table some gate read changed in transaction `xid` (or the stream restarted): ask
+   * every gate afresh, once that commit is visible — its WAL can reach the server a moment
+   * before the committing backend leaves the proc array (bootstrap.sql embedded_visible_keys).
+   */
+  forgetGates(xid?: number): void {
+    this.gateEpoch++;
+    this.keptGates = new Map();
+    if (xid !== undefined && this.gateXids.length < 1_000) this.gateXids.push(xid);
+  }
 
   private factsJson(table: TableInfo): string {
     let text = this.factsText.get(table);
@@ -94,6 +128,22 @@ export class Authorizer {
     if (groups.length === 0) return out;
     let text = this.gateText.get(table);
     if (text === undefined) { text = JSON.stringify(gate); this.gateText.set(table, text); }
+    const now = this.clock();
+    const ask: Group[] = [];
+    const askIdx: number[] = [];
+    const renew: Group[] = [];
+    groups.forEach((g, gi) => {
+      const kept = this.keptGates.get(`${text}\u0000${g.key}`);
+      if (kept && now - kept.at < GATE_TTL_MS) {
+        this.metrics.rlsKeptGates++;
+        if (kept.passed) out.visible.set(gi, new Set([0]));
+        if (now - kept.at >= GATE_TTL_MS / 2) renew.push(g);
+      } else { ask.push(g); askIdx.push(gi); }
+    });
+    // Values past half their lifetime are asked again in the background, so a steady
+    // stream seldom waits for a gate check; the batch at hand uses the value still valid.
+    if (renew.length > 0) this.renewGates(text, renew);
+    if (ask.length === 0) return out;
     // Tables whose gates are the same policies (the cut-off on every stream table) share
     // one evaluation per group for the checks asked in this tick, i.e. one batch: an SDK
     // subscriber's three streams cost one gate check, not three.
@@ -104,9 +154,10 @@ export class Authorizer {
       round = { members, passed: Promise.resolve().then(() => { this.gateRounds.delete(facts); return this.evaluateGates(facts, [...members.values()]); }) };
       this.gateRounds.set(text, round);
     }
-    for (const g of groups) round.members.set(g.key, g);
+    for (const g of ask) round.members.set(g.key, g);
     const passed = await round.passed;
-    groups.forEach((g, gi) => {
+    ask.forEach((g, j) => {
+      const gi = askIdx[j]!;
       const p = passed.get(g.key);
       if (p === null) out.failed.add(gi);
       else if (p) out.visible.set(gi, new Set([0]));
@@ -114,14 +165,36 @@ export class Authorizer {
     return out;
   }
 
+  /** Ask these groups' gate values again without waiting (each group once at a time). */
+  private renewGates(facts: string, groups: Group[]): void {
+    const fresh = groups.filter((g) => !this.renewing.has(`${facts}\u0000${g.key}`));
+    if (fresh.length === 0) return;
+    const keys = fresh.map((g) => `${facts}\u0000${g.key}`);
+    for (const k of keys) this.renewing.add(k);
+    this.evaluateGates(facts, fresh).catch(() => { /* asked again by the next batch */ })
+      .finally(() => { for (const k of keys) this.renewing.delete(k); });
+  }
+
   /** realtime.embedded_policy_gates for these groups: group key → passed (null: the policies raised). */
   private async evaluateGates(facts: string, groups: Group[]): Promise<Map<string, boolean | null>> {
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
-    const rows = await this.sql<{ group_no: number; passed: boolean | null }>`
-      select group_no, passed from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${facts}::jsonb)`;
+    const epoch = this.gateEpoch;
+    const xids = this.gateXids;
+    const at = this.clock();
+    const rows = await this.sql<{ group_no: number; passed: boolean | null; cacheable: boolean }>`
+      select group_no, passed, cacheable from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${facts}::jsonb, ${xids}::bigint[])`;
     this.metrics.rlsGateChecks += groups.length;
     const out = new Map<string, boolean | null>();
-    for (const r of rows) out.set(groups[r.group_no]!.key, r.passed);
+    // Kept only if nothing the values read changed while they were asked (epoch) and what
+    // they read announces its changes (cacheable); a failed evaluation is asked again.
+    const keep = epoch === this.gateEpoch;
+    if (keep && rows.some((r) => r.cacheable)) this.gateXids = []; // waited for: visible from now on
+    if (keep && this.keptGates.size > MAX_KEPT_GATES) this.keptGates = new Map();
+    for (const r of rows) {
+      const key = groups[r.group_no]!.key;
+      out.set(key, r.passed);
+      if (keep && r.cacheable && r.passed !== null) this.keptGates.set(`${facts}\u0000${key}`, { passed: r.passed, at });
+    }
     return out;
   }
 

@@ -43,9 +43,9 @@ export interface TableInfo {
   verdictFacts: RlsFacts;
   /**
    * Restrictive policies that read no column of the row but are not pure (the cut-off's
-   * `(select rls.token_account_active())` reads auth.users): evaluated once per group per
-   * batch (authorizer.ts realtime.embedded_policy_gates), never cached; as facts holding
-   * only those policies. Null: none.
+   * `(select rls.token_account_active())` reads auth.users): evaluated per group
+   * (authorizer.ts realtime.embedded_policy_gates) and kept only until what they read
+   * changes; as facts holding only those policies. Null: none.
    */
   gate: RlsFacts | null;
 }

@@ -53,6 +53,8 @@ export class Metrics {
   rlsCachedVerdicts = 0;
   /** Row-independent restrictive policies ("gates", authorizer.ts) evaluated: one per group per table per batch. */
   rlsGateChecks = 0;
+  /** (group, gate) values served from the authorizer's kept gate values, no query. */
+  rlsKeptGates = 0;
   /** 1 ms waits for a decoded commit to become visible before its RLS check (bootstrap.sql). */
   visibilityWaits = 0;
   /** (change, RLS group) pairs RLS could not decide: logged as RealtimeRlsUndecided. */

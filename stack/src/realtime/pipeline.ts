@@ -127,6 +127,9 @@ export class ChangePipeline {
     // In stream order, before any later transaction is prepared: each change is judged by
     // the RLS facts in effect at its own commit (rls-facts.ts).
     for (const f of tx.rlsFacts) this.deps.catalog.noteRlsFacts(f.oid, tx.commitLsn, f.facts);
+    // Likewise, gate values kept from before a change to what they read are dropped before
+    // any later transaction is judged.
+    if (tx.gateDepsChanged) this.deps.authorizer.forgetGates(tx.xid);
     this.queue.push(tx);
     if (this.queue.length > this.deps.limits.maxQueuedTransactions) this.deps.replication()?.pause();
     this.pump();
@@ -134,6 +137,7 @@ export class ChangePipeline {
 
   /** The stream reconnected: queued and in-flight transactions will be sent again. */
   reset(): void {
+    this.deps.authorizer.forgetGates();
     this.queue = [];
     this.inflight = [];
     this.preparing = 0;

@@ -12,7 +12,7 @@ import { CHANGES_PUBLICATION, MESSAGES_PUBLICATION } from './constants.ts';
 import type { FlowControl } from './flow-control.ts';
 import { nowMs } from './metrics.ts';
 import { PgOutputDecoder, PG_EPOCH_MICROS, lsnToString, type Relation, type Tuple } from './pgoutput.ts';
-import { parseRlsFactsMessage, RLS_FACTS_PREFIX, type TableRlsFacts } from './rls-facts.ts';
+import { GATE_DEPS_PREFIX, parseRlsFactsMessage, RLS_FACTS_PREFIX, type TableRlsFacts } from './rls-facts.ts';
 
 export type ChangeKind = 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -38,6 +38,8 @@ export interface Transaction {
   relations: Relation[];
   /** RLS facts of tables whose DDL this transaction committed (the stack's event trigger; rls-facts.ts). */
   rlsFacts: TableRlsFacts[];
+  /** It changed a table that gate policies read (realtime.embedded_gate_deps_changed; authorizer.ts). */
+  gateDepsChanged: boolean;
   /** When its commit message was decoded here (epoch ms, sub-ms precision; stage tracing). */
   receivedAt: number;
 }
@@ -217,10 +219,15 @@ export class ReplicationStream implements FlowControl {
     const msg = this.decoder.decode(chunk.subarray(25));
     switch (msg.tag) {
       case 'begin':
-        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [], rlsFacts: [], receivedAt: 0 };
+        this.current = { xid: msg.xid, commitLsn: msg.commitLsn, endLsn: 0n, commitTimeMicros: msg.commitTimeMicros, changes: [], relations: [], rlsFacts: [], gateDepsChanged: false, receivedAt: 0 };
         break;
       case 'message': {
-        if (!msg.transactional || msg.prefix !== RLS_FACTS_PREFIX) break;
+        if (!msg.transactional) break;
+        if (msg.prefix === GATE_DEPS_PREFIX) {
+          if (this.current) this.current.gateDepsChanged = true;
+          break;
+        }
+        if (msg.prefix !== RLS_FACTS_PREFIX) break;
         const facts = parseRlsFactsMessage(msg.content);
         if (facts) this.current?.rlsFacts.push(facts);
         else this.opts.log.warn('unreadable RLS facts message', { code: 'RealtimeRlsUndecided', content: msg.content.toString('utf8').slice(0, 200) });

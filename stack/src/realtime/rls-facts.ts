@@ -15,6 +15,9 @@
 /** pg_logical_emit_message prefix of the event trigger's messages. */
 export const RLS_FACTS_PREFIX = 'hotwatch.realtime.rls';
 
+/** Prefix of realtime.embedded_gate_deps_changed's messages: a table gate policies read changed. */
+export const GATE_DEPS_PREFIX = 'hotwatch.realtime.gate-deps';
+
 export interface PolicyFact {
   name: string;
   permissive: boolean;
