@@ -10,9 +10,9 @@
  */
 import type { Logger } from '../log.ts';
 import type { Authorizer, Group, Visibility } from './authorizer.ts';
+import { FilterIndex } from './filter-index.ts';
 import type { Catalog, RolePrivileges, TableInfo } from './catalog.ts';
 import type { RealtimeLimits } from './constants.ts';
-import { matchesFilters } from './filters.ts';
 import { changeBroadcast, isMessagesTable } from './db-broadcast.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { BroadcastMessage, Hub } from './hub.ts';
@@ -46,6 +46,8 @@ interface Template {
   table: TableInfo;
   subs: PgSubscription[];
   filtered: boolean;
+  /** `subs` by their equality filters' values (filter-index.ts). */
+  index: FilterIndex<PgSubscription>;
   /** role → its privileges on the table. */
   privs: Map<string, RolePrivileges>;
   /** Subscriptions handled one by one (no RLS check: DELETE, no RLS, bypass; or an error payload), with their role when planned. */
@@ -58,6 +60,8 @@ interface Plan extends Template {
   action: RowChange['kind'];
   /** RLS group index → its subscriptions. */
   members: Map<number, PgSubscription[]>;
+  /** Subscription → its RLS group index. */
+  groupOf: Map<PgSubscription, number>;
 }
 
 /** keyIndex: into the table batch's `verdict` set when byVerdict, else its `probe` set (-1: no RLS check). */
@@ -76,6 +80,8 @@ interface TableBatch {
   probe: KeySet;
   /** Transactions that wrote the probed keys: the probe waits until their commits are visible. */
   xids: Set<number>;
+  /** Groups with a subscription some change of the batch passes the filters of (null: every group). */
+  needed: Set<number> | null;
 }
 
 interface KeySet {
@@ -107,6 +113,24 @@ interface Prepared {
   lastLsn: bigint;
   /** End LSN of the batch's last transaction. */
   batchEnd: bigint;
+}
+
+/**
+ * RLS asked only for the groups with a subscription that some change of the batch passes
+ * the filters of: with one group per org member and `org_id=eq` filters, a batch of one
+ * org's rows asks about that org's members, not every subscriber of the table. The
+ * answer is renumbered to the table batch's group indices; the other groups receive
+ * nothing from this batch whatever RLS would say.
+ */
+async function onlyNeeded(tb: TableBatch, run: (groups: Group[]) => Promise<Visibility>): Promise<Visibility> {
+  if (tb.needed === null || tb.needed.size === tb.groups.length) return run(tb.groups);
+  const idx = [...tb.needed];
+  if (idx.length === 0) return { visible: new Map(), failed: new Set() };
+  const v = await run(idx.map((i) => tb.groups[i]!));
+  const out: Visibility = { visible: new Map(), failed: new Set(), ...(v.gaveUp ? { gaveUp: true } : {}) };
+  for (const [j, keys] of v.visible) out.visible.set(idx[j]!, keys);
+  for (const j of v.failed) out.failed.add(idx[j]!);
+  return out;
 }
 
 export class ChangePipeline {
@@ -226,14 +250,15 @@ export class ChangePipeline {
         let plan = plans.get(planKey);
         if (plan === undefined) {
           const t = await this.template(rel.oid, rel.schema, rel.name, change.kind, tx.commitLsn);
-          plan = t ? { ...t, action: change.kind, members: new Map() } : null;
+          plan = t ? { ...t, action: change.kind, members: new Map(), groupOf: new Map() } : null;
           if (plan) {
             for (const { group, members } of plan.groups) {
               let tb = tables.get(plan.table);
-              if (!tb) { tb = { table: plan.table, groups: [], groupIndex: new Map(), verdict: keySet(), probe: keySet(), xids: new Set() }; tables.set(plan.table, tb); }
+              if (!tb) { tb = { table: plan.table, groups: [], groupIndex: new Map(), verdict: keySet(), probe: keySet(), xids: new Set(), needed: new Set() }; tables.set(plan.table, tb); }
               let gi = tb.groupIndex.get(group.key);
               if (gi === undefined) { gi = tb.groups.length; tb.groupIndex.set(group.key, gi); tb.groups.push(group); }
               plan.members.set(gi, members);
+              for (const m of members) plan.groupOf.set(m, gi);
             }
           }
           plans.set(planKey, plan);
@@ -241,11 +266,8 @@ export class ChangePipeline {
         if (!plan) continue;
         let passing: Set<PgSubscription> | null = null;
         if (plan.filtered) {
-          const table = plan.table;
-          const typeOf = (c: string) => table.byName.get(c)?.type;
-          passing = new Set(plan.subs.filter((x) => x.spec.filters.length === 0 ||
-            (change.newTuple !== null && matchesFilters(x.spec.filters, change.newTuple, typeOf)) ||
-            (change.kind === 'DELETE' && change.oldTuple !== null && matchesFilters(x.spec.filters, change.oldTuple, typeOf))));
+          // A DELETE is matched on its old row, any other change on its new row.
+          passing = new Set(plan.index.matching(change.newTuple ?? (change.kind === 'DELETE' ? change.oldTuple : null)));
           if (passing.size === 0) continue;
         }
         ts ??= commitTimestamp(tx.commitTimeMicros);
@@ -267,11 +289,13 @@ export class ChangePipeline {
       if (ki === undefined) { ki = set.keys.length; set.keys.push(key); set.index.set(ks, ki); }
       item.keyIndex = ki;
       if (!item.byVerdict) tb.xids.add(item.xid);
+      if (item.passing === null) tb.needed = null;
+      else if (tb.needed) for (const x of item.passing) { const gi = item.plan.groupOf.get(x); if (gi !== undefined) tb.needed.add(gi); }
     }
     const { authorizer } = this.deps;
     await Promise.all([...tables.values()].flatMap((tb) => [
-      this.check(tb, tb.verdict, () => authorizer.verdicts(tb.table, tb.verdict.keys, tb.groups)),
-      this.check(tb, tb.probe, () => authorizer.visible(tb.table, tb.probe.keys, tb.groups, [...tb.xids])),
+      this.check(tb, tb.verdict, (groups) => authorizer.verdicts(tb.table, tb.verdict.keys, groups)),
+      this.check(tb, tb.probe, (groups) => authorizer.visible(tb.table, tb.probe.keys, groups, [...tb.xids])),
     ]));
     const readyAt = nowMs();
     metrics.recordStage('rls', readyAt - started);
@@ -297,7 +321,9 @@ export class ChangePipeline {
     }
     const privs = new Map<string, RolePrivileges>();
     for (const role of new Set(subs.map((x) => x.subscriber.claims.role))) privs.set(role, await catalog.rolePrivileges(table, role));
-    const t: Template = { version, table, subs, filtered: subs.some((x) => x.spec.filters.length > 0), privs, direct: [], groups: [] };
+    const filtered = subs.some((x) => x.spec.filters.length > 0);
+    const index = new FilterIndex(filtered ? subs : [], (c) => table.byName.get(c)?.type);
+    const t: Template = { version, table, subs, filtered, index, privs, direct: [], groups: [] };
     const rls = action !== 'DELETE' && table.rls && table.pk.length > 0;
     const byKey = new Map<string, { group: Group; members: PgSubscription[] }>();
     for (const x of subs) {
@@ -324,10 +350,10 @@ export class ChangePipeline {
     return true;
   }
 
-  private async check(tb: TableBatch, set: KeySet, run: () => Promise<Visibility>): Promise<void> {
+  private async check(tb: TableBatch, set: KeySet, run: (groups: Group[]) => Promise<Visibility>): Promise<void> {
     if (set.keys.length === 0) return;
     try {
-      set.result = await run();
+      set.result = await onlyNeeded(tb, run);
     } catch (e) {
       if (this.failures < 5) throw e;
       // A batch that keeps failing must not stall every subscriber: report it as 500s.
@@ -378,6 +404,7 @@ export class ChangePipeline {
     }
     if (result) {
       for (const [gi, members] of plan.members) {
+        if (tb!.needed && !tb!.needed.has(gi)) continue; // no change of the batch passes its filters: not asked (onlyNeeded)
         const failed = result.failed.has(gi);
         if (failed) this.undecided(item, [tb!.groups[gi]!.key], 'the policies raised (Error 500 sent)');
         else if (result.gaveUp && !result.visible.get(gi)?.has(item.keyIndex)) this.undecided(item, [tb!.groups[gi]!.key], 'the writing transaction never became visible to the probe');
