@@ -39,7 +39,13 @@ describe.skipIf(!hasChromium || !inject('stack').mailUrl)('inbox → magic link 
       await page.waitForURL(/\/view\//);
       await page.frameLocator('iframe[title="Message body"]').getByRole('link', { name: 'Log In' }).click();
 
-      await page.waitForSelector('header.topbar', { timeout: 60_000 });
+      // Once in 1,388 tests (a fresh-clone CI run) no topbar came within 60 s and nothing said
+      // why: on a timeout, say where the page landed and keep a screenshot.
+      await page.waitForSelector('header.topbar', { timeout: 60_000 }).catch(async (e: unknown) => {
+        await screenshot(page, 'email-link-no-topbar', false).catch(() => {});
+        const text = (await page.locator('body').innerText().catch(() => '')).slice(0, 300);
+        throw new Error(`no dashboard topbar after the magic link; page at ${page.url().replace(/(access_token|refresh_token)=[^&]+/g, '$1=…')} showing "${text}"`, { cause: e });
+      });
       expect(page.url().startsWith(redirect)).toBe(true);
       expect(page.url()).not.toContain('access_token'); // supabase-js took the session out of the fragment
       await expect.poll(() => page.locator('.org').textContent(), { timeout: 20_000 }).toContain(`Test ${org.slug}`);
