@@ -91,7 +91,10 @@ export class Authorizer {
   forgetGates(xid?: number): void {
     this.gateEpoch++;
     this.keptGates = new Map();
-    if (xid !== undefined && this.gateXids.length < 1_000) this.gateXids.push(xid);
+    if (xid === undefined) return;
+    // The newest always; the oldest give way (decoded long before, their commits are visible).
+    if (this.gateXids.length >= 1_000) this.gateXids.shift();
+    this.gateXids.push(xid);
   }
 
   private factsJson(table: TableInfo): string {
@@ -179,7 +182,7 @@ export class Authorizer {
   private async evaluateGates(facts: string, groups: Group[]): Promise<Map<string, boolean | null>> {
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const epoch = this.gateEpoch;
-    const xids = this.gateXids;
+    const xids = [...this.gateXids];
     const at = this.clock();
     const rows = await this.sql<{ group_no: number; passed: boolean | null; cacheable: boolean }>`
       select group_no, passed, cacheable from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${facts}::jsonb, ${xids}::bigint[])`;
