@@ -81,7 +81,7 @@ export class Authorizer {
   /** The transactions behind forgetGates since values were last kept: evaluations wait until they are visible. */
   private gateXids: number[] = [];
 
-  constructor(private readonly sql: Db, private readonly metrics: Metrics, private readonly clock: () => number = Date.now) {}
+  constructor(private readonly sql: Db, private readonly metrics: Metrics) {}
 
   /**
    * A table some gate read changed in transaction `xid` (or the stream restarted): ask
@@ -131,7 +131,7 @@ export class Authorizer {
     if (groups.length === 0) return out;
     let text = this.gateText.get(table);
     if (text === undefined) { text = JSON.stringify(gate); this.gateText.set(table, text); }
-    const now = this.clock();
+    const now = Date.now();
     const ask: Group[] = [];
     const askIdx: number[] = [];
     const renew: Group[] = [];
@@ -183,7 +183,7 @@ export class Authorizer {
     const groupJson = groups.map((g) => ({ role: g.role, claims: JSON.stringify(g.claims) }));
     const epoch = this.gateEpoch;
     const xids = [...this.gateXids];
-    const at = this.clock();
+    const at = Date.now();
     const rows = await this.sql<{ group_no: number; passed: boolean | null; cacheable: boolean }>`
       select group_no, passed, cacheable from realtime.embedded_policy_gates(${JSON.stringify(groupJson)}::jsonb, ${facts}::jsonb, ${xids}::bigint[])`;
     this.metrics.rlsGateChecks += groups.length;
