@@ -73,8 +73,10 @@ describe('concurrency', () => {
 
   it('overlapping cron-style (pg_net + vault) and HTTP scans of one org end exactly where sequential scans end, with nothing duplicated', async () => {
     // The control org: two scans, one after the other (a second look turns a new hotspot ongoing).
+    // As for the twin's last scan below: a scheduled scan writing at that moment makes ours skip; ask again.
     for (let i = 0; i < 2; i++) {
-      const one = await post('hotspot-scan', control.operator, { org_id: control.id });
+      let one = await post('hotspot-scan', control.operator, { org_id: control.id });
+      for (let r = 0; r < 3 && one.body.status === 'skipped'; r++) one = await post('hotspot-scan', control.operator, { org_id: control.id });
       expect(one.status, JSON.stringify(one.body)).toBe(200);
       expect(one.body.status).toBe('succeeded');
     }
