@@ -1,13 +1,16 @@
+import { fork } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchModule, BenchResult } from './types.ts';
+import { fileURLToPath } from 'node:url';
+import type { RunOneReply } from './run-one.ts';
+import type { BenchResult } from './types.ts';
 
 /**
  * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line)
- * one after another, prints each figure beside its gate and floor, and writes one
- * report: bench/results/report.md and bench/results/report.json.
+ * one after another, each in a process of its own (bench/run-one.ts), prints each figure
+ * beside its gate and floor, and writes one report: bench/results/report.md and
+ * bench/results/report.json.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -33,6 +36,20 @@ async function refreshResultFile(stem: string, result: BenchResult, startedAtPer
   await fs.writeFile(path.join(dir, `${stem}.json`), JSON.stringify(result, null, 2));
 }
 
+/** Run one benchmark in a fresh Node process and return its result. */
+function runIsolated(file: string): Promise<BenchResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(here, 'run-one.ts'), [file], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let reply: RunOneReply | undefined;
+    child.on('message', (m: RunOneReply) => { reply = m; });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (reply && 'result' in reply) resolve(reply.result);
+      else reject(new Error(reply?.error ?? `benchmark process exited (${signal ?? `code ${code}`}) without a result`));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = (await fs.readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort()
@@ -43,8 +60,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n== ${file}\n`);
     const started = performance.now();
     try {
-      const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule;
-      const result = await mod.run();
+      const result = await runIsolated(file);
       results.push(result);
       await refreshResultFile(file.replace(/\.bench\.ts$/, ''), result, started);
       for (const f of result.figures) {
