@@ -43,8 +43,20 @@ export function parseQueryString(raw: string): QueryPair[] {
   return out;
 }
 
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+
 /** Network.HTTP.Base.urlEncode: everything but unreserved characters is %-escaped (UTF-8). */
 export function urlEncode(s: string): string {
+  if (UNRESERVED.test(s)) return s;
+  try {
+    // encodeURIComponent leaves only !'()* of the reserved set as they are.
+    return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    return urlEncodeBytes(s); // a lone surrogate: encoded as Buffer encodes it (U+FFFD)
+  }
+}
+
+function urlEncodeBytes(s: string): string {
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(b);

@@ -47,6 +47,33 @@ function parseResource(subpath: string): Resource {
   throw invalidResourcePath();
 }
 
+/**
+ * Parsed query strings, kept by raw text: the same URL shapes come back all the time
+ * (dashboards, polling) and the parse is a pure function of the text. Entries are deep-frozen,
+ * so a handler that mutated one would throw instead of corrupting later requests; a query
+ * that fails to parse is not kept (it throws again, the same way).
+ */
+const MAX_PARSED_QUERIES = 1_000;
+const parsedQueries = new Map<string, { pairs: QueryPair[]; query: QueryParams }>();
+
+function deepFreeze<T>(v: T): T {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v) || v instanceof Map) return v;
+  for (const x of Object.values(v)) deepFreeze(x);
+  return Object.freeze(v);
+}
+
+function parsedQuery(rawQuery: string, isRpcRead: boolean): { pairs: QueryPair[]; query: QueryParams } {
+  const key = `${isRpcRead ? 'r' : 't'}${rawQuery}`;
+  const hit = parsedQueries.get(key);
+  if (hit) return hit;
+  // The gateway consumes the apikey query parameter (Kong's key-auth hides it upstream).
+  const pairs = parseQueryString(rawQuery).filter((p) => p.key !== 'apikey');
+  const parsed = deepFreeze({ pairs, query: parseQueryParams(pairs, isRpcRead) });
+  if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value as string);
+  parsedQueries.set(key, parsed);
+  return parsed;
+}
+
 export async function buildApiRequest(req: Request, subpath: string, rawQuery: string, cfg: RestConfig, timezones: ReadonlySet<string>): Promise<ApiRequest> {
   const method = req.method.toUpperCase();
   const headers: Record<string, string> = {};
@@ -67,10 +94,8 @@ export async function buildApiRequest(req: Request, subpath: string, rawQuery: s
     }
   }
 
-  // The gateway consumes the apikey query parameter (Kong's key-auth hides it upstream).
-  const pairs = parseQueryString(rawQuery).filter((p) => p.key !== 'apikey');
   const isRpcRead = resource.kind === 'rpc' && (method === 'GET' || method === 'HEAD');
-  const query = parseQueryParams(pairs, isRpcRead);
+  const { pairs, query } = parsedQuery(rawQuery, isRpcRead);
   const prefs = parsePreferences(headers.prefer === undefined ? [] : [headers.prefer], cfg.txAllowOverride, timezones);
 
   const rangeHeader = method === 'GET' ? headers.range : undefined;

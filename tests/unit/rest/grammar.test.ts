@@ -7,7 +7,7 @@ import {
 import { decodeMediaType, parseAccept } from '../../../stack/src/rest/media.ts';
 import { parsePreferences, preferenceApplied } from '../../../stack/src/rest/prefer.ts';
 import { parseQueryParams } from '../../../stack/src/rest/query-params.ts';
-import { canonicalQuery, parseQueryString } from '../../../stack/src/rest/query-string.ts';
+import { canonicalQuery, parseQueryString, urlEncode } from '../../../stack/src/rest/query-string.ts';
 import { contentRange, rangeStatus, requestedRange, restrictRange } from '../../../stack/src/rest/range.ts';
 import { arrayLiteral, ident } from '../../../stack/src/rest/sql-builder.ts';
 
@@ -147,6 +147,15 @@ describe('query parameters', () => {
   it('decodes + as space, keeps keys without = apart, and canonicalises', () => {
     expect(parseQueryString('a=b+c&d&e=%E2%9C%93&bad=%zz')).toEqual([{ key: 'a', value: 'b c' }, { key: 'd', value: null }, { key: 'e', value: '✓' }, { key: 'bad', value: '%zz' }]);
     expect(canonicalQuery(parseQueryString('select=id,name&id=gt.1&id=lt.5&a=1'))).toBe('a=1&id=gt.1,lt.5&select=id%2Cname');
+  });
+
+  it('urlEncode escapes every byte but the unreserved ones, as Network.HTTP.Base.urlEncode', () => {
+    // The definition, byte by byte over the UTF-8 encoding.
+    const byBytes = (s: string): string => [...Buffer.from(s, 'utf8')]
+      .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+    const samples = ['', 'plain-_.~09AZaz', "!'()*", ' +&=,;:/?#[]@$%"<>\\^`{|}', 'é日本🔥', 'a\u0000b\u007f', '\ud800 lone', '\udfff'];
+    for (let c = 0; c < 256; c++) samples.push(String.fromCharCode(c));
+    for (const s of samples) expect(urlEncode(s), JSON.stringify(s)).toBe(byBytes(s));
   });
 });
 
