@@ -62,7 +62,7 @@ export async function createFunctionsGateway(ctx: StackContext, options: Functio
     name: 'functions',
     functions,
     limits,
-    mounts: [{ prefix: '/functions/v1', fetch }],
+    mounts: [{ prefix: '/functions/v1', fetch, firstAuthorization: false }],
     worker: (name) => pool.worker(name),
     async stop() {
       stopping = true;

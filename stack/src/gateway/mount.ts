@@ -28,6 +28,12 @@ export interface HttpMount {
   mapKeys?: boolean;
   /** Kong's `cors` plugin on this route, as the CLI's kong.yml has it on every service (default true). */
   cors?: boolean;
+  /**
+   * The service reads the first of a repeated Authorization header, as PostgREST (Warp's
+   * `lookup`), GoTrue (Go's `Header.Get`) and Storage (Node) do — not the ", "-joined value
+   * a web `Headers` gives, which Deno's edge runtime sees (default true).
+   */
+  firstAuthorization?: boolean;
 }
 
 /** Longest-prefix match on a path boundary. */

@@ -24,6 +24,11 @@ export function fetchMountListener(mounts: readonly HttpMount[], keys: StackKeys
     const url = new URL(request.url);
     const found = findMount(mounts, url.pathname);
     if (!found?.mount.fetch) return json(404, { message: 'no Route matched with those values' });
+    // Node's IncomingMessage keeps the first of a repeated Authorization header (HttpMount.firstAuthorization).
+    const authorization = env.incoming.headers.authorization;
+    if (found.mount.firstAuthorization !== false && authorization !== undefined && request.headers.get('authorization') !== authorization) {
+      request.headers.set('authorization', authorization);
+    }
     if (found.mount.mapKeys !== false) normalizeApiKeyRequestHeaders(request.headers, url.searchParams.get('apikey'), keys);
     try {
       return await found.mount.fetch(request, found.subpath, { remoteAddress: env.incoming.socket.remoteAddress });

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
@@ -132,6 +133,29 @@ describe('JWT', () => {
     });
     const hs512 = await mintJwt({ role: 'authenticated' }, { alg: 'HS512' });
     expect((await who(`bearer ${hs512}`)).user).toBe('authenticated');
+  });
+
+  it('a repeated Authorization header: the first one counts, as PostgREST reads it', async () => {
+    // fetch cannot send a header twice (Headers joins them), so a raw request.
+    const url = new URL(`${stackInfo().apiUrl}/rest/v1/rpc/${whoami}`);
+    const send = (first: string, second: string): Promise<{ status: number; user?: string }> => new Promise((resolve, reject) => {
+      const req = http.request({
+        host: url.hostname, port: url.port, path: url.pathname, method: 'GET',
+        headers: ['Host', url.host, 'apikey', stackInfo().anonKey, 'Authorization', first, 'Authorization', second],
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => {
+          let user: string | undefined;
+          try { user = (JSON.parse(text) as { user?: string }).user; } catch { user = `unparsed: ${text}`; }
+          resolve({ status: res.statusCode ?? 0, user });
+        });
+      });
+      req.on('error', reject).end();
+    });
+    const token = await mintJwt({ role: 'authenticated' });
+    expect(await send(`Bearer ${token}`, 'Bearer not-a-jwt')).toEqual({ status: 200, user: 'authenticated' });
+    expect(await send(`Bearer ${stackInfo().serviceRoleKey}`, `Bearer ${token}`)).toEqual({ status: 200, user: 'service_role' });
+    expect((await send('Bearer not-a-jwt', `Bearer ${token}`)).status).toBe(401);
   });
 
   it('a role that does not exist is 401 (22023); one the authenticator cannot become is refused', async () => {
