@@ -46,3 +46,22 @@ export async function addMember(sql: Sql, orgId: string, role: 'viewer' | 'opera
   });
   return { id, email };
 }
+
+/**
+ * Keep the shared stack's scan schedule away from an org for `minutes`, for tests that compare
+ * the org's rows before and after: the dispatcher passes over an org whose claim has not expired
+ * (`claim_due_scan`), so the hold is such a claim. A scheduled scan already running on the org is
+ * waited for (its claim released or expired) first. Manual and HTTP scans are not affected.
+ */
+export async function holdScanSchedule(sql: Sql, orgId: string, minutes = 30): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const taken = await sql`
+      insert into public.org_scan_state as s (org_id, claimed_until) values (${orgId}, now() + make_interval(mins => ${minutes}))
+      on conflict (org_id) do update set claimed_until = excluded.claimed_until
+       where s.claimed_until is null or s.claimed_until < now()
+      returning 1`;
+    if (taken.length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`a scheduled scan kept org ${orgId} claimed for two minutes`);
+}

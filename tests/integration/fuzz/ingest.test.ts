@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
+import { holdScanSchedule } from '../../support/fixtures.ts';
 import { assertAlive, createSecretOrg, footprint, orgTokens, rawJwt, serviceJwt, stackInfo, userJwt, type SecretOrg } from '../../support/hardening.ts';
 
 const info = stackInfo();
@@ -20,6 +21,9 @@ let tokens: Record<string, string | undefined>;
 beforeAll(async () => {
   f = await createSecretOrg(sql, 'fuzz-ingest-f');
   b = await createSecretOrg(sql, 'fuzz-ingest-b');
+  // The footprints below count hotspots and alerts: a scheduled scan of these orgs (their
+  // planted events are news) would change them by itself between two footprints.
+  for (const o of [f, b]) await holdScanSchedule(sql, o.id);
   const tf = orgTokens(f);
   tokens = {
     service: serviceJwt(),
