@@ -15,6 +15,10 @@ const REPEAT_WINDOW_MS = 10_000;
 export function guardPoolErrors(pool: pg.Pool, log: Logger, name: string): pg.Pool {
   const said = new Map<string, number>();
   const warn = (e: Error): void => {
+    // Ending the pool (a stop) closes its clients while PostgreSQL may already be shutting down:
+    // pg-pool drops a client from its list before the client's own end completes, so its end
+    // can race PostgreSQL's "terminating connection due to administrator command". Expected then.
+    if (pool.ending) return;
     const now = Date.now();
     if (now - (said.get(e.message) ?? -Infinity) < REPEAT_WINDOW_MS) return;
     if (said.size > 100) said.clear();
