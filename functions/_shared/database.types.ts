@@ -1346,7 +1346,7 @@ export type Database = {
     }
     Functions: {
       claim_due_scan: {
-        Args: { bucket?: string; lease?: string }
+        Args: { bucket?: string; lease?: string; min_interval?: string }
         Returns: {
           org_id: string
           reason: string
@@ -1359,7 +1359,7 @@ export type Database = {
         Returns: number
       }
       due_scans: {
-        Args: { bucket?: string }
+        Args: { bucket?: string; min_interval?: string }
         Returns: {
           org_id: string
           reason: string

@@ -28,10 +28,16 @@ export interface DispatchOptions {
   budgetMs: number;
   /** With nothing due, look again after this long until the budget ends; null: end the round. */
   pollMs: number | null;
+  /** An org is not scanned again until this long after its last scan started (any trigger). */
+  minIntervalMs: number;
 }
 
-/** Two scans at a time; claims for 50 s, polling every 2 s: a round ends before the next minute's starts. */
-export const DEFAULT_DISPATCH: Readonly<DispatchOptions> = Object.freeze({ concurrency: 2, budgetMs: 50_000, pollMs: 2_000 });
+/**
+ * Two scans at a time; claims for 50 s, polling every 2 s: a round ends before the next
+ * minute's starts. A busy org is scanned at most every 30 s: with news every few seconds it
+ * was rescanned back to back (migrations/20261207010000_scan_min_interval.sql).
+ */
+export const DEFAULT_DISPATCH: Readonly<DispatchOptions> = Object.freeze({ concurrency: 2, budgetMs: 50_000, pollMs: 2_000, minIntervalMs: 30_000 });
 
 /** How one org's scan ended. */
 export type ScanOutcome = 'succeeded' | 'skipped' | 'failed';
@@ -44,7 +50,7 @@ export interface DispatchDeps {
 }
 
 /** The round's options from the environment (unset or invalid: the defaults). */
-export function dispatchFromEnv(concurrency: string | undefined, budgetMs: string | undefined): DispatchOptions {
+export function dispatchFromEnv(concurrency: string | undefined, budgetMs: string | undefined, minIntervalMs?: string): DispatchOptions {
   const int = (v: string | undefined, min: number, max: number, dflt: number): number => {
     const n = Number(v);
     return v !== undefined && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
@@ -53,6 +59,7 @@ export function dispatchFromEnv(concurrency: string | undefined, budgetMs: strin
     ...DEFAULT_DISPATCH,
     concurrency: int(concurrency, 1, 16, DEFAULT_DISPATCH.concurrency),
     budgetMs: int(budgetMs, 1_000, 300_000, DEFAULT_DISPATCH.budgetMs),
+    minIntervalMs: int(minIntervalMs, 0, 3_600_000, DEFAULT_DISPATCH.minIntervalMs),
   };
 }
 
@@ -87,7 +94,7 @@ export async function dispatchRound(deps: DispatchDeps, opts: DispatchOptions, r
     stats.dropped_news = await dropUnscheduledNews(sql);
     const lane = async (): Promise<void> => {
       while (left() > 0) {
-        const due = await claimDueScan(sql, CLAIM_MS);
+        const due = await claimDueScan(sql, CLAIM_MS, opts.minIntervalMs);
         if (!due) {
           if (opts.pollMs === null || left() <= opts.pollMs) return;
           await sleep(opts.pollMs);

@@ -35,7 +35,8 @@ Deno.serve(
       report: (err) => console.error('hotspot-scan failed', err),
       background: (p) => EdgeRuntime.waitUntil(p),
       selfUrl: Deno.env.get('SUPABASE_URL') ? `${Deno.env.get('SUPABASE_URL')}/functions/v1/hotspot-scan` : undefined,
-      dispatch: dispatchFromEnv(Deno.env.get('HOTWATCH_SCAN_CONCURRENCY'), Deno.env.get('HOTWATCH_SCAN_ROUND_BUDGET_MS')),
+      dispatch: dispatchFromEnv(Deno.env.get('HOTWATCH_SCAN_CONCURRENCY'), Deno.env.get('HOTWATCH_SCAN_ROUND_BUDGET_MS'),
+        Deno.env.get('HOTWATCH_SCAN_MIN_INTERVAL_MS')),
     })
     : () => Promise.resolve(errorResponse('misconfigured', 'SUPABASE_DB_URL is not set.')),
 );

@@ -33,10 +33,15 @@ export async function releaseDispatchLease(sql: ISql, lease: string): Promise<vo
              where id = 1 and (extract(epoch from leased_until) * 1000000)::bigint = ${lease}::bigint`;
 }
 
-/** The most overdue org, claimed for `leaseMs`; null when none is due. */
-export async function claimDueScan(sql: ISql, leaseMs: number): Promise<DueScan | null> {
+/**
+ * The most overdue org, claimed for `leaseMs`; null when none is due. An org whose last
+ * committed scan started less than `minIntervalMs` ago is not due yet.
+ */
+export async function claimDueScan(sql: ISql, leaseMs: number, minIntervalMs: number): Promise<DueScan | null> {
   const [row] = await sql<Array<{ org_id: string; since: Date; reason: 'news' | 'bucket' }>>`
-    select org_id, since, reason from public.claim_due_scan(make_interval(secs => ${secs(leaseMs)}))`;
+    select org_id, since, reason
+      from public.claim_due_scan(make_interval(secs => ${secs(leaseMs)}), interval '1 hour',
+                                 make_interval(secs => ${Math.max(0, minIntervalMs) / 1000}))`;
   return row ? { orgId: row.org_id, since: row.since, reason: row.reason } : null;
 }
 

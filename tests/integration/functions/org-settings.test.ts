@@ -159,7 +159,7 @@ describe('org_settings', () => {
     const scheduledWithNews = async (): Promise<boolean> => {
       let listed = false;
       await sql.begin(async (tx) => {
-        await tx`update public.org_scan_state set claimed_until = null where org_id = ${b.id}`;
+        await tx`update public.org_scan_state set claimed_until = null, last_scan_at = null where org_id = ${b.id}`;
         await tx`insert into public.scan_news (org_id) values (${b.id})`;
         listed = (await tx`select 1 from public.due_scans() where org_id = ${b.id}`).length === 1;
         throw new Error('rollback');

@@ -164,7 +164,21 @@ describe('the schedule scans orgs with news', () => {
     expect(st!.last_scan_at).not.toBeNull();
     expect(st!.last_news_at).not.toBeNull();
     expect(st!.claimed_until).toBeNull();
-  });
+
+    // More news right after: not due until 30 s after the last scan started (a busy org was
+    // rescanned back to back), then scanned by the stack's own rounds.
+    await insertWorld(sql, busy.id, [eventAt(`d2-${busy.id}`, 'fire', Date.now() - 30_000, cells[1]!)]);
+    const [{ age } = { age: 0 }] = await sql<{ age: number }[]>`
+      select extract(epoch from now() - last_scan_at)::float8 as age from public.org_scan_state where org_id = ${busy.id}`;
+    if (age < 25) expect(await due(busy.id)).toBeNull();
+    expect((await sql<{ reason: string }[]>`select reason from public.due_scans(min_interval => interval '0') where org_id = ${busy.id}`)[0]?.reason).toBe('news');
+    await newsConsumed([busy.id]);
+    const scans = (await cronRuns([busy.id])).filter((r) => r.status === 'succeeded');
+    expect(scans.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < scans.length; i++) {
+      expect(scans[i]!.started_at.getTime() - scans[i - 1]!.started_at.getTime()).toBeGreaterThanOrEqual(30_000);
+    }
+  }, 180_000);
 
   it('an org whose scans are switched off is never due, and its news is dropped by the next round', async () => {
     const off = await createTestOrg(sql, 'dispatch-off');
@@ -231,6 +245,9 @@ describe('the schedule scans orgs with news', () => {
     // Only the late event's news is left.
     expect(await newsOf(org.id)).toBe(1);
     await hold(org.id, false);
+    // Due once 30 s have passed since the scan started (the schedule's minimum interval).
+    expect(await due(org.id)).toBeNull();
+    await sql`update public.org_scan_state set last_scan_at = now() - interval '31 seconds' where org_id = ${org.id}`;
     expect(await due(org.id)).toBe('news');
 
     // No news, an open hotspot: due only once a bucket has begun since its last scan.
