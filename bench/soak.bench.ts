@@ -228,6 +228,10 @@ export interface SoakSample {
   ingestP99: number;
   eventsPerSecond: number;
   ingestErrors: number;
+  /** Scans that ended in the window, by the schedule and over HTTP, and their CPU (scan_runs.cpu_ms). */
+  cronScans: number;
+  httpScans: number;
+  scanCpuMs: number;
 }
 
 export async function run(): Promise<BenchResult> {
@@ -342,6 +346,11 @@ export async function run(): Promise<BenchResult> {
         const events = windowEvents;
         windowEvents = 0;
         const table = await processTable();
+        // What the scans cost in the window (the schedule's rescans of busy orgs once grew with the data).
+        const scans = await sql<Array<{ trigger: string; n: number; cpu: number }>>`
+          select trigger, count(*)::int as n, coalesce(sum(cpu_ms), 0)::float8 as cpu from public.scan_runs
+           where finished_at > ${new Date(last)} and finished_at <= ${new Date(now)} group by trigger`;
+        const scansBy = (trigger: string): number => scans.find((r) => r.trigger === trigger)?.n ?? 0;
         const s: SoakSample = {
           t: Math.round((now - t0) / 1000),
           rssMb: (await rssMb(stackProc.pid)) ?? NaN,
@@ -349,10 +358,11 @@ export async function run(): Promise<BenchResult> {
           postgresRssMb: await descendantsRssMb(table, stackProc.pid, /^postgres$/),
           p50: percentile(lat, 50), p99: percentile(lat, 99), deliveries: lat.length,
           ingestP99: percentile(ing, 99), eventsPerSecond: events / ((now - last) / 1000), ingestErrors,
+          cronScans: scansBy('cron'), httpScans: scansBy('http'), scanCpuMs: scans.reduce((a, r) => a + r.cpu, 0),
         };
         samples.push(s);
         last = now;
-        process.stdout.write(`  t=${s.t}s rss=${s.rssMb.toFixed(1)} MB deno=${s.denoRssMb.toFixed(0)} MB p50=${s.p50} ms p99=${s.p99} ms deliveries=${s.deliveries} events/s=${s.eventsPerSecond.toFixed(0)} ingest p99=${s.ingestP99.toFixed(0)} ms\n`);
+        process.stdout.write(`  t=${s.t}s rss=${s.rssMb.toFixed(1)} MB deno=${s.denoRssMb.toFixed(0)} MB p50=${s.p50} ms p99=${s.p99} ms deliveries=${s.deliveries} events/s=${s.eventsPerSecond.toFixed(0)} ingest p99=${s.ingestP99.toFixed(0)} ms scans cron/http=${s.cronScans}/${s.httpScans} scan cpu=${(s.scanCpuMs / 1000).toFixed(1)} s\n`);
       }
       running = false;
     })());
@@ -377,6 +387,8 @@ export async function run(): Promise<BenchResult> {
   const lastP99 = pooled(durationMin - latWindowMin, durationMin);
   const ratio = lastP99 / firstP99;
   const eventsPerSecond = totalEvents / (durationMin * 60);
+  const sampledMin = (samples.at(-1)?.t ?? 0) / 60;
+  const perMinute = (f: (x: SoakSample) => number): number => (sampledMin > 0 ? samples.reduce((a, x) => a + f(x), 0) / sampledMin : NaN);
   const figures: BenchFigure[] = [
     { metric: `RSS slope of the stack process, last ${slopeWindowMin.toFixed(1)} min`, value: rssSlope, unit: 'MB/min', gate: '≤ 1 MB/min', pass: rssSlope <= 1 },
     { metric: `p99 delivery latency, last ${latWindowMin.toFixed(1)} min ÷ first ${latWindowMin.toFixed(1)} min`, value: ratio, unit: '×', gate: '≤ 1.2 ×', pass: ratio <= 1.2 },
@@ -387,6 +399,9 @@ export async function run(): Promise<BenchResult> {
     { metric: 'probe deliveries (all subscribers)', value: totalDeliveries, unit: 'deliveries' },
     { metric: 'failed ingest requests', value: ingestErrors, unit: 'requests', gate: '= 0', pass: ingestErrors === 0 },
     { metric: 'subscriber errors', value: subscriberErrors, unit: 'errors' },
+    { metric: 'scheduled scans per minute (mean)', value: perMinute((x) => x.cronScans), unit: 'scans/min' },
+    { metric: 'HTTP scans per minute (mean; the soak\'s own, one per org every 30 s)', value: perMinute((x) => x.httpScans), unit: 'scans/min' },
+    { metric: 'scan CPU per minute (scan_runs.cpu_ms, all scans)', value: perMinute((x) => x.scanCpuMs) / 1000, unit: 's/min' },
   ];
   notes.push(`${MINUTES} min at ${RATE} events/s, ${SUBSCRIBERS} subscribers over ${ORGS} orgs, samples every ${SAMPLE_SECONDS} s; latency = probe row commit → SDK callback.`);
   if (MINUTES < 30) notes.push(`Short run (${MINUTES} min): windows scaled to the run (slope over the last ⅔, latency first vs last ⅓); the 30-minute run is SOAK_MINUTES=30 (the default).`);
