@@ -40,8 +40,8 @@ export async function releaseDispatchLease(sql: ISql, lease: string): Promise<vo
 export async function claimDueScan(sql: ISql, leaseMs: number, minIntervalMs: number): Promise<DueScan | null> {
   const [row] = await sql<Array<{ org_id: string; since: Date; reason: 'news' | 'bucket' }>>`
     select org_id, since, reason
-      from public.claim_due_scan(make_interval(secs => ${secs(leaseMs)}), interval '1 hour',
-                                 make_interval(secs => ${Math.max(0, minIntervalMs) / 1000}))`;
+      from public.claim_due_scan(lease => make_interval(secs => ${secs(leaseMs)}),
+                                 min_interval => make_interval(secs => ${Math.max(0, minIntervalMs) / 1000}))`;
   return row ? { orgId: row.org_id, since: row.since, reason: row.reason } : null;
 }
 
