@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { adminSql } from '../../support/db.ts';
 import { invokeFunction } from '../../support/functions.ts';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../../support/fixtures.ts';
+import { retryWhileSkipped } from '../../support/scan-retry.ts';
 import { areaCells, HOUR, seedBackground } from './seed-events.ts';
 
 const info = inject('stack');
@@ -107,8 +108,7 @@ describe('edge functions through real Deno (supabase-js functions.invoke)', () =
 
     // The stack's cron schedule scans this org too: if one of its scans holds the write
     // lock, or already wrote this data, ours is `skipped` and the rows come from it.
-    let scan = await invoke(operator, 'hotspot-scan', { org_id: org.id });
-    for (let i = 0; i < 3 && /another scan/.test(scan.body?.skipped_reason ?? ''); i++) scan = await invoke(operator, 'hotspot-scan', { org_id: org.id });
+    const scan = await retryWhileSkipped(() => invoke(operator, 'hotspot-scan', { org_id: org.id }), (r) => /another scan/.test(r.body?.skipped_reason ?? ''));
     expect(scan).toMatchObject({ status: 200, body: { trigger: 'http' } });
     expect(['succeeded', 'skipped']).toContain(scan.body.status);
 

@@ -18,6 +18,7 @@ import { runScan } from '../../../functions/hotspot-scan/run.ts';
 import { poissonQuantile } from '../../../functions/hotspot-series/rules/band.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../../support/fixtures.ts';
+import { retryWhileSkipped } from '../../support/scan-retry.ts';
 import { areaCells, HOUR, seedBackground, seedBurst } from './seed-events.ts';
 
 const info = inject('stack');
@@ -65,8 +66,7 @@ beforeAll(async () => {
   // 60 fires over the last three hours in seven adjacent cells (background there: ~0.35 an hour).
   await seedBurst(sql, org.id, gridDisk(areaCells()[0]!, 1), 60, NOW, { tag: 'planted', withinMs: 3 * HOUR - 60_000 });
   // The schedule may be scanning this org at this moment: then ours is skipped; scan again.
-  let scan = await runScan({ sql, engine: scanCube, now: () => NOW }, org.id, 'manual');
-  for (let i = 0; i < 4 && scan.status === 'skipped'; i++) scan = await runScan({ sql, engine: scanCube, now: () => NOW }, org.id, 'manual');
+  const scan = await retryWhileSkipped(() => runScan({ sql, engine: scanCube, now: () => NOW }, org.id, 'manual'), (s) => s.status === 'skipped');
   expect(scan.status).toBe('succeeded');
   const [h] = await sql<typeof hotspot[]>`
     select id::text, cells, expected, observed, window_start, window_end from public.hotspots

@@ -7,6 +7,7 @@ import { runScan, type ScanDeps } from '../../../functions/hotspot-scan/run.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg, type TestOrg } from '../../support/fixtures.ts';
 import { call, jsonRequest, serviceToken, userToken } from '../../support/functions.ts';
+import { retryWhileSkipped } from '../../support/scan-retry.ts';
 import { areaCells, HOUR, seedBackground, seedBurst } from './seed-events.ts';
 
 const sql = adminSql(8);
@@ -131,9 +132,8 @@ describe('hotspot-scan HTTP handler', () => {
     expect((await call(handler, jsonRequest(URL_, { org_id: org.id }))).status).toBe(401);
     expect((await call(handler, jsonRequest(URL_, { org_id: 'x' }, await serviceToken()))).status).toBe(400);
     const opScan = async () => call(handler, jsonRequest(URL_, {}, await userToken(org.operator.id, { [org.id]: 'operator' })));
-    let op = await opScan();
     // The schedule may be scanning this org at this moment: then ours is skipped; scan again.
-    for (let i = 0; i < 4 && op.body.status === 'skipped'; i++) op = await opScan();
+    const op = await retryWhileSkipped(opScan, (r) => r.body.status === 'skipped');
     expect(op).toMatchObject({ status: 200, body: { org_id: org.id, trigger: 'http', status: 'succeeded' } });
     const cron = await call(handler, jsonRequest(URL_, { org_id: other.id, trigger: 'cron' }, await serviceToken()));
     expect(cron).toMatchObject({ status: 200, body: { trigger: 'cron' } });

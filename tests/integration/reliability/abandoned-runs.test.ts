@@ -15,6 +15,7 @@ import type { Phraser } from '../../../functions/hotspot-scan/llm.ts';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { serviceJwt, stackInfo } from '../../support/hardening.ts';
+import { retryWhileSkipped } from '../../support/scan-retry.ts';
 import { area, background, burst, HOUR, insertWorld } from './world.ts';
 
 const info = stackInfo();
@@ -88,9 +89,8 @@ describe('a run marked abandoned cannot commit', () => {
 
     // Scan B, with a zero limit, finds A abandoned and writes the results (its clock is earlier, so A is not "stale").
     const scanB = () => runScan({ sql, engine: scanCube, now: () => NOW - 60_000, config: { abandonedRunAfterMs: 0 } }, org.id, 'manual');
-    let b = await scanB();
     // The schedule may be scanning this org at this moment: then B is skipped; scan again.
-    for (let i = 0; i < 4 && b.status === 'skipped'; i++) b = await scanB();
+    const b = await retryWhileSkipped(scanB, (r) => r.status === 'skipped');
     expect(b.status).toBe('succeeded');
     expect(b.hotspots.inserted).toBeGreaterThan(0);
     const before = await streamRows(org.id);

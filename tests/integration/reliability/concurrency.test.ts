@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../../support/db.ts';
 import { createTestOrg } from '../../support/fixtures.ts';
 import { closeClients, sb, serviceJwt, stackInfo, userJwt, waitFor } from '../../support/hardening.ts';
+import { retryWhileSkipped } from '../../support/scan-retry.ts';
 import { area, backdateOrg, background, burst, eventAt, insertWorld, invariantViolations, streamState, type WireEvent } from './world.ts';
 
 const info = stackInfo();
@@ -75,8 +76,7 @@ describe('concurrency', () => {
     // The control org: two scans, one after the other (a second look turns a new hotspot ongoing).
     // As for the twin's last scan below: a scheduled scan writing at that moment makes ours skip; ask again.
     for (let i = 0; i < 2; i++) {
-      let one = await post('hotspot-scan', control.operator, { org_id: control.id });
-      for (let r = 0; r < 3 && one.body.status === 'skipped'; r++) one = await post('hotspot-scan', control.operator, { org_id: control.id });
+      const one = await retryWhileSkipped(() => post('hotspot-scan', control.operator, { org_id: control.id }), (r) => r.body.status === 'skipped');
       expect(one.status, JSON.stringify(one.body)).toBe(200);
       expect(one.body.status).toBe('succeeded');
     }
@@ -101,8 +101,7 @@ describe('concurrency', () => {
     // The scans that won the write lock wrote one after another; the rest skipped. One more scan after the burst
     // (so the twin has had at least two looks too) must leave it exactly where two sequential scans left the control.
     // (The shared stack's schedule scans each org with news every minute: a scheduled scan writing at that moment makes ours skip.)
-    let last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
-    for (let i = 0; i < 3 && last.body.status === 'skipped'; i++) last = await post('hotspot-scan', twin.operator, { org_id: twin.id });
+    const last = await retryWhileSkipped(() => post('hotspot-scan', twin.operator, { org_id: twin.id }), (r) => r.body.status === 'skipped');
     expect(last.body.status, JSON.stringify(last.body)).toBe('succeeded');
     expect(await invariantViolations(sql, twin.id)).toEqual([]);
     const [twinState, controlState] = [await streamState(sql, twin.id), await streamState(sql, control.id)];
