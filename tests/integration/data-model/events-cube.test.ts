@@ -90,6 +90,30 @@ describe('events and the count cube', () => {
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
+  it('the category and h3_cell CHECKs accept exactly what their counted-repetition patterns did', async () => {
+    // The constraints were rewritten for speed (`*` plus a length check); these are the old rules.
+    const category = /^[a-z][a-z0-9_]{0,62}$/;
+    const cell = /^89[0-9a-f]{13}$/;
+    const good = makeEvents([9101], 3)[0]!;
+    const categories = ['a', 'fire', 'a_9', 'a'.repeat(63), 'a'.repeat(64), '', '9a', '_a', 'Fire', 'fire\n', 'firé', 'fi re', 'a'.repeat(62) + 'é'];
+    const cells = [good.h3_cell, `89${'0'.repeat(13)}`, `89${'f'.repeat(12)}`, `89${'f'.repeat(14)}`, `88${'f'.repeat(13)}`,
+      `89${'F'.repeat(13)}`, `89${'f'.repeat(12)}\n`, `89${'f'.repeat(11)}é`, `89${'g'.repeat(13)}`];
+    // Each row in a transaction of its own that is always rolled back: nothing is written.
+    const ROLLBACK = new Error('rollback');
+    const accepted = async (row: EventRow): Promise<boolean> => {
+      let ok = false;
+      await sql.begin(async (tx) => {
+        await tx`insert into public.events (org_id, source, external_id, category, occurred_at, lat, lng, h3_cell)
+                 values (${org.id}, 'checks', ${row.external_id}, ${row.category}, now(), 1, 1, ${row.h3_cell})`
+          .then(() => { ok = true; }, (e: unknown) => { expect(String(e)).toMatch(/events_(category|h3_cell)_check/); });
+        throw ROLLBACK;
+      }).catch((e: unknown) => { if (e !== ROLLBACK) throw e; });
+      return ok;
+    };
+    for (const c of categories) expect(await accepted({ ...good, category: c }), JSON.stringify(c)).toBe(category.test(c));
+    for (const h of cells) expect(await accepted({ ...good, h3_cell: h }), JSON.stringify(h)).toBe(cell.test(h));
+  });
+
   it('accepted events are immutable', async () => {
     const [e] = await sql<{ id: string }[]>`select id from public.events where org_id = ${org.id} limit 1`;
     await expect(sql`update public.events set weight = 99 where id = ${e!.id}`).rejects.toThrow(/immutable/);
