@@ -14,6 +14,11 @@ export default defineConfig({
   // condition to src/), as in tsconfig.json and the dashboard's Vite config: no build first.
   ssr: { resolve: { conditions: ['@hotwatch/source', ...defaultServerConditions] } },
   test: {
+    // A green run prints a dot per test and the summary; a failing test's console (with the
+    // stacks' log tails that tests/support/stack-log-setup.ts adds) is still shown.
+    // Locally: `npx vitest run --reporter=default` for a line per file.
+    reporters: ['dot'],
+    silent: 'passed-only',
     projects: [
       {
         extends: true,
