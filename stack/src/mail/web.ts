@@ -15,7 +15,9 @@ dt{color:#57606a}pre{white-space:pre-wrap;background:#f6f8fa;padding:8px}form{di
 function page(title: string, body: string, refresh = false): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>`
     + (refresh ? '<meta http-equiv="refresh" content="5">' : '')
-    + `<meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><style>${STYLE}</style></head>`
+    + `<meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer">`
+    // No icon: the browser would ask for /favicon.ico, a 404 in every page's console.
+    + `<link rel="icon" href="data:,"><style>${STYLE}</style></head>`
     + `<body><header><a href="/">Hotwatch inbox</a> <small>(Mailpit-compatible API at /api/v1)</small></header><main>${body}</main></body></html>`;
 }
 
