@@ -1,7 +1,7 @@
 -- Ingest throughput (issue 26, part 3). PostgreSQL's regex engine expands a counted
 -- repetition (`{0,62}`, `{13}`) into that many NFA states, and walks them for every row:
 -- on a 10,000-row batch of the ingest bench the two events CHECKs below cost ≈ 25 ms
--- (category 18 ms, h3_cell 9), against ≈ 1 ms each for a `*` repetition with the length
+-- (category 18 ms, h3_cell 9), against 1 and 3 ms for a `*` repetition with the length
 -- checked apart (docs/functions.md "Ingest throughput"). Same rows accepted and refused,
 -- same constraint names, same 23514.
 
