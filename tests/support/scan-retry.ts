@@ -1,3 +1,5 @@
+import { sleep } from './hardening.ts';
+
 /**
  * A scan a test runs itself is `skipped` when the stack's own schedule is scanning the same
  * org at that moment (one scan per org at a time). Tries again with a pause, so the
@@ -8,7 +10,7 @@ export async function retryWhileSkipped<T>(
 ): Promise<T> {
   let result = await scan();
   for (let i = 1; i < tries && skipped(result); i++) {
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    await sleep(pauseMs);
     result = await scan();
   }
   return result;
