@@ -16,7 +16,7 @@
 import { feedKeyMatches, feedKeyPrefix } from '../_shared/feed-key.ts';
 import { HttpError, requireMethod, withErrors, type Handler } from '../_shared/http.ts';
 import { createIngest, type IngestDeps } from '../ingest-events/ingest.ts';
-import { insertAsService } from '../ingest-events/store/events.ts';
+import { copyAsService } from '../ingest-events/store/copy-events.ts';
 import { gcraFor, retryAfterSeconds } from './rules/rate-limit.ts';
 import { admitFeedRequest, findFeedKey, type FeedKeyRow } from './store/feed-keys.ts';
 
@@ -57,7 +57,7 @@ export function createIngestFeedHandler(deps: IngestFeedDeps): Handler {
         }
         return key.org_id;
       },
-      insert: (orgId, columns) => insertAsService(sql, orgId, columns),
+      insert: (orgId, slices) => copyAsService(sql, orgId, slices),
     });
   }, deps.report);
 }

@@ -34,43 +34,77 @@ export interface PreparedBatch {
   errorsTruncated: boolean;
 }
 
-/** Validate every event and build the insert columns (pure; exported for tests and the bench). */
-export function prepareBatch(events: ReadonlyArray<unknown>, nowMs: number, limits: IngestLimits): PreparedBatch {
+/** The per-item verdicts of a batch validated so far. */
+export type BatchReport = Omit<PreparedBatch, 'columns'>;
+
+/**
+ * Validates a batch slice by slice, so the caller can hand each slice's rows on (to a
+ * COPY stream) while the next is checked; errors carry the event's index in the whole
+ * batch and the report covers every slice seen.
+ */
+export interface BatchValidator {
+  /** Validate `events[from, to)`; the valid ones as insert columns. */
+  slice(events: ReadonlyArray<unknown>, from: number, to: number): EventColumns;
+  report(): BatchReport;
+}
+
+export function batchValidator(nowMs: number, limits: IngestLimits): BatchValidator {
   const schema = eventSchema(nowMs, limits);
-  const columns = emptyColumns();
-  const errors: PreparedBatch['errors'] = [];
+  const errors: BatchReport['errors'] = [];
   let rejected = 0;
   let truncated = false;
-  for (let i = 0; i < events.length; i++) {
-    const parsed = schema.safeParse(events[i]);
-    if (!parsed.success) {
-      rejected++;
-      for (const e of fieldErrors(parsed.error, `events[${i}]`)) {
-        if (errors.length < limits.maxReportedErrors) errors.push({ index: i, ...e });
-        else truncated = true;
-      }
-      continue;
-    }
-    const ev = parsed.data;
-    const attrs = serializeAttributes(ev.attributes, limits);
-    if ('error' in attrs) {
-      rejected++;
-      if (errors.length < limits.maxReportedErrors) errors.push({ index: i, path: `events[${i}].attributes`, code: 'custom', message: attrs.error });
+  const refuse = (items: ReadonlyArray<FieldError & { index: number }>): void => {
+    rejected++;
+    for (const e of items) {
+      if (errors.length < limits.maxReportedErrors) errors.push(e);
       else truncated = true;
-      continue;
     }
-    columns.source.push(ev.source);
-    columns.external_id.push(ev.external_id);
-    columns.category.push(ev.category);
-    columns.occurred_at.push(ev.occurred_at);
-    columns.lat.push(ev.lat);
-    columns.lng.push(ev.lng);
-    columns.weight.push(ev.weight ?? 1);
-    columns.h3_cell.push(latLngToCell(ev.lat, ev.lng, EVENT_H3_RESOLUTION));
-    columns.attributes.push(attrs.json);
-    columns.outside_area.push(false);
+  };
+  return {
+    slice(events, from, to) {
+      const columns = emptyColumns();
+      for (let i = from; i < to; i++) {
+        const parsed = schema.safeParse(events[i]);
+        if (!parsed.success) {
+          refuse(fieldErrors(parsed.error, `events[${i}]`).map((e) => ({ index: i, ...e })));
+          continue;
+        }
+        const ev = parsed.data;
+        const attrs = serializeAttributes(ev.attributes, limits);
+        if ('error' in attrs) {
+          refuse([{ index: i, path: `events[${i}].attributes`, code: 'custom', message: attrs.error }]);
+          continue;
+        }
+        columns.source.push(ev.source);
+        columns.external_id.push(ev.external_id);
+        columns.category.push(ev.category);
+        columns.occurred_at.push(ev.occurred_at);
+        columns.lat.push(ev.lat);
+        columns.lng.push(ev.lng);
+        columns.weight.push(ev.weight ?? 1);
+        columns.h3_cell.push(latLngToCell(ev.lat, ev.lng, EVENT_H3_RESOLUTION));
+        columns.attributes.push(attrs.json);
+        columns.outside_area.push(false);
+      }
+      return columns;
+    },
+    report: () => ({ rejected, errors, errorsTruncated: truncated }),
+  };
+}
+
+/** Validate every event and build the insert columns (pure; exported for tests and the bench). */
+export function prepareBatch(events: ReadonlyArray<unknown>, nowMs: number, limits: IngestLimits): PreparedBatch {
+  const validator = batchValidator(nowMs, limits);
+  const columns = validator.slice(events, 0, events.length);
+  return { columns, ...validator.report() };
+}
+
+/** Append `from`'s rows to `into` (column by column). */
+export function appendColumns(into: EventColumns, from: EventColumns): void {
+  for (const key of Object.keys(into) as Array<keyof EventColumns>) {
+    const target = into[key] as unknown[];
+    for (const v of from[key]) target.push(v);
   }
-  return { columns, rejected, errors, errorsTruncated: truncated };
 }
 
 /** Resolution of the org's area cells (org_settings.area_cells). */

@@ -1,5 +1,7 @@
 /**
- * One statement per batch: `insert … select from unnest(…) on conflict do nothing`.
+ * One statement per batch: `insert … select from unnest(…) on conflict do nothing` — a
+ * user's ingest (under RLS), and the service role's when COPY cannot take the batch
+ * (./copy-events.ts).
  * Column arrays travel as ten array parameters (no per-row placeholders, no parse
  * limit on rows), duplicates by (org, source, external_id) are skipped by the unique
  * constraint, and the count cube is updated by the statement-level trigger inside the
@@ -14,7 +16,7 @@
 import type { ISql, Sql } from 'postgres';
 import { claimsJson, type Caller } from '../../_shared/auth-claims.ts';
 import { HttpError } from '../../_shared/http.ts';
-import type { EventColumns } from '../rules/batch.ts';
+import { appendColumns, emptyColumns, type EventColumns } from '../rules/batch.ts';
 
 /** Insert the rows for one org; answers how many were new (the rest were duplicates). */
 export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): Promise<number> {
@@ -34,22 +36,29 @@ export async function insertEvents(sql: ISql, orgId: string, c: EventColumns): P
   return row?.accepted ?? 0;
 }
 
-/** As the service role: the org must exist. */
-export async function insertAsService(sql: Sql, orgId: string, columns: EventColumns): Promise<number> {
+/** 404 org_not_found unless the org exists. */
+export async function requireOrg(sql: ISql, orgId: string): Promise<void> {
   const [org] = await sql`select 1 from public.orgs where id = ${orgId}`;
   if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
-  return insertEvents(sql, orgId, columns);
+}
+
+/** Every slice's rows as one set of columns. */
+export async function collectSlices(slices: AsyncIterable<EventColumns>): Promise<EventColumns> {
+  const all = emptyColumns();
+  for await (const c of slices) appendColumns(all, c);
+  return all;
 }
 
 /**
- * As the user, under RLS: the code above already checked the role, and the
- * "operators insert their orgs' events" policy checks it again in the database.
+ * As the user, under RLS, in one statement (COPY FROM is refused on a table with RLS for
+ * a role subject to it): the code above already checked the role, and the "operators
+ * insert their orgs' events" policy checks it again in the database.
  */
-export async function insertAsUser(sql: Sql, caller: Caller, orgId: string, columns: EventColumns): Promise<number> {
+export async function insertAsUser(sql: Sql, caller: Caller, orgId: string, slices: AsyncIterable<EventColumns>): Promise<number> {
+  const columns = await collectSlices(slices);
   return sql.begin(async (tx) => {
     await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claimsJson(caller)}, true)`;
-    const [org] = await tx`select 1 from public.orgs where id = ${orgId}`;
-    if (!org) throw new HttpError('org_not_found', 'No such organisation.', { org_id: orgId });
+    await requireOrg(tx, orgId);
     return insertEvents(tx, orgId, columns);
   });
 }
