@@ -9,7 +9,9 @@
  * occurrence wins, as with the statement), and a row already stored fails the COPY with
  * 23505 — then nothing was written and the same rows go through the `insert … on
  * conflict do nothing` statement instead, which counts them as duplicates. So does a
- * connection that refuses COPY (0A000, e.g. behind a pooler that does not relay it).
+ * refusal of COPY itself (0A000: "COPY FROM not supported with row-level security" for a
+ * role RLS binds — the function connects as `postgres`, the tables' owner, whom it does
+ * not — or a pooler that does not relay COPY).
  */
 import type { Sql } from 'postgres';
 import { appendColumns, emptyColumns, type EventColumns } from '../rules/batch.ts';
