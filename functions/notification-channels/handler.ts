@@ -18,11 +18,12 @@ import { sendAttempt, type SendDeps } from '../_shared/notifications/send.ts';
 import { generateSecret } from '../_shared/notifications/signature.ts';
 import { encodeStoredSecret, parseStoredSecret } from '../_shared/notifications/stored-secret.ts';
 import { addressLiteral, checkTarget, parseTargetUrl } from '../_shared/notifications/target.ts';
+import { isUniqueViolation } from '../_shared/sql-state.ts';
 import { fieldErrors } from '../_shared/validation.ts';
 import { CHANNELS_MAX_BODY_BYTES, channelRequestSchema, type ChannelRequest } from './schema.ts';
 import { testNotification } from './test-notification.ts';
 import {
-  channelSecret, deleteChannel, findChannel, findOutboxRow, insertChannel, isUniqueViolation, requeue, updateChannel,
+  channelSecret, deleteChannel, findChannel, findOutboxRow, insertChannel, requeue, updateChannel,
 } from './store/channels.ts';
 
 export interface ChannelsDeps extends SendDeps {

@@ -17,6 +17,7 @@ import { refuseBannedCaller } from '../_shared/account-status.ts';
 import { callerFromRequest, canSeeOrg, requireOrgRole, type Caller } from '../_shared/auth-claims.ts';
 import type { PlaybookResult } from '../_shared/contract.ts';
 import { HttpError, jsonResponse, readJsonBody, requireMethod, validationError, withErrors, type ErrorReporter, type Handler } from '../_shared/http.ts';
+import { isUniqueViolation } from '../_shared/sql-state.ts';
 import { fieldErrors } from '../_shared/validation.ts';
 import { refusal, STATUS_AFTER } from './rules/permissions.ts';
 import { PLAYBOOKS_MAX_BODY_BYTES, playbookRequestSchema, slugFromTitle, type PlaybookChange, type PlaybookRequest } from './rules/validation.ts';
@@ -45,7 +46,6 @@ function fieldsOf(row: PlaybookSent, keys: readonly string[]): AuditFields {
 const notFound = (id: string): HttpError => new HttpError('not_found', 'No such playbook.', { id });
 const conflictOnSlug = (slug: string): HttpError =>
   new HttpError('conflict', `The organisation already has a playbook with the slug "${slug}"; choose another title or slug.`, { slug });
-const isUniqueViolation = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
 
 async function create(sql: Sql, caller: Caller, r: Extract<PlaybookRequest, { action: 'create' }>): Promise<PlaybookResult> {
   requireOrgRole(caller, r.org_id, 'admin');

@@ -14,6 +14,7 @@
  * not — or a pooler that does not relay COPY).
  */
 import type { Sql } from 'postgres';
+import { sqlState } from '../../_shared/sql-state.ts';
 import { appendColumns, emptyColumns, type EventColumns } from '../rules/batch.ts';
 import { copyIn, type CopyIn } from './copy-in.ts';
 import { copyRows, EVENT_COPY_COLUMNS } from './copy-text.ts';
@@ -63,8 +64,7 @@ export async function copyAsService(sql: Sql, orgId: string, slices: AsyncIterab
     });
   } catch (error) {
     if (!(error instanceof CopyRefused)) throw error;
-    const code = (error.reason as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && STATEMENT_INSTEAD.has(code)) return insertEvents(sql, orgId, all);
+    if (STATEMENT_INSTEAD.has(sqlState(error.reason) ?? '')) return insertEvents(sql, orgId, all);
     throw error.reason;
   }
 }

@@ -43,7 +43,7 @@ export async function requireOrg(sql: ISql, orgId: string): Promise<void> {
 }
 
 /** Every slice's rows as one set of columns. */
-export async function collectSlices(slices: AsyncIterable<EventColumns>): Promise<EventColumns> {
+async function collectSlices(slices: AsyncIterable<EventColumns>): Promise<EventColumns> {
   const all = emptyColumns();
   for await (const c of slices) appendColumns(all, c);
   return all;

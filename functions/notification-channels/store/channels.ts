@@ -55,8 +55,6 @@ export interface NewChannel {
   createdBy: string | null;
 }
 
-export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
-
 export async function insertChannel(sql: Sql, caller: Caller, c: NewChannel): Promise<ChannelRow> {
   return sql.begin(async (tx) => {
     const [fresh] = await tx<Array<{ id: string }>>`select gen_random_uuid() as id`;
